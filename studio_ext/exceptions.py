@@ -1,0 +1,83 @@
+"""One root exception with an error code, and the one table that maps codes to HTTP statuses."""
+
+from __future__ import annotations
+
+# error_code -> HTTP status. The base handler and the SDK both read this table; nothing else
+# decides what status an error gets.
+ERROR_CODE_TO_HTTP_STATUS: dict[str, int] = {
+    "InvalidParameterValue": 400,
+    "ValidationError": 400,
+    "Unauthorized": 401,
+    "AccessDenied": 403,
+    "ResourceNotFound": 404,
+    "ConflictException": 409,
+    "ResourceInUse": 409,
+    "LimitExceeded": 429,
+    "InternalError": 500,
+    "ServiceUnavailable": 503,
+}
+
+
+class StudioError(Exception):
+    """Root of every error the studio raises on purpose.
+
+    Args:
+        message: a sentence a person can act on; names the field and the problem.
+        error_code: a key of ERROR_CODE_TO_HTTP_STATUS.
+    """
+
+    error_code = "InternalError"
+
+    def __init__(self, message: str, error_code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if error_code is not None:
+            self.error_code = error_code
+
+    @property
+    def http_status(self) -> int:
+        return ERROR_CODE_TO_HTTP_STATUS.get(self.error_code, 500)
+
+    def to_dict(self) -> dict[str, str]:
+        return {"error_code": self.error_code, "message": self.message}
+
+    @classmethod
+    def from_response(cls, status: int, body: dict | None) -> StudioError:
+        """Rebuild the error on the client side (SDK) from an `{error_code, message}` body."""
+        body = body or {}
+        code = body.get("error_code") or ("InternalError" if status >= 500 else "InvalidParameterValue")
+        message = body.get("message") or f"HTTP {status}"
+        for sub in (InvalidParameter, NotFound, Conflict, ServiceUnavailable, AccessDenied):
+            if sub.error_code == code:
+                return sub(message)
+        return cls(message, code)
+
+
+class InvalidParameter(StudioError):
+    """A request field is missing, malformed or out of range (400)."""
+
+    error_code = "InvalidParameterValue"
+
+
+class NotFound(StudioError):
+    """The named resource does not exist (404)."""
+
+    error_code = "ResourceNotFound"
+
+
+class Conflict(StudioError):
+    """The resource is in a state that forbids the action (409)."""
+
+    error_code = "ConflictException"
+
+
+class AccessDenied(StudioError):
+    """The caller may not do this (403)."""
+
+    error_code = "AccessDenied"
+
+
+class ServiceUnavailable(StudioError):
+    """A dependency (the database, MLflow) is temporarily unreachable (503)."""
+
+    error_code = "ServiceUnavailable"

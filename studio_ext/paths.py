@@ -1,0 +1,47 @@
+"""Where the studio keeps its files and what URLs its stores have by default.
+
+Everything derives from STUDIO_HOME, so a test or an operator moves the whole studio by setting it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def studio_home() -> Path:
+    """`$STUDIO_HOME`, else `<jupyter data dir>/studio`; created on first use."""
+    env = os.environ.get("STUDIO_HOME")
+    if env:
+        home = Path(env).expanduser()
+    else:
+        from jupyter_core.paths import jupyter_data_dir
+
+        home = Path(jupyter_data_dir()) / "studio"
+    home.mkdir(parents=True, exist_ok=True)
+    return home.resolve()
+
+
+def default_db_url(home: Path | None = None) -> str:
+    """`$STUDIO_DB_URL`, else SQLite in STUDIO_HOME."""
+    return os.environ.get("STUDIO_DB_URL") or f"sqlite:///{(home or studio_home()) / 'studio.db'}"
+
+
+def default_mlflow_tracking_uri(home: Path | None = None) -> str:
+    """`$STUDIO_MLFLOW_TRACKING_URI`, else an MLflow SQLite store in STUDIO_HOME."""
+    return (
+        os.environ.get("STUDIO_MLFLOW_TRACKING_URI")
+        or f"sqlite:///{(home or studio_home()) / 'mlflow.db'}"
+    )
+
+
+def default_artifact_root(home: Path | None = None) -> str:
+    """Artifacts of experiments the studio creates; used when the tracking store is local."""
+    root = (home or studio_home()) / "mlartifacts"
+    root.mkdir(parents=True, exist_ok=True)
+    return root.as_uri()
+
+
+def job_dir(job_id: str, home: Path | None = None) -> Path:
+    """`$STUDIO_HOME/jobs/<id>/`: input snapshot, executed notebook, html, log, outputs."""
+    return (home or studio_home()) / "jobs" / job_id

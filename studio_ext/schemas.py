@@ -1,0 +1,317 @@
+"""Pydantic models for every request and response, and the status enums.
+
+The REST layer parses requests into these, services return them, the SDK reads them back and the
+TypeScript interfaces in labextension/src/handler.ts mirror them. Field docs are the contract.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MAX_PAGE_SIZE = 1000
+
+
+class _Model(BaseModel):
+    # Unknown fields are an error: a typo in a request must not be silently ignored.
+    model_config = ConfigDict(extra="forbid", use_enum_values=False)
+
+
+# ----------------------------------------------------------------------------- enums
+
+
+class JobStatus(str, Enum):
+    """Queued -> Starting -> InProgress -> Completed | Failed | Stopping -> Stopped."""
+
+    QUEUED = "Queued"
+    STARTING = "Starting"
+    IN_PROGRESS = "InProgress"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    STOPPING = "Stopping"
+    STOPPED = "Stopped"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_JOB_STATUSES
+
+    @property
+    def is_active(self) -> bool:
+        """Holds a slot: a process exists (or is about to) for the job."""
+        return self in (JobStatus.STARTING, JobStatus.IN_PROGRESS, JobStatus.STOPPING)
+
+
+TERMINAL_JOB_STATUSES = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.STOPPED})
+
+
+class JobKind(str, Enum):
+    NOTEBOOK = "notebook"
+    SCRIPT = "script"
+
+
+class MissedRunPolicy(str, Enum):
+    """What a schedule does with the ticks it missed while no agent was running."""
+
+    SKIP = "skip"  # forget them; fire at the next tick in the future
+    RUN_ONCE = "run_once"  # fire one run now for all of them, then resume
+
+
+class AuditOutcome(str, Enum):
+    SUCCESS = "Success"
+    FAILURE = "Failure"
+
+
+# ----------------------------------------------------------------------------- instance types
+
+
+class InstanceType(_Model):
+    """A catalog entry: the local executor enforces vcpus (CPU affinity) and memory_mib (RSS limit);
+    usage metering prices a job's run time with price_per_hour."""
+
+    name: str
+    vcpus: int = Field(ge=1)
+    memory_mib: int = Field(ge=64)
+    gpus: int = Field(default=0, ge=0)
+    price_per_hour: float = Field(default=0.0, ge=0)
+    max_concurrent: int = Field(default=2, ge=1, description="concurrency slots on this machine")
+    description: str = ""
+
+
+class ListInstanceTypesResponse(_Model):
+    items: list[InstanceType]
+
+
+# ----------------------------------------------------------------------------- jobs
+
+DEFAULT_INSTANCE_TYPE = "local.small"
+DEFAULT_TIMEOUT_SECONDS = 24 * 3600
+
+
+class JobProgress(_Model):
+    """Per-cell progress of a notebook job (cells_total counts code cells only).
+    Script jobs report percent=None until they finish."""
+
+    cells_done: int = 0
+    cells_total: int = 0
+    current_cell: int | None = Field(default=None, description="index of the executing cell in the notebook")
+    current_cell_source: str | None = Field(default=None, description="first line of that cell")
+    percent: float | None = None
+
+
+class JobOutput(_Model):
+    name: str = Field(description="file name relative to the job's output folder, e.g. 'output.ipynb'")
+    size: int
+    kind: str = Field(description="notebook | html | log | file")
+
+
+class CreateJob(_Model):
+    """POST /studio/api/jobs. Omitted fields get the defaults shown here."""
+
+    name: str | None = Field(default=None, max_length=200, description="default: the input file's stem")
+    kind: JobKind | None = Field(default=None, description="default: notebook for .ipynb, script for .py")
+    input: str = Field(min_length=1, description="path of the notebook or script, relative to the server root")
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    instance_type: str = DEFAULT_INSTANCE_TYPE
+    timeout_seconds: int = Field(default=DEFAULT_TIMEOUT_SECONDS, ge=1, le=30 * 24 * 3600)
+    max_retries: int = Field(default=0, ge=0, le=10)
+    environment: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
+    experiment_name: str | None = Field(default=None, description="default: the job's name")
+    idempotency_token: str | None = Field(default=None, max_length=200)
+
+    @field_validator("environment")
+    @classmethod
+    def _env_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if not key or "=" in key or "\0" in key:
+                raise ValueError(f"invalid environment variable name {key!r}")
+        return value
+
+
+class CreateJobResponse(_Model):
+    job_id: str
+
+
+class DescribeJob(_Model):
+    job_id: str
+    name: str
+    kind: JobKind
+    status: JobStatus
+    status_reason: str | None = None
+    progress: JobProgress = Field(default_factory=JobProgress)
+    input: str
+    instance_type: str
+    parameters: dict[str, Any]
+    environment: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
+    timeout_seconds: int
+    max_retries: int
+    attempt: int = Field(description="1 for the first run, 2 after the first retry, ...")
+    experiment_name: str
+    mlflow_experiment_id: str | None = None
+    mlflow_run_id: str | None = None
+    job_definition_id: str | None = None
+    exit_code: int | None = None
+    outputs: list[JobOutput] = Field(default_factory=list)
+    created_by: str | None = None
+    created_at: datetime
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    duration_seconds: float | None = None
+
+
+class ListJobsQuery(_Model):
+    status: JobStatus | None = None
+    name: str | None = Field(default=None, description="substring of the job name")
+    kind: JobKind | None = None
+    instance_type: str | None = None
+    job_definition_id: str | None = None
+    max_items: int = Field(default=100, ge=1, le=MAX_PAGE_SIZE)
+    next_token: str | None = None
+    sort_by: str = Field(default="-created_at", description="created_at|name|status, '-' for descending")
+
+    @field_validator("sort_by")
+    @classmethod
+    def _sort_key(cls, value: str) -> str:
+        if value.lstrip("-") not in {"created_at", "name", "status", "started_at", "ended_at"}:
+            raise ValueError("must be one of created_at, name, status, started_at, ended_at, optionally prefixed by '-'")
+        return value
+
+
+class ListJobsResponse(_Model):
+    items: list[DescribeJob]
+    next_token: str | None = None
+
+
+class JobLogs(_Model):
+    """A slice of the live log: read again from next_offset to follow it."""
+
+    content: str
+    offset: int
+    next_offset: int
+    complete: bool = Field(description="true once the job is terminal and the log is read to its end")
+
+
+# ----------------------------------------------------------------------------- job definitions (schedules)
+
+
+class JobTemplate(_Model):
+    """The job a schedule creates at each tick (CreateJob without the idempotency token)."""
+
+    name: str | None = Field(default=None, max_length=200)
+    kind: JobKind | None = None
+    input: str = Field(min_length=1)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    instance_type: str = DEFAULT_INSTANCE_TYPE
+    timeout_seconds: int = Field(default=DEFAULT_TIMEOUT_SECONDS, ge=1, le=30 * 24 * 3600)
+    max_retries: int = Field(default=0, ge=0, le=10)
+    environment: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
+    experiment_name: str | None = None
+
+
+class CreateJobDefinition(_Model):
+    name: str = Field(min_length=1, max_length=200)
+    schedule: str = Field(description="cron expression, 5 fields (minute hour day month weekday)")
+    timezone: str = "UTC"
+    job: JobTemplate
+    paused: bool = False
+    max_concurrent_runs: int = Field(default=1, ge=1, le=100)
+    missed_run_policy: MissedRunPolicy = MissedRunPolicy.SKIP
+
+
+class UpdateJobDefinition(_Model):
+    """PATCH: only the fields given change."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    schedule: str | None = None
+    timezone: str | None = None
+    job: JobTemplate | None = None
+    paused: bool | None = None
+    max_concurrent_runs: int | None = Field(default=None, ge=1, le=100)
+    missed_run_policy: MissedRunPolicy | None = None
+
+
+class CreateJobDefinitionResponse(_Model):
+    job_definition_id: str
+
+
+class DescribeJobDefinition(_Model):
+    job_definition_id: str
+    name: str
+    schedule: str
+    timezone: str
+    job: JobTemplate
+    paused: bool
+    max_concurrent_runs: int
+    missed_run_policy: MissedRunPolicy
+    next_run_at: datetime | None = None
+    last_run_at: datetime | None = None
+    created_by: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ListJobDefinitionsQuery(_Model):
+    name: str | None = None
+    paused: bool | None = None
+    max_items: int = Field(default=100, ge=1, le=MAX_PAGE_SIZE)
+    next_token: str | None = None
+    sort_by: str = "-created_at"
+
+    @field_validator("sort_by")
+    @classmethod
+    def _sort_key(cls, value: str) -> str:
+        if value.lstrip("-") not in {"created_at", "name", "next_run_at"}:
+            raise ValueError("must be one of created_at, name, next_run_at, optionally prefixed by '-'")
+        return value
+
+
+class ListJobDefinitionsResponse(_Model):
+    items: list[DescribeJobDefinition]
+    next_token: str | None = None
+
+
+# ----------------------------------------------------------------------------- audit
+
+
+class AuditEvent(_Model):
+    event_id: int
+    time: datetime
+    user: str
+    action: str = Field(description="e.g. CreateJob, StopJob, UpdateJobDefinition")
+    resource_type: str
+    resource_id: str | None = None
+    outcome: AuditOutcome
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class ListAuditEventsQuery(_Model):
+    user: str | None = None
+    action: str | None = None
+    resource_type: str | None = None
+    resource_id: str | None = None
+    max_items: int = Field(default=100, ge=1, le=MAX_PAGE_SIZE)
+    next_token: str | None = None
+
+
+class ListAuditEventsResponse(_Model):
+    items: list[AuditEvent]
+    next_token: str | None = None
+
+
+# ----------------------------------------------------------------------------- config
+
+
+class StudioConfig(_Model):
+    """GET /studio/api/config: the frontend's version handshake."""
+
+    version: str
+    features: list[str]
+    server_root: str | None = None
+    studio_home: str
+    mlflow_tracking_uri: str
+    agent: dict[str, Any] = Field(default_factory=dict)

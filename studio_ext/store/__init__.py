@@ -1,0 +1,1 @@
+"""Persistence: the ORM, the engine and managed sessions, and Alembic migrations."""

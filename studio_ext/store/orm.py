@@ -1,0 +1,138 @@
+"""SQLAlchemy 2 tables. The database is the single source of truth for the studio's own state.
+
+Changing a table means adding an Alembic revision under store/migrations/versions/.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC, returns aware UTC (SQLite drops tzinfo; this keeps it honest everywhere)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Job(Base):
+    """One run of a notebook or script. Status values are schemas.JobStatus."""
+
+    __tablename__ = "jobs"
+
+    job_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    input_path: Mapped[str] = mapped_column(Text, doc="as given, relative to the server root")
+    input_abspath: Mapped[str] = mapped_column(Text, doc="resolved at submission")
+    working_dir: Mapped[str] = mapped_column(Text, doc="where the process runs")
+    parameters: Mapped[dict] = mapped_column(JSON, default=dict)
+    instance_type: Mapped[str] = mapped_column(String(64), index=True)
+    timeout_seconds: Mapped[int] = mapped_column(Integer)
+    max_retries: Mapped[int] = mapped_column(Integer, default=0)
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    environment: Mapped[dict] = mapped_column(JSON, default=dict)
+    tags: Mapped[dict] = mapped_column(JSON, default=dict)
+    experiment_name: Mapped[str] = mapped_column(String(200))
+    mlflow_experiment_id: Mapped[str | None] = mapped_column(String(64))
+    mlflow_run_id: Mapped[str | None] = mapped_column(String(64))
+    idempotency_token: Mapped[str | None] = mapped_column(String(200), unique=True)
+    job_definition_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime, doc="the schedule tick that created it")
+    progress: Mapped[dict] = mapped_column(JSON, default=dict)
+    outputs: Mapped[list] = mapped_column(JSON, default=list)
+    exit_code: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Runtime bookkeeping: which agent dispatched it, which process runs it (pid + create time
+    # guard against pid reuse after a restart), when the job process last said it is alive.
+    agent_id: Mapped[str | None] = mapped_column(String(64))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    pid_create_time: Mapped[float | None] = mapped_column(Float)
+    cpu_set: Mapped[str | None] = mapped_column(String(200))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    stop_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        # A schedule tick creates at most one job, whatever number of agents race for it.
+        UniqueConstraint("job_definition_id", "scheduled_for", name="uq_jobs_definition_tick"),
+        Index("ix_jobs_status_instance_type", "status", "instance_type"),
+    )
+
+
+class JobDefinition(Base):
+    """A schedule: a cron expression plus the job template it creates at each tick."""
+
+    __tablename__ = "job_definitions"
+
+    job_definition_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    schedule: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    template: Mapped[dict] = mapped_column(JSON)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    max_concurrent_runs: Mapped[int] = mapped_column(Integer, default=1)
+    missed_run_policy: Mapped[str] = mapped_column(String(16), default="skip")
+    next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class AuditEvent(Base):
+    """Who did what to which resource, when, and whether it worked."""
+
+    __tablename__ = "audit_events"
+
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    time: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user: Mapped[str] = mapped_column(String(200), index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    resource_type: Mapped[str] = mapped_column(String(64))
+    resource_id: Mapped[str | None] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class Agent(Base):
+    """A running studio agent; heartbeat_at tells whether it is alive."""
+
+    __tablename__ = "agents"
+
+    agent_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hostname: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
