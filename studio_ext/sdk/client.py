@@ -1,0 +1,67 @@
+"""Studio: the SDK's entry point (`Studio().jobs.run(...)`)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..schemas import InstanceType, StudioConfig
+from ._discovery import ServerInfo, discover
+from ._http import HTTPClient
+from .jobs import JobsClient
+from .schedules import SchedulesClient
+
+
+class Studio:
+    """A connection to one studio server.
+
+    The server is found from the arguments, then `STUDIO_URL` + `STUDIO_TOKEN`, then the config
+    file (`$STUDIO_CONFIG` or ~/.config/studio/config.json: `{"url", "token"}`), then the Jupyter
+    servers running on this machine, so `Studio()` needs no arguments inside the lab.
+    """
+
+    def __init__(self, url: str | None = None, token: str | None = None, timeout: float = 60.0):
+        self.server: ServerInfo = discover(url, token)
+        self._http = HTTPClient(self.server, timeout=timeout)
+        self._config: StudioConfig | None = None
+        self.jobs = JobsClient(self)
+        self.schedules = SchedulesClient(self)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def __repr__(self) -> str:
+        return f"<Studio {self.server.url}>"
+
+    def config(self, refresh: bool = False) -> StudioConfig:
+        """The server's version, features, server root, STUDIO_HOME, MLflow URI and agent state."""
+        if self._config is None or refresh:
+            self._config = StudioConfig.model_validate(self._http.get("config"))
+        return self._config
+
+    def instance_types(self) -> list[InstanceType]:
+        """The instance-type catalog (name, vCPUs, memory, GPUs, price, concurrency slots)."""
+        return [InstanceType.model_validate(item) for item in self._http.get("instance-types")["items"]]
+
+    def server_path(self, path: str | os.PathLike) -> str:
+        """The path the REST API wants for `path`: relative to the server root, '/'-separated.
+
+        An absolute path, or a relative one that exists from the current folder, is converted
+        when it lies under the server root (when this machine can see that root); anything else
+        is sent as given and read by the server relative to its root.
+        """
+        text = os.fspath(path)
+        local = Path(text).expanduser()
+        if not local.is_absolute() and not local.exists():
+            return Path(text).as_posix()
+        root = self.config().server_root
+        if not root or not Path(root).is_dir():
+            return Path(text).as_posix()
+        try:
+            rel = local.resolve().relative_to(Path(root).resolve())
+        except ValueError:
+            # Outside the root: send it absolute, so the server refuses it with its own message
+            # rather than silently reading a namesake under its root.
+            return local.resolve().as_posix()
+        return rel.as_posix()

@@ -1,0 +1,34 @@
+"""Errors the SDK raises on its own (the server's errors arrive as studio_ext.exceptions classes)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..exceptions import StudioError
+
+if TYPE_CHECKING:
+    from ..schemas import DescribeJob
+
+
+class JobFailed(StudioError):
+    """Job.wait(): the job ended Failed. `.job` is its final description, `.reason` the cause
+    (the failing cell and error for a notebook, the exit code for a script, the timeout...)."""
+
+    error_code = "JobFailed"
+
+    def __init__(self, message: str, job: DescribeJob | None = None):
+        super().__init__(message)
+        self.job = job
+        self.reason = job.status_reason if job is not None else None
+
+
+class JobStopped(JobFailed):
+    """Job.wait(): the job ended Stopped (someone stopped it). A JobFailed too: it did not complete."""
+
+    error_code = "JobStopped"
+
+
+class WaitTimeout(StudioError, TimeoutError):
+    """Job.wait(timeout=...) ran out of time; the job itself keeps running."""
+
+    error_code = "WaitTimeout"
