@@ -1,0 +1,190 @@
+"""JobService on a temporary SQLite file: validation, idempotency, snapshots, stop/delete, logs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import nbformat
+import pytest
+
+from studio_ext import schemas
+from studio_ext.exceptions import Conflict, InvalidParameter, NotFound
+from studio_ext.services.jobs import JobService
+from studio_ext.settings import StudioSettings
+from studio_ext.store.db import Database
+
+
+def write_notebook(path, with_parameters=True):
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("alpha = 0.1\nname = 'x'")
+    if with_parameters:
+        params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("print(alpha)")]
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+    return path
+
+
+@pytest.fixture
+def service(tmp_path):
+    root = tmp_path / "root"
+    root.mkdir()
+    home = tmp_path / "home"
+    settings = StudioSettings.from_env(home=home, db_url=f"sqlite:///{home / 'studio.db'}",
+                                       mlflow_tracking_uri=f"sqlite:///{home / 'mlflow.db'}", server_root=root)
+    return JobService(Database(settings.db_url), settings)
+
+
+def create(service, **fields):
+    return service.create_job(schemas.CreateJob(**fields), "alice")
+
+
+def test_given_a_notebook_when_submitted_then_it_is_queued_with_defaults_and_a_snapshot(service):
+    write_notebook(service.settings.server_root / "nbs" / "train.ipynb")
+    job_id = create(service, input="nbs/train.ipynb", parameters={"alpha": 0.5})
+    job = service.describe_job(job_id)
+    assert job.status == schemas.JobStatus.QUEUED
+    assert job.kind == schemas.JobKind.NOTEBOOK
+    assert job.name == "train" and job.experiment_name == "train"
+    assert job.instance_type == "local.small" and job.attempt == 1
+    assert job.parameters == {"alpha": 0.5}
+    assert job.created_by == "alice"
+    assert (service.settings.job_dir(job_id) / "input" / "train.ipynb").is_file()
+
+
+def test_given_a_script_folder_when_submitted_then_the_folder_is_snapshot_without_caches(service):
+    root = service.settings.server_root
+    (root / "algo" / "pkg").mkdir(parents=True)
+    (root / "algo" / "train.py").write_text("print('hi')\n")
+    (root / "algo" / "pkg" / "util.py").write_text("X = 1\n")
+    (root / "algo" / ".git").mkdir()
+    (root / "algo" / ".git" / "HEAD").write_text("ref\n")
+    (root / "algo" / "__pycache__").mkdir()
+    job_id = create(service, input="algo/train.py")
+    snap = service.settings.job_dir(job_id) / "input"
+    assert (snap / "train.py").is_file() and (snap / "pkg" / "util.py").is_file()
+    assert not (snap / ".git").exists() and not (snap / "__pycache__").exists()
+    assert service.describe_job(job_id).kind == schemas.JobKind.SCRIPT
+
+
+def test_given_studio_home_under_the_root_when_a_root_script_is_submitted_then_home_is_not_copied(tmp_path):
+    root = tmp_path / "root"
+    home = root / ".studio"
+    settings = StudioSettings.from_env(home=home, db_url=f"sqlite:///{home / 'studio.db'}",
+                                       mlflow_tracking_uri=f"sqlite:///{home / 'mlflow.db'}", server_root=root)
+    svc = JobService(Database(settings.db_url), settings)
+    (root / "s.py").write_text("pass\n")
+    job_id = svc.create_job(schemas.CreateJob(input="s.py"), None)
+    assert not (settings.job_dir(job_id) / "input" / ".studio").exists()
+
+
+@pytest.mark.parametrize("fields, field_name, error", [
+    ({"input": "../outside.ipynb"}, "input", InvalidParameter),
+    ({"input": "/etc/passwd"}, "input", InvalidParameter),
+    ({"input": "missing.ipynb"}, "input", NotFound),
+    ({"input": "data.csv"}, "input", InvalidParameter),
+    ({"input": "nb.ipynb", "kind": "script"}, "kind", InvalidParameter),
+    ({"input": "nb.ipynb", "instance_type": "local.huge"}, "instance_type", InvalidParameter),
+    ({"input": "plain.ipynb", "parameters": {"a": 1}}, "parameters", InvalidParameter),
+])
+def test_given_bad_input_when_submitted_then_the_error_names_the_field(service, fields, field_name, error):
+    root = service.settings.server_root
+    write_notebook(root / "nb.ipynb")
+    write_notebook(root / "plain.ipynb", with_parameters=False)
+    (root / "data.csv").write_text("a,b\n")
+    (root.parent / "outside.ipynb").write_text("{}")
+    with pytest.raises(error) as info:
+        create(service, **fields)
+    assert info.value.message.startswith(f"{field_name}:")
+    assert list((service.settings.home / "jobs").glob("*")) == [] if (service.settings.home / "jobs").exists() else True
+
+
+def test_given_the_same_idempotency_token_when_submitted_twice_then_one_job(service):
+    write_notebook(service.settings.server_root / "nb.ipynb")
+    first = create(service, input="nb.ipynb", idempotency_token="tok-1")
+    second = create(service, input="nb.ipynb", idempotency_token="tok-1")
+    assert first == second
+    assert len(service.list_jobs(schemas.ListJobsQuery()).items) == 1
+
+
+def test_given_a_schedule_tick_when_fired_twice_then_conflict_and_no_leftover_folder(service):
+    write_notebook(service.settings.server_root / "nb.ipynb")
+    tick = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    create_kw = {"job_definition_id": "def1", "scheduled_for": tick}
+    service.create_job(schemas.CreateJob(input="nb.ipynb"), None, **create_kw)
+    with pytest.raises(Conflict):
+        service.create_job(schemas.CreateJob(input="nb.ipynb"), None, **create_kw)
+    assert len(list((service.settings.home / "jobs").iterdir())) == 1
+
+
+def test_given_jobs_when_listed_then_filters_sorting_and_pages_work(service):
+    root = service.settings.server_root
+    write_notebook(root / "a.ipynb")
+    (root / "b.py").write_text("pass\n")
+    ids = [create(service, input="a.ipynb", name=f"nb-{i}") for i in range(3)]
+    create(service, input="b.py", name="script")
+    page = service.list_jobs(schemas.ListJobsQuery(max_items=2, sort_by="name"))
+    assert [j.name for j in page.items] == ["nb-0", "nb-1"] and page.next_token
+    rest = service.list_jobs(schemas.ListJobsQuery(max_items=2, sort_by="name", next_token=page.next_token))
+    assert [j.name for j in rest.items] == ["nb-2", "script"] and rest.next_token is None
+    assert len(service.list_jobs(schemas.ListJobsQuery(kind="script")).items) == 1
+    assert {j.job_id for j in service.list_jobs(schemas.ListJobsQuery(name="nb-")).items} == set(ids)
+    with pytest.raises(InvalidParameter):
+        service.list_jobs(schemas.ListJobsQuery(next_token="garbage"))
+
+
+def test_given_a_queued_job_when_stopped_then_stopped_at_once_and_then_deletable(service):
+    write_notebook(service.settings.server_root / "nb.ipynb")
+    job_id = create(service, input="nb.ipynb")
+    service.stop_job(job_id, "bob")
+    job = service.describe_job(job_id)
+    assert job.status == schemas.JobStatus.STOPPED and job.status_reason == "stopped by bob"
+    assert job.ended_at is not None
+    with pytest.raises(Conflict):
+        service.stop_job(job_id, "bob")
+    service.delete_job(job_id)
+    assert not service.settings.job_dir(job_id).exists()
+    with pytest.raises(NotFound):
+        service.describe_job(job_id)
+
+
+def test_given_a_running_job_when_stopped_then_stopping_and_delete_conflicts(service):
+    from studio_ext.store import orm
+
+    write_notebook(service.settings.server_root / "nb.ipynb")
+    job_id = create(service, input="nb.ipynb")
+    with service.db.session() as session:
+        session.get(orm.Job, job_id).status = "InProgress"
+    service.stop_job(job_id, "bob")
+    assert service.describe_job(job_id).status == schemas.JobStatus.STOPPING
+    with pytest.raises(Conflict):
+        service.delete_job(job_id)
+
+
+def test_given_a_log_and_outputs_when_read_then_offsets_follow_and_names_cannot_escape(service):
+    write_notebook(service.settings.server_root / "nb.ipynb")
+    job_id = create(service, input="nb.ipynb")
+    job_dir = service.settings.job_dir(job_id)
+    (job_dir / "job.log").write_bytes("héllo\nworld\n".encode())
+    (job_dir / "output" / "output.html").write_text("<html/>")
+    first = service.read_logs(job_id, 0, max_bytes=2)
+    assert first.content == "h" and first.next_offset == 1  # never half a character
+    rest = service.read_logs(job_id, first.next_offset)
+    assert first.content + rest.content == "héllo\nworld\n" and not rest.complete
+    kinds = {o.name: o.kind for o in service.describe_job(job_id).outputs}
+    assert kinds == {"output.html": "html", "job.log": "log"}
+    assert service.output_file(job_id, "output.html").read_text() == "<html/>"
+    with pytest.raises(InvalidParameter):
+        service.output_file(job_id, "../input/nb.ipynb")
+    with pytest.raises(NotFound):
+        service.output_file(job_id, "nope.txt")
+
+
+def test_given_a_notebook_when_its_parameters_are_inspected_then_names_and_defaults(service):
+    write_notebook(service.settings.server_root / "nb.ipynb")
+    params = service.notebook_parameters("nb.ipynb")
+    assert params["alpha"]["default"] == "0.1" and params["alpha"]["type"] == "float"
+    assert params["name"]["type"] == "str"
+    with pytest.raises(InvalidParameter):
+        service.notebook_parameters("../x.ipynb")
