@@ -315,3 +315,32 @@ class StudioConfig(_Model):
     studio_home: str
     mlflow_tracking_uri: str
     agent: dict[str, Any] = Field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------- small REST queries
+
+
+class GetJobLogsQuery(_Model):
+    """GET /studio/api/jobs/{job_id}/logs: read from byte `offset` (the previous next_offset)."""
+
+    offset: int = Field(default=0, ge=0)
+    max_bytes: int = Field(default=1 << 20, ge=1, le=16 << 20)
+
+
+class GetJobOutputQuery(_Model):
+    """GET /studio/api/jobs/{job_id}/outputs/{name}: download=true answers as an attachment."""
+
+    download: bool = False
+
+
+class NotebookParametersQuery(_Model):
+    """GET /studio/api/notebook-parameters: `path` relative to the server root."""
+
+    path: str = Field(min_length=1)
+
+
+class NotebookParametersResponse(_Model):
+    """The parameters cell of a notebook, to prefill the run-as-job form: {name: {default, type}}."""
+
+    path: str
+    parameters: dict[str, Any] = Field(default_factory=dict)
