@@ -36,8 +36,10 @@ class HTTPClient:
             response = self.session.request(method, self.url(path), params=params, json=json,
                                             timeout=self.timeout, stream=stream)
         except requests.ConnectionError as exc:
+            # The last line of requests' chained message is the useful one ("Connection refused").
+            reason = str(exc.args[0].reason if exc.args and hasattr(exc.args[0], "reason") else exc)
             raise ServiceUnavailable(
-                f"cannot reach the studio server at {self.server.url} (from {self.server.source}): {exc}"
+                f"cannot reach the studio server at {self.server.url} (from {self.server.source}): {reason}"
             ) from None
         except requests.Timeout:
             raise ServiceUnavailable(
