@@ -1,0 +1,125 @@
+"""StudioApp: the composition root. Builds settings, database and services; routes; the agent."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Bool, Float, Int, Type, Unicode, default
+
+from . import __version__, paths
+from .handlers.audit_events import AuditEventsHandler
+from .handlers.config import ConfigHandler
+from .handlers.instance_types import InstanceTypesHandler
+from .handlers.job_definitions import (
+    JobDefinitionHandler,
+    JobDefinitionJobsHandler,
+    JobDefinitionsHandler,
+)
+from .handlers.jobs import (
+    JobHandler,
+    JobLogsHandler,
+    JobOutputHandler,
+    JobsHandler,
+    JobStopHandler,
+    NotebookParametersHandler,
+)
+from .services.agents import AgentService
+from .services.audit import AuditService
+from .services.jobs import JobService
+from .services.schedules import ScheduleService
+from .settings import StudioSettings
+from .store.db import Database
+from .supervisor import AgentSupervisor
+
+_ID = r"(?P<{}>[^/]+)"
+
+# The REST contract (docs/api/openapi.yaml documents exactly these; tests/test_openapi.py checks).
+ROUTES = [
+    (r"/studio/api/config", ConfigHandler),
+    (r"/studio/api/instance-types", InstanceTypesHandler),
+    (r"/studio/api/audit-events", AuditEventsHandler),
+    (r"/studio/api/notebook-parameters", NotebookParametersHandler),
+    (r"/studio/api/jobs", JobsHandler),
+    (r"/studio/api/jobs/" + _ID.format("job_id"), JobHandler),
+    (r"/studio/api/jobs/" + _ID.format("job_id") + r"/stop", JobStopHandler),
+    (r"/studio/api/jobs/" + _ID.format("job_id") + r"/logs", JobLogsHandler),
+    (r"/studio/api/jobs/" + _ID.format("job_id") + r"/outputs/(?P<name>.+)", JobOutputHandler),
+    (r"/studio/api/job-definitions", JobDefinitionsHandler),
+    (r"/studio/api/job-definitions/" + _ID.format("job_definition_id"), JobDefinitionHandler),
+    (r"/studio/api/job-definitions/" + _ID.format("job_definition_id") + r"/jobs", JobDefinitionJobsHandler),
+]
+
+
+class StudioApp(ExtensionApp):
+    """The studio_ext Jupyter server extension (configure as `c.StudioApp.<trait>`)."""
+
+    name = "studio_ext"
+    version = __version__
+    description = "A local-first machine-learning studio inside JupyterLab"
+    load_other_extensions = True
+    handlers = ROUTES
+
+    studio_home = Unicode(config=True, help="Folder for the studio's database, job files and MLflow store. "
+                                            "Default: $STUDIO_HOME, else <jupyter data dir>/studio.")
+    db_url = Unicode(config=True, help="SQLAlchemy URL of the studio database. "
+                                       "Default: $STUDIO_DB_URL, else sqlite:///<studio_home>/studio.db.")
+    mlflow_tracking_uri = Unicode(config=True, help="MLflow tracking URI for job runs. Default: "
+                                                    "$STUDIO_MLFLOW_TRACKING_URI, else sqlite:///<studio_home>/mlflow.db.")
+    server_root = Unicode("", config=True, help="Root that job inputs are relative to. Default: the "
+                                                "Jupyter server's root_dir.")
+    start_agent = Bool(True, config=True, help="Start and supervise a studio agent with the server. Turn off "
+                                               "when an operator runs `studio agent` as a service.")
+    agent_warm_pool = Int(2, min=0, config=True, help="Pre-started kernels the agent keeps for notebook jobs.")
+    agent_check_interval = Float(3.0, min=0.1, config=True,
+                                 help="Seconds between checks that the supervised agent is alive.")
+    job_service_class = Type(default_value=JobService, klass=JobService, config=True,
+                             help="The JobService implementation.")
+    schedule_service_class = Type(default_value=ScheduleService, klass=ScheduleService, config=True,
+                                  help="The ScheduleService (job definitions) implementation.")
+    audit_service_class = Type(default_value=AuditService, klass=AuditService, config=True,
+                               help="The AuditService implementation.")
+
+    supervisor: AgentSupervisor | None = None
+
+    @default("studio_home")
+    def _default_studio_home(self) -> str:
+        return str(paths.studio_home())
+
+    @default("db_url")
+    def _default_db_url(self) -> str:
+        return paths.default_db_url(Path(self.studio_home))
+
+    @default("mlflow_tracking_uri")
+    def _default_mlflow_tracking_uri(self) -> str:
+        return paths.default_mlflow_tracking_uri(Path(self.studio_home))
+
+    def initialize_settings(self) -> None:
+        root = self.server_root or self.serverapp.root_dir
+        settings = StudioSettings.from_env(home=self.studio_home, db_url=self.db_url,
+                                           mlflow_tracking_uri=self.mlflow_tracking_uri, server_root=root)
+        db = Database(settings.db_url)  # migrates to head
+        jobs = self.job_service_class(db, settings)
+        self.settings.update({
+            "studio_ext_settings": settings,
+            "studio_ext_job_service": jobs,
+            "studio_ext_schedule_service": self.schedule_service_class(db, settings, jobs),
+            "studio_ext_audit_service": self.audit_service_class(db),
+            "studio_ext_agent_service": AgentService(db),
+        })
+        self.log.info("studio: home %s, database %s, server root %s", settings.home, settings.db_url,
+                      settings.server_root)
+        if self.start_agent:
+            self.supervisor = AgentSupervisor(settings, warm_pool=self.agent_warm_pool,
+                                              check_interval=self.agent_check_interval, log=self.log)
+            self.supervisor.start()
+        else:
+            self.log.info("studio: start_agent is off; jobs wait until a `studio agent` runs for %s",
+                          settings.home)
+
+    async def stop_extension(self) -> None:
+        if self.supervisor is not None:
+            # stop() waits for the agent to exit; keep the event loop free meanwhile.
+            await asyncio.get_running_loop().run_in_executor(None, self.supervisor.stop)
+            self.supervisor = None

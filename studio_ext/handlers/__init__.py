@@ -1,0 +1,1 @@
+"""The thin REST layer under /studio/api/: parse, authorize, call a service, answer JSON."""

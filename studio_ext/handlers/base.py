@@ -1,0 +1,233 @@
+"""StudioHandler: the one place that authenticates, parses, audits and translates errors to JSON."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Awaitable, Callable
+from http.client import responses
+from typing import Any, TypeVar
+
+from jupyter_server.base.handlers import APIHandler
+from pydantic import BaseModel, ConfigDict, ValidationError
+from tornado import web
+from tornado.ioloop import IOLoop
+
+from .. import schemas
+from ..exceptions import ERROR_CODE_TO_HTTP_STATUS, InvalidParameter, StudioError
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+# Query arguments Jupyter itself may put on any URL (token auth, xsrf); never ours to reject.
+_TRANSPORT_QUERY_ARGS = frozenset({"token", "_xsrf", "no_track_activity"})
+
+# HTTP statuses that tornado/jupyter_server raise themselves (403 unauthenticated, 404 no route,
+# 405 method) mapped back onto our error codes so every error body has the same shape.
+_STATUS_TO_ERROR_CODE = {
+    400: "InvalidParameterValue",
+    401: "Unauthorized",
+    403: "AccessDenied",
+    404: "ResourceNotFound",
+    405: "InvalidParameterValue",
+    409: "ConflictException",
+    429: "LimitExceeded",
+    503: "ServiceUnavailable",
+}
+
+
+class NoQuery(BaseModel):
+    """For routes that take no query parameters: any given is a typo worth a 400."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def describe_validation_error(exc: ValidationError, where: str = "") -> str:
+    """'field.sub: problem; other: problem', the way a person reads a form error."""
+    parts = []
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__") or where or "request body"
+        if err.get("type") == "extra_forbidden":
+            problem = "unknown field"
+        elif err.get("type") == "missing":
+            problem = "field required"
+        else:
+            problem = err.get("msg", "invalid value")
+            value = err.get("input")
+            if isinstance(value, str | int | float | bool) and len(repr(value)) < 80:
+                problem += f" (got {value!r})"
+        parts.append(f"{loc}: {problem}")
+    return "; ".join(parts)
+
+
+def _error_code_of(exc: BaseException) -> tuple[str, int]:
+    if isinstance(exc, StudioError):
+        return exc.error_code, exc.http_status
+    if isinstance(exc, ValidationError):
+        return "InvalidParameterValue", 400
+    if isinstance(exc, web.HTTPError):
+        code = _STATUS_TO_ERROR_CODE.get(exc.status_code, "InternalError")
+        return code, exc.status_code
+    return "InternalError", 500
+
+
+def audited(action: str, resource_type: str) -> Callable:
+    """Record an audit event (who, action, resource, outcome) for a mutating handler method.
+
+    The resource id is the first path argument, or what the method stores in
+    `self.audit_resource_id` (a create learns its id only after the call). Failures are recorded
+    too, with the error code, then re-raised for write_error to answer.
+    """
+
+    def wrap(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        @functools.wraps(method)
+        async def inner(self: StudioHandler, *args: Any, **kwargs: Any) -> Any:
+            self.audit_resource_id = args[0] if args else next(iter(kwargs.values()), None)
+            try:
+                result = await method(self, *args, **kwargs)
+            except Exception as exc:
+                code, status = _error_code_of(exc)
+                message = getattr(exc, "message", None) or getattr(exc, "log_message", None) or str(exc)
+                await self.record_audit(action, resource_type, schemas.AuditOutcome.FAILURE,
+                                        {"error_code": code, "status": status, "message": message[:500]})
+                raise
+            await self.record_audit(action, resource_type, schemas.AuditOutcome.SUCCESS,
+                                    {"status": self.get_status()})
+            return result
+
+        return inner
+
+    return wrap
+
+
+class StudioHandler(APIHandler):
+    """Base of every studio REST handler.
+
+    Subclasses decorate each method with `@web.authenticated` and `@authorized` (resource
+    "studio", so an operator's Authorizer can grant or deny the studio as a whole), mutations also
+    with `@audited(...)`, and call services only through `self.call(...)`.
+    """
+
+    auth_resource = "studio"
+    audit_resource_id: str | None = None
+
+    # ------------------------------------------------------------------ services
+
+    @property
+    def job_service(self):
+        return self.settings["studio_ext_job_service"]
+
+    @property
+    def schedule_service(self):
+        return self.settings["studio_ext_schedule_service"]
+
+    @property
+    def audit_service(self):
+        return self.settings["studio_ext_audit_service"]
+
+    @property
+    def agent_service(self):
+        return self.settings["studio_ext_agent_service"]
+
+    @property
+    def studio_settings(self):
+        return self.settings["studio_ext_settings"]
+
+    @property
+    def username(self) -> str:
+        user = self.current_user
+        return getattr(user, "username", None) or (user if isinstance(user, str) else "anonymous")
+
+    async def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run a service call on a worker thread: services hit SQLite and the filesystem, and the
+        event loop must keep serving other requests (and kernels) meanwhile."""
+        return await IOLoop.current().run_in_executor(None, functools.partial(fn, *args, **kwargs))
+
+    async def record_audit(self, action: str, resource_type: str, outcome: schemas.AuditOutcome,
+                           detail: dict[str, Any]) -> None:
+        try:
+            await self.call(self.audit_service.record, self.username, action, resource_type,
+                            self.audit_resource_id, outcome, detail)
+        except Exception:  # the audit log failing must not hide the outcome of the request itself
+            self.log.exception("studio: could not record audit event %s %s", action, self.audit_resource_id)
+
+    # ------------------------------------------------------------------ parsing
+
+    def parse_body(self, model: type[ModelT]) -> ModelT:
+        """The JSON body as `model`; 400 naming the field on bad JSON, unknown fields, bad values."""
+        raw = self.request.body or b"{}"
+        try:
+            data = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InvalidParameter(f"request body: not valid JSON ({exc})") from None
+        if not isinstance(data, dict):
+            raise InvalidParameter(f"request body: must be a JSON object, got {type(data).__name__}")
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise InvalidParameter(describe_validation_error(exc)) from None
+
+    def parse_query(self, model: type[ModelT]) -> ModelT:
+        """The query string as `model`; unknown or repeated arguments are a 400."""
+        values: dict[str, str] = {}
+        for name, raw in self.request.query_arguments.items():
+            if name in _TRANSPORT_QUERY_ARGS:
+                continue
+            if name not in model.model_fields:
+                allowed = ", ".join(sorted(model.model_fields)) or "none"
+                raise InvalidParameter(f"{name}: unknown query parameter; allowed: {allowed}")
+            if len(raw) != 1:
+                raise InvalidParameter(f"{name}: query parameter given {len(raw)} times; give it once")
+            values[name] = raw[0].decode("utf-8", errors="replace")
+        try:
+            return model.model_validate(values)
+        except ValidationError as exc:
+            raise InvalidParameter(describe_validation_error(exc)) from None
+
+    def write_model(self, model: BaseModel, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(model.model_dump_json())
+
+    def write_json(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(data))
+
+    def no_content(self) -> None:
+        self.set_status(204)
+        self.finish()
+
+    # ------------------------------------------------------------------ errors
+
+    def log_exception(self, typ, value, tb) -> None:  # type: ignore[override]
+        # Expected errors (bad input, not found, conflicts) are the client's business: one line,
+        # no traceback. Unexpected ones keep tornado's full logging.
+        if isinstance(value, StudioError | ValidationError):
+            code, status = _error_code_of(value)
+            self.log.info("studio %s %s -> %s %s: %s", self.request.method, self.request.path, status,
+                          code, getattr(value, "message", value))
+            return
+        super().log_exception(typ, value, tb)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Every error answer is `{"error_code", "message"}` with the status from the one table."""
+        exc_info = kwargs.get("exc_info")
+        exc = exc_info[1] if exc_info else None
+        if isinstance(exc, StudioError):
+            body = exc.to_dict()
+            status_code = ERROR_CODE_TO_HTTP_STATUS.get(exc.error_code, 500)
+        elif isinstance(exc, ValidationError):
+            body = {"error_code": "InvalidParameterValue", "message": describe_validation_error(exc)}
+            status_code = 400
+        elif isinstance(exc, web.HTTPError):
+            code, status_code = _error_code_of(exc)
+            message = exc.log_message % exc.args if exc.log_message and exc.args else exc.log_message
+            if status_code == 403 and not message:
+                message = "authentication required: send 'Authorization: token <jupyter token>'"
+            body = {"error_code": code, "message": message or exc.reason or responses.get(status_code, "error")}
+        else:
+            body = {"error_code": "InternalError",
+                    "message": f"internal error ({type(exc).__name__ if exc else 'unknown'}); see the server log"}
+        self.set_status(status_code)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(body))

@@ -1,0 +1,29 @@
+"""GET /studio/api/config: the frontend's version handshake and what the studio is wired to."""
+
+from __future__ import annotations
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from .. import __version__, schemas
+from .base import NoQuery, StudioHandler
+
+# What this server offers; the frontend hides what is missing instead of failing on it.
+FEATURES = ["jobs", "schedules", "warm-pool", "notebook-parameters", "audit-events"]
+
+
+class ConfigHandler(StudioHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.parse_query(NoQuery)
+        settings = self.studio_settings
+        agent = await self.call(self.agent_service.status)
+        self.write_model(schemas.StudioConfig(
+            version=__version__,
+            features=FEATURES,
+            server_root=str(settings.server_root),
+            studio_home=str(settings.home),
+            mlflow_tracking_uri=settings.mlflow_tracking_uri,
+            agent=agent,
+        ))

@@ -1,0 +1,33 @@
+"""Agent liveness as the database sees it: the newest heartbeat in the agents table."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from ..store import orm
+from ..store.db import Database
+
+# An agent heartbeats every few seconds; a minute of silence means it is gone (or wedged).
+DEFAULT_STALE_AFTER = timedelta(seconds=60)
+
+
+class AgentService:
+    def __init__(self, db: Database, stale_after: timedelta = DEFAULT_STALE_AFTER):
+        self.db = db
+        self.stale_after = stale_after
+
+    def status(self) -> dict[str, Any]:
+        """{alive, agent_id, heartbeat_at, pid, hostname} of the most recently heard-from agent;
+        alive is False (and the rest None) when none heartbeated within `stale_after`."""
+        with self.db.session() as session:
+            row = session.scalars(
+                select(orm.Agent).order_by(orm.Agent.heartbeat_at.desc()).limit(1)
+            ).first()
+            if row is None:
+                return {"alive": False, "agent_id": None, "heartbeat_at": None, "pid": None, "hostname": None}
+            alive = datetime.now(UTC) - row.heartbeat_at <= self.stale_after
+            return {"alive": alive, "agent_id": row.agent_id, "heartbeat_at": row.heartbeat_at.isoformat(),
+                    "pid": row.pid, "hostname": row.hostname}
