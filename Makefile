@@ -1,0 +1,88 @@
+# studio_ext: `make studio` starts the studio, `make test` runs the whole suite.
+# Both set up .venv first (idempotent: a stamp file remembers what was installed from which files).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON      ?= python3
+VENV        := .venv
+BIN         := $(VENV)/bin
+# Where the studio keeps its database, MLflow store and job files for `make studio`.
+STUDIO_HOME ?= $(CURDIR)/.studio-home
+# The folder JupyterLab serves (job inputs are paths relative to it).
+STUDIO_ROOT ?= $(CURDIR)/notebooks
+PORT        ?= 8888
+IP          ?= 127.0.0.1
+JUPYTER_ARGS ?=
+PYTEST_ARGS ?=
+SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+TORCH_STAMP   := $(VENV)/.stamp-torch
+INSTALL_STAMP := $(VENV)/.stamp-install
+LABEXT_OUT    := studio_ext/labextension/static/style.js
+LABEXT_SRC    := $(wildcard labextension/src labextension/style labextension/schema labextension/package.json labextension/tsconfig.json)
+SETTINGS_DIR  := $(VENV)/share/jupyter/lab/settings
+
+.PHONY: help studio test install lint chromium labextension clean distclean
+
+help:
+	@echo "make studio   set up .venv and start JupyterLab with the studio (http://$(IP):$(PORT)/lab)"
+	@echo "make test     set up .venv (and Chromium) and run the whole test suite"
+	@echo "make lint     ruff over the package and the tests"
+	@echo "make clean    remove build outputs (keeps .venv and .studio-home)"
+	@echo "Variables: STUDIO_HOME=$(STUDIO_HOME) STUDIO_ROOT=$(STUDIO_ROOT) PORT=$(PORT) IP=$(IP)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# torch first and pinned: a plain `torch` requirement would pull a multi-GB CUDA build (TOOLCHAIN.md).
+$(TORCH_STAMP): | $(BIN)/python
+	$(BIN)/pip install torch==2.13.0
+	touch $@
+
+# The first install builds the JupyterLab extension through the hatch hook (jlpm comes from the
+# jupyterlab in the isolated build environment, so only Node is needed on the machine).
+$(INSTALL_STAMP): pyproject.toml $(wildcard labextension/yarn.lock) $(TORCH_STAMP)
+	$(BIN)/pip install -e ".[test]"
+	$(BIN)/jupyter labextension develop --overwrite . >/dev/null
+	$(BIN)/python -c 'import json, pathlib; \
+	p = pathlib.Path("$(SETTINGS_DIR)/overrides.json"); p.parent.mkdir(parents=True, exist_ok=True); \
+	d = json.loads(p.read_text()) if p.exists() else {}; \
+	d["@jupyterlab/apputils-extension:notification"] = {"fetchNews": "false", "checkForUpdates": False}; \
+	p.write_text(json.dumps(d, indent=2))'
+	touch $@
+
+# Rebuild the frontend bundle when its sources are newer than the bundle (the hatch hook skips
+# the build once the bundle exists, so an edited extension would otherwise stay stale).
+labextension: $(INSTALL_STAMP)
+	@if [ ! -f $(LABEXT_OUT) ] || [ -n "$$(find $(LABEXT_SRC) -newer $(LABEXT_OUT) 2>/dev/null | head -1)" ]; then \
+	  echo "Building the JupyterLab extension"; \
+	  cd labextension && ../$(BIN)/jlpm install && ../$(BIN)/jlpm build; \
+	fi
+
+install: $(INSTALL_STAMP) labextension
+
+studio: install
+	mkdir -p "$(STUDIO_HOME)"
+	STUDIO_HOME="$(STUDIO_HOME)" $(BIN)/jupyter lab --allow-root --ip=$(IP) --port=$(PORT) \
+	  --ServerApp.root_dir="$(STUDIO_ROOT)" $(JUPYTER_ARGS)
+
+# Browser tests drive Debian's Chromium; `playwright install` cannot download a browser here.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  $(SUDO) apt-get update && \
+	  $(SUDO) apt-get install -y chromium chromium-driver fonts-dejavu-core; \
+	fi
+
+test: install chromium
+	$(BIN)/pytest -q -p no:randomly $(PYTEST_ARGS) tests
+
+lint: install
+	$(BIN)/ruff check studio_ext tests
+
+clean:
+	rm -rf studio_ext/labextension labextension/lib labextension/tsconfig.tsbuildinfo build dist *.egg-info
+
+distclean: clean
+	rm -rf $(VENV) labextension/node_modules
