@@ -46,8 +46,16 @@ STATUS_STYLE = {
     "Failed": "bold red", "Stopping": "yellow", "Stopped": "yellow",
 }
 
+# Replaced per invocation by _make_consoles(): output that is piped or captured gets wide tables
+# instead of rich's 80-column default, so ids and names stay whole for grep and scripts.
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
+
+
+def _make_consoles() -> None:
+    global console, err_console
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+    err_console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 200)
 
 
 class StudioCLIError(click.ClickException):
@@ -100,6 +108,15 @@ def _pairs(items: tuple[str, ...], option: str) -> dict[str, str]:
     return out
 
 
+def _table(*columns: str, id_width: int = 32) -> Table:
+    """A plain table whose first column (an id) is never cut: people copy ids into the next command."""
+    table = Table(box=None, header_style="bold")
+    table.add_column(columns[0], no_wrap=True, min_width=id_width)
+    for column in columns[1:]:
+        table.add_column(column)
+    return table
+
+
 def _dump(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, default=str))
 
@@ -107,7 +124,7 @@ def _dump(data: Any) -> None:
 def _fmt_time(value: Any) -> str:
     if value is None:
         return "-"
-    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return value.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _fmt_duration(seconds: float | None) -> str:
@@ -152,6 +169,7 @@ def cli(ctx: click.Context, url: str | None, token: str | None) -> None:
       3  the server refused the request (bad input, not found, conflict)
       4  the server is unreachable, refused the credentials, or failed
     """
+    _make_consoles()
     ctx.ensure_object(dict)
     ctx.obj.update(url=url, token=token, studio=None)
 
@@ -279,9 +297,7 @@ def jobs_list(ctx, status, name, kind, instance_type, job_definition_id, sort_by
     if as_json:
         _dump([job._description.model_dump(mode="json") for job in items])
         return
-    table = Table(box=None, header_style="bold")
-    for column in ("JOB ID", "NAME", "KIND", "STATUS", "PROGRESS", "INSTANCE TYPE", "CREATED", "DURATION"):
-        table.add_column(column)
+    table = _table("JOB ID", "NAME", "KIND", "STATUS", "PROGRESS", "INSTANCE TYPE", "CREATED", "DURATION")
     for job in items:
         d = job._description
         table.add_row(d.job_id, d.name, d.kind.value, _status(d.status), _progress_text(d), d.instance_type,
@@ -370,9 +386,7 @@ def jobs_outputs(ctx, job_id, as_json):
     if as_json:
         _dump([o.model_dump(mode="json") for o in outputs])
         return
-    table = Table(box=None, header_style="bold")
-    for column in ("NAME", "KIND", "SIZE"):
-        table.add_column(column)
+    table = _table("NAME", "KIND", "SIZE", id_width=12)
     for o in outputs:
         table.add_row(o.name, o.kind, f"{o.size:,}")
     console.print(table)
@@ -418,9 +432,7 @@ def _schedule_options(func):
 
 
 def _print_schedules(items) -> None:
-    table = Table(box=None, header_style="bold")
-    for column in ("ID", "NAME", "SCHEDULE", "TIMEZONE", "STATE", "INPUT", "NEXT RUN", "LAST RUN"):
-        table.add_column(column)
+    table = _table("ID", "NAME", "SCHEDULE", "TIMEZONE", "STATE", "INPUT", "NEXT RUN", "LAST RUN")
     for s in items:
         d = s._description
         table.add_row(d.job_definition_id, d.name, d.schedule, d.timezone,
@@ -558,9 +570,7 @@ def schedules_runs(ctx, job_definition_id, max_items, as_json):
     if as_json:
         _dump([job._description.model_dump(mode="json") for job in items])
         return
-    table = Table(box=None, header_style="bold")
-    for column in ("JOB ID", "STATUS", "PROGRESS", "CREATED", "DURATION", "REASON"):
-        table.add_column(column)
+    table = _table("JOB ID", "STATUS", "PROGRESS", "CREATED", "DURATION", "REASON")
     for job in items:
         d = job._description
         table.add_row(d.job_id, _status(d.status), _progress_text(d), _fmt_time(d.created_at),
@@ -582,9 +592,7 @@ def instance_types(ctx, as_json):
     if as_json:
         _dump([i.model_dump(mode="json") for i in items])
         return
-    table = Table(box=None, header_style="bold")
-    for column in ("NAME", "VCPUS", "MEMORY", "GPUS", "PRICE/H", "SLOTS", "DESCRIPTION"):
-        table.add_column(column)
+    table = _table("NAME", "VCPUS", "MEMORY", "GPUS", "PRICE/H", "SLOTS", "DESCRIPTION", id_width=12)
     for i in items:
         table.add_row(i.name, str(i.vcpus), f"{i.memory_mib} MiB", str(i.gpus), f"{i.price_per_hour:.2f}",
                       str(i.max_concurrent), i.description)
