@@ -1,41 +1,342 @@
-"""Schedules (job definitions): CRUD, next-tick computation, and firing due ticks.
-
-CONTRACT ONLY (to be implemented by the schedules work).
-"""
+"""Schedules (job definitions): CRUD, next-tick computation, and firing due ticks exactly once."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from .. import schemas
+from pydantic import ValidationError
+from sqlalchemy import func, or_, select
+from sqlalchemy import update as sql_update
+
+from .. import instance_types, schemas
+from ..cron import CronSchedule
+from ..exceptions import Conflict, InvalidParameter, NotFound, ServiceUnavailable
 from ..settings import StudioSettings
+from ..store import orm
 from ..store.db import Database
-from .jobs import JobService
+from .audit import AuditService
+from .jobs import JobService, load_notebook, parameters_cell_index
+from .pagination import decode_token, split_page
+
+log = logging.getLogger(__name__)
+
+_TERMINAL = [s.value for s in schemas.TERMINAL_JOB_STATUSES]
+_KIND_BY_SUFFIX = {".ipynb": schemas.JobKind.NOTEBOOK, ".py": schemas.JobKind.SCRIPT}
+_TICK_FORMAT = "%Y%m%d%H%M"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class _Due:
+    """What fire_due needs of one definition, read in one short transaction."""
+
+    job_definition_id: str
+    name: str
+    schedule: str
+    timezone: str
+    template: dict[str, Any]
+    max_concurrent_runs: int
+    missed_run_policy: str
+    next_run_at: datetime
+    created_by: str | None
 
 
 class ScheduleService:
+    """Job definitions in the database; the agent calls fire_due() on every loop.
+
+    Exactly-once firing with several agents rests on two guards, both in the database:
+    the unique (job_definition_id, scheduled_for) constraint on jobs (a second create_job for a
+    tick raises Conflict), and a compare-and-set UPDATE of next_run_at (WHERE next_run_at = the
+    value read), so a tick is advanced once and never skipped. The job is created BEFORE the
+    advance: an agent killed in between leaves the tick due, and the next agent's create_job
+    conflicts and it only advances, so a crash neither loses nor doubles a run.
+    """
+
+    #: A tick whose time passed by at most this much is on time; older ticks were missed
+    #: (no agent ran) and the definition's missed_run_policy decides.
+    missed_run_grace = timedelta(seconds=60)
+    #: The audit user for what the agent decides on its own (skipped or failed ticks).
+    agent_user = "studio-agent"
+
     def __init__(self, db: Database, settings: StudioSettings, jobs: JobService):
         self.db = db
         self.settings = settings
         self.jobs = jobs
+        self.audit = AuditService(db)
+
+    # ------------------------------------------------------------------ validation
+
+    def _validate_template(self, template: schemas.JobTemplate) -> None:
+        """The checks a job submission makes, with field names under `job.`, so a schedule that
+        would fail at every tick is refused when it is created."""
+        path = self.jobs.resolve_input(template.input, field="job.input")
+        inferred = _KIND_BY_SUFFIX.get(path.suffix.lower())
+        if inferred is None:
+            raise InvalidParameter(f"job.input: {template.input!r} must be a notebook (.ipynb) or a script (.py)")
+        if template.kind is not None and schemas.JobKind(template.kind) != inferred:
+            raise InvalidParameter(f"job.kind: {template.kind.value!r} does not match the input "
+                                   f"{template.input!r} (a {path.suffix} file is a {inferred.value})")
+        instance_types.resolve(self.settings.instance_types, template.instance_type, field="job.instance_type")
+        if inferred == schemas.JobKind.NOTEBOOK and template.parameters:
+            if parameters_cell_index(load_notebook(path, field="job.input")) < 0:
+                raise InvalidParameter(
+                    f"job.parameters: notebook {template.input!r} has no cell tagged 'parameters'; tag the "
+                    "cell that holds the defaults or schedule it without parameters")
+        try:
+            schemas.CreateJob(**template.model_dump())
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err.get("loc", ()))
+            raise InvalidParameter(f"job.{where}: {err.get('msg')}") from None
+
+    # ------------------------------------------------------------------ CRUD
 
     def create(self, request: schemas.CreateJobDefinition, user: str | None) -> str:
-        raise NotImplementedError
+        cron = CronSchedule(request.schedule, request.timezone)
+        self._validate_template(request.job)
+        now = utcnow()
+        row = orm.JobDefinition(
+            job_definition_id=uuid.uuid4().hex, name=request.name, schedule=cron.expression,
+            timezone=request.timezone, template=request.job.model_dump(mode="json"),
+            paused=request.paused, max_concurrent_runs=request.max_concurrent_runs,
+            missed_run_policy=schemas.MissedRunPolicy(request.missed_run_policy).value,
+            # A paused schedule has no next run; resuming computes one from that moment.
+            next_run_at=None if request.paused else cron.next_after(now),
+            deleted=False, created_by=user, created_at=now, updated_at=now,
+        )
+        with self.db.session() as session:
+            session.add(row)
+        return row.job_definition_id
+
+    def _row(self, session, job_definition_id: str, include_deleted: bool = False) -> orm.JobDefinition:
+        row = session.get(orm.JobDefinition, job_definition_id)
+        if row is None or (row.deleted and not include_deleted):
+            raise NotFound(f"job_definition_id: no schedule {job_definition_id!r}")
+        return row
+
+    @staticmethod
+    def _describe(row: orm.JobDefinition) -> schemas.DescribeJobDefinition:
+        return schemas.DescribeJobDefinition(
+            job_definition_id=row.job_definition_id, name=row.name, schedule=row.schedule,
+            timezone=row.timezone, job=schemas.JobTemplate.model_validate(row.template), paused=row.paused,
+            max_concurrent_runs=row.max_concurrent_runs,
+            missed_run_policy=schemas.MissedRunPolicy(row.missed_run_policy), next_run_at=row.next_run_at,
+            last_run_at=row.last_run_at, created_by=row.created_by, created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
 
     def describe(self, job_definition_id: str) -> schemas.DescribeJobDefinition:
-        raise NotImplementedError
+        """NotFound for an unknown or deleted schedule."""
+        with self.db.session() as session:
+            return self._describe(self._row(session, job_definition_id))
 
     def list(self, query: schemas.ListJobDefinitionsQuery) -> schemas.ListJobDefinitionsResponse:
-        raise NotImplementedError
+        offset = decode_token(query.next_token)
+        stmt = select(orm.JobDefinition).where(orm.JobDefinition.deleted.is_(False))
+        if query.name:
+            stmt = stmt.where(orm.JobDefinition.name.contains(query.name, autoescape=True))
+        if query.paused is not None:
+            stmt = stmt.where(orm.JobDefinition.paused.is_(query.paused))
+        key = query.sort_by.lstrip("-")
+        column = getattr(orm.JobDefinition, key)
+        order = column.desc() if query.sort_by.startswith("-") else column.asc()
+        if key == "next_run_at":
+            order = order.nulls_last()  # paused schedules have no next run: list them last
+        # The id breaks ties so that pages never repeat or drop a row.
+        stmt = stmt.order_by(order, orm.JobDefinition.job_definition_id)
+        with self.db.session() as session:
+            rows = list(session.scalars(stmt.offset(offset).limit(query.max_items + 1)))
+            items, token = split_page(rows, offset, query.max_items)
+            return schemas.ListJobDefinitionsResponse(items=[self._describe(r) for r in items], next_token=token)
 
     def update(self, job_definition_id: str, request: schemas.UpdateJobDefinition) -> None:
-        raise NotImplementedError
+        """PATCH: only the fields given (and not null) change. A new schedule or timezone, or a
+        resume, recomputes next_run_at from now; pausing clears it."""
+        given = {name for name in request.model_fields_set if getattr(request, name) is not None}
+        with self.db.session() as session:
+            current = self._describe(self._row(session, job_definition_id))
+        schedule = request.schedule if "schedule" in given else current.schedule
+        timezone = request.timezone if "timezone" in given else current.timezone
+        cron = CronSchedule(schedule, timezone)
+        if "job" in given:
+            self._validate_template(request.job)
+        values: dict[str, Any] = {"updated_at": utcnow()}
+        if "name" in given:
+            values["name"] = request.name
+        if "schedule" in given:
+            values["schedule"] = cron.expression
+        if "timezone" in given:
+            values["timezone"] = timezone
+        if "job" in given:
+            values["template"] = request.job.model_dump(mode="json")
+        if "max_concurrent_runs" in given:
+            values["max_concurrent_runs"] = request.max_concurrent_runs
+        if "missed_run_policy" in given:
+            values["missed_run_policy"] = schemas.MissedRunPolicy(request.missed_run_policy).value
+        paused = request.paused if "paused" in given else current.paused
+        values["paused"] = paused
+        if paused:
+            values["next_run_at"] = None
+        elif given & {"schedule", "timezone"} or current.paused or current.next_run_at is None:
+            # Ticks are counted from now: a resumed schedule does not replay what it missed.
+            values["next_run_at"] = cron.next_after(utcnow())
+        with self.db.session() as session:
+            result = session.execute(
+                sql_update(orm.JobDefinition)
+                .where(orm.JobDefinition.job_definition_id == job_definition_id,
+                       orm.JobDefinition.deleted.is_(False))
+                .values(**values))
+            if result.rowcount != 1:
+                raise NotFound(f"job_definition_id: no schedule {job_definition_id!r}")
 
     def delete(self, job_definition_id: str) -> None:
-        raise NotImplementedError
+        """Soft delete: the schedule stops firing and disappears from lists; the jobs it created
+        stay (list them with ListJobsQuery(job_definition_id=...)); running ones finish."""
+        with self.db.session() as session:
+            result = session.execute(
+                sql_update(orm.JobDefinition)
+                .where(orm.JobDefinition.job_definition_id == job_definition_id,
+                       orm.JobDefinition.deleted.is_(False))
+                .values(deleted=True, next_run_at=None, updated_at=utcnow()))
+            if result.rowcount != 1:
+                raise NotFound(f"job_definition_id: no schedule {job_definition_id!r}")
+
+    def list_runs(self, job_definition_id: str, query: schemas.ListJobsQuery) -> schemas.ListJobsResponse:
+        """The jobs a schedule created (also after it was deleted); NotFound if it never existed."""
+        with self.db.session() as session:
+            self._row(session, job_definition_id, include_deleted=True)
+        return self.jobs.list_jobs(query.model_copy(update={"job_definition_id": job_definition_id}))
+
+    # ------------------------------------------------------------------ firing
 
     def fire_due(self, now: datetime | None = None) -> list[str]:
         """Called by every agent loop: create the jobs of due ticks (honouring pause,
         max_concurrent_runs and missed_run_policy) and advance next_run_at. Safe with several
         agents on one database: each tick creates exactly one job. Returns the new job ids."""
-        raise NotImplementedError
+        now = utcnow() if now is None else (now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC))
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(orm.JobDefinition)
+                .where(orm.JobDefinition.deleted.is_(False), orm.JobDefinition.paused.is_(False),
+                       orm.JobDefinition.next_run_at.is_not(None), orm.JobDefinition.next_run_at <= now)
+                .order_by(orm.JobDefinition.next_run_at))
+            due = [_Due(r.job_definition_id, r.name, r.schedule, r.timezone, dict(r.template),
+                        r.max_concurrent_runs, r.missed_run_policy, r.next_run_at, r.created_by) for r in rows]
+        created: list[str] = []
+        for definition in due:
+            try:
+                job_id = self._fire(definition, now)
+            except ServiceUnavailable as exc:
+                # The database is busy: leave the tick due, the next loop tries again.
+                log.warning("schedule %s: tick left due, database unavailable: %s", definition.job_definition_id, exc)
+                continue
+            except Exception:
+                # One broken definition must not stop the others (or the agent loop).
+                log.exception("schedule %s: firing failed", definition.job_definition_id)
+                continue
+            if job_id:
+                created.append(job_id)
+        return created
+
+    def _fire(self, d: _Due, now: datetime) -> str | None:
+        cron = CronSchedule(d.schedule, d.timezone)
+        latest = cron.latest_at_or_before(now)
+        if latest < d.next_run_at:  # next_run_at is not a tick of this schedule (tz data changed)
+            latest = d.next_run_at
+        next_at = cron.next_after(now)
+        on_time = now - latest <= self.missed_run_grace
+        if on_time or d.missed_run_policy == schemas.MissedRunPolicy.RUN_ONCE.value:
+            tick = latest  # run_once: one run for all the missed ticks, stamped with the latest
+        else:
+            if self._advance(d, next_at):
+                self._skipped(d, "missed", tick=latest, missed_from=d.next_run_at, missed_until=latest,
+                              policy=d.missed_run_policy, next_run_at=next_at)
+            return None
+        if latest > d.next_run_at and on_time and d.missed_run_policy == schemas.MissedRunPolicy.SKIP.value:
+            # Downtime ended right at a tick: that one runs, the ones before it were missed.
+            log.info("schedule %s: ticks from %s to before %s were missed (policy skip)",
+                     d.job_definition_id, d.next_run_at.isoformat(), latest.isoformat())
+
+        if self._tick_job(d.job_definition_id, tick) is not None:
+            self._advance(d, next_at, last_run_at=tick)  # another agent fired it and died or lags
+            return None
+        active = self._active_runs(d.job_definition_id, tick)
+        if active >= d.max_concurrent_runs:
+            if self._advance(d, next_at):
+                self._skipped(d, "max_concurrent_runs", tick=tick, active_runs=active,
+                              max_concurrent_runs=d.max_concurrent_runs, next_run_at=next_at)
+            return None
+        try:
+            job_id = self.jobs.create_job(self._job_request(d, cron, tick), d.created_by,
+                                          job_definition_id=d.job_definition_id, scheduled_for=tick)
+        except Conflict:
+            if self._tick_job(d.job_definition_id, tick) is None:
+                raise
+            log.debug("schedule %s: tick %s fired by another agent", d.job_definition_id, tick.isoformat())
+            self._advance(d, next_at, last_run_at=tick)
+            return None
+        except (InvalidParameter, NotFound) as exc:
+            # The template no longer works (file moved, catalog changed): retrying every loop
+            # would spin, so this tick fails on the record and the schedule moves on.
+            if self._advance(d, next_at):
+                log.warning("schedule %s: tick %s not run: %s", d.job_definition_id, tick.isoformat(), exc.message)
+                self.audit.record(self.agent_user, "FireScheduledRun", "JobDefinition", d.job_definition_id,
+                                  schemas.AuditOutcome.FAILURE,
+                                  {"tick": tick.isoformat(), "error": exc.message, "error_code": exc.error_code,
+                                   "next_run_at": next_at.isoformat()})
+            return None
+        log.info("schedule %s: tick %s -> job %s", d.job_definition_id, tick.isoformat(), job_id)
+        self._advance(d, next_at, last_run_at=tick)
+        return job_id
+
+    def _job_request(self, d: _Due, cron: CronSchedule, tick: datetime) -> schemas.CreateJob:
+        data = schemas.JobTemplate.model_validate(d.template).model_dump()
+        suffix = "-" + cron.local(tick).strftime(_TICK_FORMAT)
+        data["name"] = data.get("name") or d.name[: 200 - len(suffix)] + suffix
+        # All runs of a schedule share one MLflow experiment (a per-run name would make one each).
+        data["experiment_name"] = data.get("experiment_name") or d.template.get("name") or d.name
+        return schemas.CreateJob(**data)
+
+    def _tick_job(self, job_definition_id: str, tick: datetime) -> str | None:
+        with self.db.session() as session:
+            return session.scalar(select(orm.Job.job_id).where(orm.Job.job_definition_id == job_definition_id,
+                                                               orm.Job.scheduled_for == tick))
+
+    def _active_runs(self, job_definition_id: str, tick: datetime) -> int:
+        """Runs of this schedule that are not finished (Queued counts: it will take a slot),
+        excluding one for `tick` itself, which a racing agent may have just created."""
+        with self.db.session() as session:
+            return session.scalar(
+                select(func.count()).select_from(orm.Job)
+                .where(orm.Job.job_definition_id == job_definition_id, orm.Job.status.not_in(_TERMINAL),
+                       or_(orm.Job.scheduled_for.is_(None), orm.Job.scheduled_for != tick))) or 0
+
+    def _advance(self, d: _Due, next_at: datetime, last_run_at: datetime | None = None) -> bool:
+        """Compare-and-set next_run_at from the value this agent read; True if this call moved it.
+        A False means another agent advanced it, or a person edited, paused or deleted it."""
+        values: dict[str, Any] = {"next_run_at": next_at,
+                                  # not an edit: keep updated_at for the person's changes
+                                  "updated_at": orm.JobDefinition.updated_at}
+        if last_run_at is not None:
+            values["last_run_at"] = last_run_at
+        with self.db.session() as session:
+            result = session.execute(
+                sql_update(orm.JobDefinition)
+                .where(orm.JobDefinition.job_definition_id == d.job_definition_id,
+                       orm.JobDefinition.next_run_at == d.next_run_at,
+                       orm.JobDefinition.deleted.is_(False))
+                .values(**values))
+            return result.rowcount == 1
+
+    def _skipped(self, d: _Due, reason: str, **detail: Any) -> None:
+        detail = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in detail.items()}
+        log.info("schedule %s (%s): tick skipped (%s): %s", d.job_definition_id, d.name, reason, detail)
+        self.audit.record(self.agent_user, "SkipScheduledRun", "JobDefinition", d.job_definition_id,
+                          schemas.AuditOutcome.SUCCESS, {"reason": reason, **detail})
