@@ -1,0 +1,189 @@
+/**
+ * The Jobs list: filter bar and one row per job (name, status, progress, duration, instance, created).
+ */
+import { TranslationBundle } from '@jupyterlab/translation';
+import { refreshIcon, stopIcon, UseSignal } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { formatDuration, formatTime, jobDuration } from '../format';
+import { IDescribeJob, isLive, JOB_STATUSES, JobStatus } from '../handler';
+import { JobsModel } from '../model';
+import { ErrorBox, ProgressBar, StatusBadge } from './common';
+
+export interface IJobsListProps {
+  model: JobsModel;
+  trans: TranslationBundle;
+  onOpen: (jobId: string) => void;
+  onStop: (jobId: string) => void;
+}
+
+/** Human label of a status (translated; `InProgress` reads "In progress"). */
+export function statusLabel(trans: TranslationBundle, status: JobStatus): string {
+  switch (status) {
+    case 'Queued':
+      return trans.__('Queued');
+    case 'Starting':
+      return trans.__('Starting');
+    case 'InProgress':
+      return trans.__('In progress');
+    case 'Completed':
+      return trans.__('Completed');
+    case 'Failed':
+      return trans.__('Failed');
+    case 'Stopping':
+      return trans.__('Stopping');
+    case 'Stopped':
+      return trans.__('Stopped');
+  }
+  return status;
+}
+
+function FilterBar(props: { model: JobsModel; trans: TranslationBundle }): JSX.Element {
+  const { model, trans } = props;
+  const [name, setName] = React.useState(model.filter.name);
+  // Debounce typing so a filter word costs one request, not one per key.
+  React.useEffect(() => {
+    if (name === model.filter.name) {
+      return;
+    }
+    const timer = window.setTimeout(() => {
+      model.filter = { ...model.filter, name };
+    }, 300);
+    return () => window.clearTimeout(timer);
+  }, [name]);
+  return (
+    <div className="jp-studio-filter">
+      <input
+        className="jp-studio-filter-name jp-mod-styled"
+        data-testid="jobs-filter-name"
+        type="search"
+        placeholder={trans.__('Filter by name')}
+        value={name}
+        onChange={event => setName(event.target.value)}
+      />
+      <select
+        className="jp-studio-filter-status jp-mod-styled"
+        data-testid="jobs-filter-status"
+        value={model.filter.status}
+        onChange={event =>
+          (model.filter = { ...model.filter, status: event.target.value as JobStatus | '' })
+        }
+      >
+        <option value="">{trans.__('All statuses')}</option>
+        {JOB_STATUSES.map(status => (
+          <option key={status} value={status}>
+            {statusLabel(trans, status)}
+          </option>
+        ))}
+      </select>
+      <button
+        className="jp-ToolbarButtonComponent jp-mod-minimal jp-Button jp-studio-icon-button"
+        title={trans.__('Refresh')}
+        data-testid="jobs-refresh"
+        onClick={() => void model.refresh()}
+      >
+        <refreshIcon.react tag="span" />
+      </button>
+    </div>
+  );
+}
+
+function JobRow(props: {
+  job: IDescribeJob;
+  selected: boolean;
+  trans: TranslationBundle;
+  onOpen: (jobId: string) => void;
+  onStop: (jobId: string) => void;
+}): JSX.Element {
+  const { job, trans } = props;
+  const live = isLive(job.status);
+  const current =
+    job.progress.current_cell !== null && live
+      ? trans.__('cell %1: %2', job.progress.current_cell, job.progress.current_cell_source ?? '')
+      : undefined;
+  return (
+    <li
+      className={`jp-studio-job-row${props.selected ? ' jp-mod-selected' : ''}`}
+      data-job-id={job.job_id}
+      data-status={job.status}
+      data-testid="job-row"
+      tabIndex={0}
+      title={job.status_reason ?? job.input}
+      onClick={() => props.onOpen(job.job_id)}
+      onKeyDown={event => {
+        if (event.key === 'Enter') {
+          props.onOpen(job.job_id);
+        }
+      }}
+    >
+      <div className="jp-studio-job-row-top">
+        <span className="jp-studio-job-name">{job.name}</span>
+        <StatusBadge status={job.status} label={statusLabel(trans, job.status)} />
+        {(live && job.status !== 'Stopping') ? (
+          <button
+            className="jp-ToolbarButtonComponent jp-mod-minimal jp-Button jp-studio-icon-button jp-studio-job-stop"
+            title={trans.__('Stop job')}
+            onClick={event => {
+              event.stopPropagation();
+              props.onStop(job.job_id);
+            }}
+          >
+            <stopIcon.react tag="span" />
+          </button>
+        ) : null}
+      </div>
+      <ProgressBar progress={job.progress} status={job.status} title={current} />
+      <div className="jp-studio-job-meta">
+        <span className="jp-studio-job-instance" title={trans.__('Instance type')}>
+          {job.instance_type}
+        </span>
+        <span className="jp-studio-job-duration" title={trans.__('Duration')}>
+          {formatDuration(jobDuration(job))}
+        </span>
+        <span className="jp-studio-job-created" title={trans.__('Created')}>
+          {formatTime(job.created_at)}
+        </span>
+      </div>
+      {job.status === 'Failed' && job.status_reason ? (
+        <div className="jp-studio-job-reason">{job.status_reason}</div>
+      ) : null}
+    </li>
+  );
+}
+
+export function JobsList(props: IJobsListProps): JSX.Element {
+  const { model, trans } = props;
+  return (
+    <div className="jp-studio-JobsList">
+      <FilterBar model={model} trans={trans} />
+      <UseSignal signal={model.changed}>
+        {() => (
+          <>
+            <ErrorBox message={model.error} />
+            {model.loaded && model.jobs.length === 0 && !model.error ? (
+              <div className="jp-studio-empty" data-testid="jobs-empty">
+                {model.filter.name || model.filter.status
+                  ? trans.__('No job matches the filter.')
+                  : trans.__(
+                      'No jobs yet. Use "Run as job" on a notebook or a Python file to start one.'
+                    )}
+              </div>
+            ) : null}
+            <ul className="jp-studio-job-list" data-testid="jobs-list">
+              {model.jobs.map(job => (
+                <JobRow
+                  key={job.job_id}
+                  job={job}
+                  selected={job.job_id === model.selectedId}
+                  trans={trans}
+                  onOpen={props.onOpen}
+                  onStop={props.onStop}
+                />
+              ))}
+            </ul>
+          </>
+        )}
+      </UseSignal>
+    </div>
+  );
+}

@@ -1,0 +1,65 @@
+/**
+ * Small presentational pieces shared by the views: status badge, progress bar, error box.
+ */
+import * as React from 'react';
+
+import { IJobProgress, JobStatus } from '../handler';
+
+export function StatusBadge(props: { status: JobStatus; label?: string }): JSX.Element {
+  return (
+    <span
+      className={`jp-studio-status jp-studio-status-${props.status}`}
+      data-status={props.status}
+      data-testid="job-status"
+    >
+      {props.label ?? props.status}
+    </span>
+  );
+}
+
+export function ProgressBar(props: {
+  progress: IJobProgress;
+  status: JobStatus;
+  title?: string;
+}): JSX.Element {
+  const { progress, status } = props;
+  let percent = progress.percent;
+  if (percent === null || percent === undefined) {
+    percent = progress.cells_total > 0 ? (100 * progress.cells_done) / progress.cells_total : 0;
+  }
+  if (status === 'Completed') {
+    percent = 100;
+  }
+  const label =
+    progress.cells_total > 0
+      ? `${progress.cells_done}/${progress.cells_total}`
+      : status === 'Completed'
+        ? '100%'
+        : '';
+  return (
+    <div
+      className="jp-studio-progress"
+      title={props.title ?? label}
+      data-testid="job-progress"
+      data-done={progress.cells_done}
+      data-total={progress.cells_total}
+    >
+      <div
+        className={`jp-studio-progress-fill jp-studio-progress-${status}`}
+        style={{ width: `${Math.min(100, Math.max(0, percent))}%` }}
+      />
+      <span className="jp-studio-progress-label">{label}</span>
+    </div>
+  );
+}
+
+export function ErrorBox(props: { message: string | null }): JSX.Element | null {
+  if (!props.message) {
+    return null;
+  }
+  return (
+    <div className="jp-studio-error" role="alert" data-testid="studio-error">
+      {props.message}
+    </div>
+  );
+}

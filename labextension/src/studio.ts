@@ -1,0 +1,177 @@
+/**
+ * Studio: the object behind the IStudio token; wires models, the sidebar and the detail views.
+ */
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import { Notification, WidgetTracker } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import {
+  IDescribeJob,
+  IJobOutput,
+  IStudioConfig,
+  StudioAPI,
+  StudioRequestError
+} from './handler';
+import { jobsIcon } from './icons';
+import { JobsModel, SchedulesModel } from './model';
+import { IStudio } from './tokens';
+import { JobDetailWidget } from './widgets/JobDetailWidget';
+import { StudioSidebar } from './widgets/StudioSidebar';
+
+function message(error: unknown): string {
+  return error instanceof StudioRequestError ? error.message : String((error as Error)?.message ?? error);
+}
+
+export class Studio implements IStudio {
+  constructor(
+    private _app: JupyterFrontEnd,
+    readonly config: IStudioConfig,
+    private _trans: TranslationBundle
+  ) {
+    this.sidebar = new StudioSidebar({
+      jobs: this.jobs,
+      schedules: this.schedules,
+      trans: _trans,
+      icon: jobsIcon,
+      onOpenJob: jobId => this.openJob(jobId),
+      onStopJob: jobId => void this.stopJob(jobId).catch(error => this._notifyError(error))
+    });
+    this.jobs.finished.connect((_, jobs) => {
+      for (const job of jobs) {
+        const text = this._trans.__('Job "%1" finished: %2', job.name, job.status);
+        const options = {
+          autoClose: 8000,
+          actions: [
+            { label: this._trans.__('Open'), callback: () => this.openJob(job.job_id) }
+          ]
+        };
+        if (job.status === 'Completed') {
+          Notification.success(text, options);
+        } else {
+          Notification.warning(text + (job.status_reason ? ` (${job.status_reason})` : ''), options);
+        }
+      }
+    });
+  }
+
+  readonly jobs = new JobsModel();
+  readonly schedules = new SchedulesModel();
+  readonly sidebar: StudioSidebar;
+  readonly detailTracker = new WidgetTracker<JobDetailWidget>({ namespace: 'studio-job' });
+
+  showJobs(jobId?: string): void {
+    this.sidebar.tab = 'jobs';
+    this._app.shell.activateById(this.sidebar.id);
+    if (jobId) {
+      this.jobs.selectedId = jobId;
+    }
+    void this.jobs.refresh();
+  }
+
+  showSchedules(): void {
+    this.sidebar.tab = 'schedules';
+    this._app.shell.activateById(this.sidebar.id);
+    void this.schedules.refresh();
+  }
+
+  openJob(jobId: string): void {
+    this.jobs.selectedId = jobId;
+    const existing = this.detailTracker.find(w => w.model.jobId === jobId);
+    if (existing) {
+      this._app.shell.activateById(existing.id);
+      void existing.model.refresh();
+      return;
+    }
+    const widget = new JobDetailWidget(jobId, this._trans, jobsIcon, {
+      mlflowRunUrl: job => this.mlflowRunUrl(job),
+      onStop: job => this.stopJob(job.job_id),
+      onRerun: job => this.rerun(job),
+      onOpenOutput: (job, output) => this.openOutput(job, output)
+    });
+    void this.detailTracker.add(widget);
+    this._app.shell.add(widget, 'main');
+    this._app.shell.activateById(widget.id);
+  }
+
+  async stopJob(jobId: string): Promise<void> {
+    await StudioAPI.stopJob(jobId);
+    for (const widget of this.detailTracker.filter(w => w.model.jobId === jobId)) {
+      widget.model.resume();
+      void widget.model.refresh();
+    }
+    await this.jobs.refresh();
+  }
+
+  /** Submit a new job with the same input, parameters and settings; open it. */
+  async rerun(job: IDescribeJob): Promise<void> {
+    const answer = await StudioAPI.createJob({
+      name: job.name,
+      kind: job.kind,
+      input: job.input,
+      parameters: job.parameters,
+      instance_type: job.instance_type,
+      timeout_seconds: job.timeout_seconds,
+      max_retries: job.max_retries,
+      environment: job.environment,
+      tags: job.tags,
+      experiment_name: job.experiment_name
+    });
+    this.showJobs(answer.job_id);
+    this.openJob(answer.job_id);
+  }
+
+  /** The MLflow UI page of a job's run when the tracking server has a web UI, else null. */
+  mlflowRunUrl(job: IDescribeJob): string | null {
+    const uri = this.config.mlflow_tracking_uri ?? '';
+    if (!job.mlflow_run_id || !/^https?:\/\//.test(uri)) {
+      return null;
+    }
+    const base = uri.replace(/\/+$/, '');
+    return job.mlflow_experiment_id
+      ? `${base}/#/experiments/${job.mlflow_experiment_id}/runs/${job.mlflow_run_id}`
+      : `${base}/#/runs/${job.mlflow_run_id}`;
+  }
+
+  /**
+   * Open an executed notebook in JupyterLab when the job folder lies under the server root;
+   * otherwise (and for HTML) let the browser fetch it from the outputs route.
+   */
+  async openOutput(job: IDescribeJob, output: IJobOutput): Promise<void> {
+    const url = StudioAPI.outputUrl(job.job_id, output.name);
+    if (output.kind === 'html') {
+      window.open(url, '_blank', 'noopener');
+      return;
+    }
+    const path = this.pathUnderRoot(`jobs/${job.job_id}/output/${output.name}`);
+    if (path !== null) {
+      try {
+        await this._app.serviceManager.contents.get(path, { content: false });
+        await this._app.commands.execute('docmanager:open', { path });
+        return;
+      } catch {
+        // not visible to the contents manager (hidden folder, other root): download instead
+      }
+    }
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = output.name.split('/').pop() ?? output.name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  }
+
+  /** A path under STUDIO_HOME as the contents API names it, or null when outside the root. */
+  pathUnderRoot(relativeToHome: string): string | null {
+    const root = (this.config.server_root ?? '').replace(/\/+$/, '');
+    const home = (this.config.studio_home ?? '').replace(/\/+$/, '');
+    if (!root || !home || !(home === root || home.startsWith(`${root}/`))) {
+      return null;
+    }
+    const prefix = home.slice(root.length).replace(/^\/+/, '');
+    return prefix ? `${prefix}/${relativeToHome}` : relativeToHome;
+  }
+
+  private _notifyError(error: unknown): void {
+    Notification.error(message(error), { autoClose: 8000 });
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The main-area shell of one job's detail view; owns (and disposes) its JobDetailModel.
+ */
+import { MainAreaWidget, ReactWidget } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { LabIcon } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { IJobDetailProps, JobDetail } from '../components/JobDetail';
+import { JobDetailModel } from '../model';
+
+export type IJobDetailActions = Omit<IJobDetailProps, 'model' | 'trans'>;
+
+class JobDetailContent extends ReactWidget {
+  constructor(
+    readonly model: JobDetailModel,
+    private _trans: TranslationBundle,
+    private _actions: IJobDetailActions
+  ) {
+    super();
+    this.addClass('jp-studio-JobDetailContent');
+  }
+
+  protected render(): JSX.Element {
+    return <JobDetail model={this.model} trans={this._trans} {...this._actions} />;
+  }
+}
+
+export class JobDetailWidget extends MainAreaWidget<ReactWidget> {
+  constructor(jobId: string, trans: TranslationBundle, icon: LabIcon, actions: IJobDetailActions) {
+    const model = new JobDetailModel(jobId);
+    super({ content: new JobDetailContent(model, trans, actions) });
+    this.model = model;
+    this.id = `jp-studio-job-${jobId}`;
+    this.addClass('jp-studio-JobDetailWidget');
+    this.node.setAttribute('data-job-id', jobId);
+    this.title.icon = icon;
+    this.title.label = trans.__('Job %1', jobId.slice(0, 8));
+    this.title.closable = true;
+    model.changed.connect(() => {
+      if (model.job) {
+        this.title.label = trans.__('Job: %1', model.job.name);
+        this.title.caption = `${model.job.name} (${model.job.status})`;
+      }
+    }, this);
+  }
+
+  readonly model: JobDetailModel;
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this.model.dispose();
+    super.dispose();
+  }
+}
