@@ -1,0 +1,316 @@
+"""The studio agent: dispatches queued jobs to job processes, fires schedules, reconciles after crashes.
+
+    python -m studio_ext.runner.agent --home H --db-url U --mlflow-tracking-uri M --server-root R
+        [--lock-file F] [--warm-pool N] [--poll-interval S] [--agent-id ID]
+
+Every decision is a conditional write in the database, so several agents on one database never
+run a job twice, and any agent can pick up after another one died. Job processes report their own
+progress and status; the agent enforces limits only as a backup (a hung or dead job process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from .. import tracking
+from ..instance_types import load_catalog
+from ..schemas import JobStatus
+from ..settings import StudioSettings
+from ..store import orm
+from ..store.db import Database
+from . import resources
+from .executors.local import LocalExecutor
+from .state import ACTIVE, JobState, read_result, stopped_reason
+
+log = logging.getLogger("studio_ext.agent")
+
+EXIT_LOCKED = 3
+HEARTBEAT_S = 2.0
+RECONCILE_S = 1.0
+SCHEDULES_S = 1.0
+AGENT_STALE_S = 15.0
+# The job process enforces timeouts and stops itself; the agent steps in only after these graces.
+BACKUP_TIMEOUT_GRACE_S = 30.0
+BACKUP_STOP_GRACE_S = 15.0
+UNSTARTED_GRACE_S = 120.0
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Agent:
+    def __init__(self, settings: StudioSettings, agent_id: str | None = None, pool_size: int = 2,
+                 poll_interval: float = 0.15):
+        self.settings = settings
+        self.agent_id = agent_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.db = Database(settings.db_url)
+        self.state = JobState(self.db)
+        self.poll_interval = poll_interval
+        self.executor = LocalExecutor(settings.home, settings.db_url, settings.mlflow_tracking_uri,
+                                      settings.server_root, pool_size)
+        self._running = True
+        self._last = {"heartbeat": 0.0, "reconcile": 0.0, "schedules": 0.0}
+        self._schedules = None
+        self._schedules_missing_logged = False
+
+    # ---------------------------------------------------------------- loop
+
+    def stop(self, *_args) -> None:
+        self._running = False
+
+    def run(self) -> None:
+        log.info("studio agent %s started (pid %s, pool %s)", self.agent_id, os.getpid(), self.executor.pool_size)
+        self.heartbeat()
+        try:  # create/migrate a local MLflow store once, before workers race to do it
+            tracking.client(self.settings.mlflow_tracking_uri, self.settings.home)
+        except Exception:
+            log.exception("the MLflow tracking store %s is not usable", self.settings.mlflow_tracking_uri)
+        self.reconcile()
+        self.executor.refill()
+        try:
+            while self._running:
+                self.tick()
+                time.sleep(self.poll_interval)
+        finally:
+            self.executor.close()
+            log.info("studio agent %s stopped", self.agent_id)
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        try:
+            if now - self._last["heartbeat"] >= HEARTBEAT_S:
+                self._last["heartbeat"] = now
+                self.heartbeat()
+            self.executor.poll()
+            if now - self._last["reconcile"] >= RECONCILE_S:
+                self._last["reconcile"] = now
+                self.reconcile()
+            self.dispatch()
+            if now - self._last["schedules"] >= SCHEDULES_S:
+                self._last["schedules"] = now
+                self.fire_schedules()
+        except Exception:  # one bad tick (a locked database, a bug) must not end the agent
+            log.exception("agent tick failed")
+
+    def heartbeat(self) -> None:
+        now = utcnow()
+        with self.db.session() as session:
+            row = session.get(orm.Agent, self.agent_id)
+            if row is None:
+                session.add(orm.Agent(agent_id=self.agent_id, hostname=socket.gethostname(), pid=os.getpid(),
+                                      started_at=now, heartbeat_at=now))
+            else:
+                row.heartbeat_at = now
+
+    # ---------------------------------------------------------------- dispatch
+
+    def dispatch(self) -> list[str]:
+        """Claim queued jobs (oldest first) while their instance type has free slots."""
+        with self.db.session() as session:
+            queued = session.execute(
+                select(orm.Job.job_id, orm.Job.instance_type).where(orm.Job.status == JobStatus.QUEUED.value)
+                .order_by(orm.Job.created_at, orm.Job.job_id).limit(50)).all()
+        if not queued:
+            return []
+        with self.db.session() as session:
+            active = session.execute(select(orm.Job.instance_type, orm.Job.cpu_set)
+                                     .where(orm.Job.status.in_(ACTIVE))).all()
+        used: dict[str, int] = {}
+        cpu_sets = [cpu_set for _t, cpu_set in active]
+        for itype, _c in active:
+            used[itype] = used.get(itype, 0) + 1
+        claimed = []
+        for job_id, itype_name in queued:
+            itype = self.settings.instance_types.get(itype_name)
+            if itype is None:
+                self._fail_queued(job_id, f"instance type {itype_name!r} is no longer in the catalog")
+                continue
+            if used.get(itype_name, 0) >= itype.max_concurrent:
+                continue
+            worker = self.executor.idle_worker()
+            cpus = resources.choose_cpus(itype.vcpus, cpu_sets)
+            cpu_set = resources.format_cpu_set(cpus)
+            create_time = resources.create_time(worker.pid)
+            with self.db.session() as session:
+                result = session.execute(
+                    update(orm.Job).where(orm.Job.job_id == job_id, orm.Job.status == JobStatus.QUEUED.value)
+                    .values(status=JobStatus.STARTING.value, agent_id=self.agent_id, pid=worker.pid,
+                            pid_create_time=create_time, cpu_set=cpu_set, heartbeat_at=utcnow()))
+            if result.rowcount != 1:
+                continue  # another agent took it, or it was stopped meanwhile
+            if not worker.assign(job_id):
+                self._requeue(job_id, "the job process was gone before it got the job")
+                continue
+            used[itype_name] = used.get(itype_name, 0) + 1
+            cpu_sets.append(cpu_set)
+            claimed.append(job_id)
+            log.info("job %s -> worker %s (cpus %s)", job_id, worker.pid, cpu_set)
+        return claimed
+
+    def _fail_queued(self, job_id: str, reason: str) -> None:
+        with self.db.session() as session:
+            session.execute(update(orm.Job).where(orm.Job.job_id == job_id, orm.Job.status == JobStatus.QUEUED.value)
+                            .values(status=JobStatus.FAILED.value, status_reason=reason, ended_at=utcnow()))
+
+    def _requeue(self, job_id: str, why: str) -> None:
+        log.warning("job %s back to the queue: %s", job_id, why)
+        with self.db.session() as session:
+            session.execute(update(orm.Job).where(orm.Job.job_id == job_id, orm.Job.status == JobStatus.STARTING.value)
+                            .values(status=JobStatus.QUEUED.value, agent_id=None, pid=None, pid_create_time=None,
+                                    cpu_set=None))
+
+    # ---------------------------------------------------------------- reconcile and backup limits
+
+    def reconcile(self) -> None:
+        """Active jobs whose process died get an honest status; hung ones are ended (backup)."""
+        with self.db.session() as session:
+            rows = session.scalars(select(orm.Job).where(orm.Job.status.in_(ACTIVE))).all()
+        now = utcnow()
+        for row in rows:
+            alive = resources.is_alive(row.pid, row.pid_create_time)
+            if not alive:
+                self._dead(row)
+                continue
+            if row.agent_id != self.agent_id and self._agent_alive(row.agent_id):
+                continue  # its own agent watches it
+            if row.agent_id != self.agent_id:
+                self.state.update(row.job_id, agent_id=self.agent_id)  # re-attach an orphan
+                log.info("re-attached job %s (pid %s)", row.job_id, row.pid)
+            started = _attempt_started(row)
+            if row.status == JobStatus.STARTING.value:
+                if (now - (row.heartbeat_at or now)).total_seconds() > UNSTARTED_GRACE_S:
+                    resources.kill_tree(row.pid)
+                    self._dead(row, "the job process never started the job")
+                continue
+            if started and (now - started).total_seconds() > row.timeout_seconds + BACKUP_TIMEOUT_GRACE_S:
+                log.warning("job %s: past its timeout and still running; killing pid %s", row.job_id, row.pid)
+                resources.kill_tree(row.pid)
+                self._finish(row, JobStatus.FAILED, f"timed out after {row.timeout_seconds} s")
+            elif (row.stop_requested_at is not None
+                  and (now - row.stop_requested_at).total_seconds() > BACKUP_STOP_GRACE_S):
+                log.warning("job %s: stop not honoured; killing pid %s", row.job_id, row.pid)
+                resources.kill_tree(row.pid)
+                self._finish(row, JobStatus.STOPPED, stopped_reason(row.status_reason))
+
+    def _agent_alive(self, agent_id: str | None) -> bool:
+        if not agent_id:
+            return False
+        with self.db.session() as session:
+            beat = session.scalar(select(orm.Agent.heartbeat_at).where(orm.Agent.agent_id == agent_id))
+        return beat is not None and utcnow() - beat < timedelta(seconds=AGENT_STALE_S)
+
+    def _dead(self, row: orm.Job, why: str | None = None) -> None:
+        # Starting rows whose worker is still warming up show no pid change; only a dead pid counts.
+        result = read_result(self.settings.job_dir(row.job_id), row.attempt)
+        if result is not None:
+            status, reason, code = JobStatus(result["status"]), result.get("reason"), result.get("exit_code")
+        else:
+            status, code = JobStatus.FAILED, None
+            reason = f"job process exited unexpectedly ({why or f'pid {row.pid} is gone, no result recorded'})"
+            if row.stop_requested_at is not None:
+                status = JobStatus.STOPPED
+        log.warning("job %s: process %s is gone; %s", row.job_id, row.pid, reason)
+        self._finish(row, status, reason, code)
+
+    def _finish(self, row: orm.Job, status: JobStatus, reason: str | None, code: int | None = None) -> None:
+        written = self.state.finish_attempt(row.job_id, row.attempt, status, reason, code)
+        if written is None:
+            return
+        self._append_log(row.job_id, f"===== attempt {row.attempt}: {written.value} ({reason}) [agent] =====\n")
+        if row.mlflow_run_id:
+            try:
+                tracking.finish_run(self.settings.mlflow_tracking_uri, row.mlflow_run_id,
+                                    written.value if written.is_terminal else JobStatus.FAILED.value)
+            except Exception:
+                log.exception("could not mirror job %s status to MLflow", row.job_id)
+
+    def _append_log(self, job_id: str, text: str) -> None:
+        try:
+            with open(self.settings.job_dir(job_id) / "job.log", "a", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError:
+            pass
+
+    # ---------------------------------------------------------------- schedules
+
+    def fire_schedules(self) -> None:
+        try:
+            if self._schedules is None:
+                from ..services.jobs import JobService
+                from ..services.schedules import ScheduleService
+
+                self._schedules = ScheduleService(self.db, self.settings, JobService(self.db, self.settings))
+            fired = self._schedules.fire_due()
+            if fired:
+                log.info("schedules created jobs %s", ", ".join(fired))
+        except NotImplementedError:
+            if not self._schedules_missing_logged:
+                log.warning("schedules are not implemented yet; not firing")
+                self._schedules_missing_logged = True
+
+
+def _attempt_started(row: orm.Job) -> datetime | None:
+    text = (row.progress or {}).get("attempt_started_at")
+    if text:
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass
+    return row.started_at
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="studio agent", description=__doc__.splitlines()[0])
+    parser.add_argument("--home", help="STUDIO_HOME (default: $STUDIO_HOME or the Jupyter data dir)")
+    parser.add_argument("--db-url", help="SQLAlchemy URL of the studio database")
+    parser.add_argument("--mlflow-tracking-uri", help="MLflow tracking URI")
+    parser.add_argument("--server-root", help="the folder job inputs are relative to")
+    parser.add_argument("--lock-file", help="hold an exclusive lock on this file (one agent per file)")
+    parser.add_argument("--warm-pool", type=int, default=int(os.environ.get("STUDIO_WARM_POOL", "2")),
+                        help="pre-started job processes with a kernel (default 2; 0 disables)")
+    parser.add_argument("--poll-interval", type=float, default=0.15, help="seconds between loop turns")
+    parser.add_argument("--agent-id", help="a stable name for this agent (default: host-pid-random)")
+    parser.add_argument("--log-level", default=os.environ.get("STUDIO_AGENT_LOG_LEVEL", "INFO"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s [studio agent] %(message)s")
+    lock_fd = None
+    if args.lock_file:
+        Path(args.lock_file).parent.mkdir(parents=True, exist_ok=True)
+        lock_fd = os.open(args.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"studio agent: another agent holds the lock {args.lock_file}; exiting", file=sys.stderr)
+            return EXIT_LOCKED
+        os.ftruncate(lock_fd, 0)
+        os.write(lock_fd, f"{os.getpid()}\n".encode())
+    settings = StudioSettings.from_env(home=args.home, db_url=args.db_url,
+                                       mlflow_tracking_uri=args.mlflow_tracking_uri, server_root=args.server_root)
+    settings.instance_types = load_catalog(settings.home)
+    agent = Agent(settings, agent_id=args.agent_id, pool_size=args.warm_pool, poll_interval=args.poll_interval)
+    signal.signal(signal.SIGTERM, agent.stop)
+    signal.signal(signal.SIGINT, agent.stop)
+    agent.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

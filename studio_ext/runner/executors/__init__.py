@@ -1,0 +1,1 @@
+"""Executors: where job processes run (`local`: detached subprocesses with CPU/memory limits)."""

@@ -1,0 +1,137 @@
+"""Local executor: job processes on this machine, from a warm pool of pre-started workers.
+
+A worker is `python -m studio_ext.runner.worker --warm`: it imports papermill/nbconvert/mlflow,
+opens the MLflow store and starts a kernel, then says `ready`. The agent gives it a job id on
+stdin. Workers run in their own session, so the agent's death (or a signal to its group) does
+not reach them; their stdin closing tells idle ones to exit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger("studio_ext.agent")
+
+
+@dataclass
+class WorkerHandle:
+    proc: subprocess.Popen
+    state: str = "warming"  # warming | ready | busy
+    job_id: str | None = None
+    started: float = field(default_factory=time.monotonic)
+    _buffer: str = ""
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def read_messages(self) -> list[str]:
+        """Non-blocking read of the lines the worker sent (`ready`, `idle`)."""
+        out = self.proc.stdout
+        if out is None:
+            return []
+        try:
+            chunk = os.read(out.fileno(), 4096)
+        except BlockingIOError:
+            return []
+        except OSError:
+            return []
+        if not chunk:
+            return []
+        self._buffer += chunk.decode(errors="replace")
+        *lines, self._buffer = self._buffer.split("\n")
+        return [line.strip() for line in lines if line.strip()]
+
+    def assign(self, job_id: str) -> bool:
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write((json.dumps({"job_id": job_id}) + "\n").encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            return False
+        self.state, self.job_id = "busy", job_id
+        return True
+
+    def close(self) -> None:
+        """Close our end of its stdin: an idle worker exits, a busy one finishes first."""
+        try:
+            if self.proc.stdin:
+                self.proc.stdin.close()
+        except OSError:
+            pass
+
+
+class LocalExecutor:
+    """Keeps `pool_size` idle workers warm and starts more on demand (the cold path)."""
+
+    def __init__(self, home: Path, db_url: str, mlflow_tracking_uri: str, server_root: Path, pool_size: int = 2):
+        self.home, self.db_url, self.mlflow_tracking_uri = Path(home), db_url, mlflow_tracking_uri
+        self.server_root = Path(server_root)
+        self.pool_size = max(0, pool_size)
+        self.workers: dict[int, WorkerHandle] = {}
+        self.log_file = self.home / "logs" / "workers.log"
+
+    def _spawn(self) -> WorkerHandle:
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, "-m", "studio_ext.runner.worker", "--warm", "--home", str(self.home),
+               "--db-url", self.db_url, "--mlflow-tracking-uri", self.mlflow_tracking_uri,
+               "--server-root", str(self.server_root), "--log-file", str(self.log_file)]
+        env = dict(os.environ)
+        # The worker must import this very package, whichever way the agent found it.
+        pkg_parent = str(Path(__file__).resolve().parents[3])
+        env["PYTHONPATH"] = pkg_parent + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                cwd=str(self.home), env=env, start_new_session=True, close_fds=True)
+        os.set_blocking(proc.stdout.fileno(), False)
+        handle = WorkerHandle(proc)
+        self.workers[proc.pid] = handle
+        log.debug("started worker %s", proc.pid)
+        return handle
+
+    def poll(self) -> list[WorkerHandle]:
+        """Read worker messages, reap exited workers, top the pool up. Returns exited workers."""
+        exited = []
+        for pid, handle in list(self.workers.items()):
+            for message in handle.read_messages():
+                if message in ("ready", "idle"):
+                    handle.state, handle.job_id = "ready", None
+            if handle.proc.poll() is not None:
+                exited.append(self.workers.pop(pid))
+        self.refill()
+        return exited
+
+    def refill(self) -> None:
+        idle = sum(1 for h in self.workers.values() if h.state in ("warming", "ready"))
+        for _ in range(self.pool_size - idle):
+            self._spawn()
+
+    def idle_worker(self, allow_cold: bool = True) -> WorkerHandle | None:
+        """A ready worker; else a warming one (it takes the job once warm); else a new one."""
+        ready = [h for h in self.workers.values() if h.state == "ready"]
+        if ready:
+            return ready[0]
+        warming = sorted((h for h in self.workers.values() if h.state == "warming"), key=lambda h: h.started)
+        if warming:
+            return warming[0]
+        return self._spawn() if allow_cold else None
+
+    def busy_pids(self) -> dict[str, int]:
+        return {h.job_id: h.pid for h in self.workers.values() if h.state == "busy" and h.job_id}
+
+    def close(self) -> None:
+        for handle in self.workers.values():
+            handle.close()
+        deadline = time.monotonic() + 5
+        for handle in self.workers.values():
+            if handle.state != "busy":
+                try:
+                    handle.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    handle.proc.kill()

@@ -1,0 +1,1 @@
+"""Launchers: how one job kind runs inside a job process (papermill notebook, user script)."""

@@ -1,0 +1,84 @@
+"""Script launcher: `python <script> --key value ...` in the snapshot, output to the job log.
+
+Parameters become arguments in order: `--key value`, with strings as given, numbers as written by
+`str()`, booleans as `true`/`false`, lists and dicts as JSON, and None left out (the script's own
+default applies). Exit code 0 means Completed; anything else is Failed with the code and the last
+line the script wrote to stderr.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+
+def script_argv(script: Path, parameters: dict[str, Any]) -> list[str]:
+    argv = [sys.executable, str(script)]
+    for key, value in parameters.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, (list, dict)):
+            text = json.dumps(value)
+        else:
+            text = str(value)
+        argv += [f"--{key}", text]
+    return argv
+
+
+class ScriptRun:
+    """One script process; `kill()` and `terminate()` may be called from the guard thread."""
+
+    def __init__(self, script: Path, parameters: dict[str, Any], cwd: Path, env: dict[str, str],
+                 log_path: Path, cpus: list[int] | None):
+        self.argv = script_argv(script, parameters)
+        self.cwd, self.env, self.log_path, self.cpus = cwd, env, log_path, cpus
+        self.proc: subprocess.Popen | None = None
+        self.last_stderr: collections.deque[str] = collections.deque(maxlen=20)
+
+    def start(self) -> int:
+        log_fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            if self.cpus:
+                # Pin the calling thread (this job process serves one job): the child inherits the
+                # CPU set from it, and so does everything the script starts. No preexec_fn needed.
+                os.sched_setaffinity(0, self.cpus)
+            # Own session: stop/timeout signal the whole group the script may have started.
+            self.proc = subprocess.Popen(self.argv, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
+                                         stdout=log_fd, stderr=subprocess.PIPE, start_new_session=True)
+        finally:
+            os.close(log_fd)
+        self._pump = threading.Thread(target=self._copy_stderr, daemon=True)
+        self._pump.start()
+        return self.proc.pid
+
+    def _copy_stderr(self) -> None:
+        assert self.proc is not None and self.proc.stderr is not None
+        with open(self.log_path, "ab", buffering=0) as log:
+            for line in iter(self.proc.stderr.readline, b""):
+                log.write(line)
+                text = line.decode("utf-8", errors="replace").strip()
+                if text:
+                    self.last_stderr.append(text)
+
+    def wait(self) -> int:
+        assert self.proc is not None
+        code = self.proc.wait()
+        self._pump.join(timeout=5)
+        return code
+
+    def failure_reason(self, code: int) -> str:
+        if code < 0:
+            reason = f"script killed by signal {-code}"
+        else:
+            reason = f"script exited with code {code}"
+        if self.last_stderr:
+            reason += f": {self.last_stderr[-1][:500]}"
+        return reason

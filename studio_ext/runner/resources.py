@@ -1,0 +1,121 @@
+"""Process-level helpers: CPU sets, process trees, RSS, liveness that survives pid reuse."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections import Counter
+from collections.abc import Iterable
+
+import psutil
+
+
+def available_cpus() -> list[int]:
+    return sorted(os.sched_getaffinity(0))
+
+
+def choose_cpus(vcpus: int, busy_sets: Iterable[str | None]) -> list[int]:
+    """The `vcpus` least-used CPUs (spreads concurrent jobs; capped to what this process may use)."""
+    cpus = available_cpus()
+    load = Counter({cpu: 0 for cpu in cpus})
+    for cpu_set in busy_sets:
+        for cpu in parse_cpu_set(cpu_set):
+            if cpu in load:
+                load[cpu] += 1
+    ranked = sorted(cpus, key=lambda cpu: (load[cpu], cpu))
+    return sorted(ranked[: max(1, min(vcpus, len(cpus)))])
+
+
+def parse_cpu_set(cpu_set: str | None) -> list[int]:
+    if not cpu_set:
+        return []
+    return [int(part) for part in cpu_set.split(",") if part.strip()]
+
+
+def format_cpu_set(cpus: Iterable[int]) -> str:
+    return ",".join(str(cpu) for cpu in cpus)
+
+
+def set_affinity_all_threads(pid: int, cpus: list[int]) -> None:
+    """sched_setaffinity applies to one thread; a started kernel already has several."""
+    try:
+        tids = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        tids = [pid]
+    for tid in tids:
+        try:
+            os.sched_setaffinity(tid, cpus)
+        except OSError:
+            pass  # the thread ended meanwhile
+
+
+def create_time(pid: int) -> float | None:
+    try:
+        return psutil.Process(pid).create_time()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return None
+
+
+def is_alive(pid: int | None, expected_create_time: float | None) -> bool:
+    """True if `pid` runs and is the same process (create time matches: pids get reused)."""
+    if not pid:
+        return False
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return False
+        if expected_create_time is not None and abs(proc.create_time() - expected_create_time) > 0.5:
+            return False
+        return True
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+
+
+def tree(pid: int) -> list[psutil.Process]:
+    try:
+        proc = psutil.Process(pid)
+        return [proc, *proc.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    total = 0
+    for proc in tree(pid):
+        try:
+            total += proc.memory_info().rss
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    return total
+
+
+def kill_tree(pid: int, include_self: bool = True, grace: float = 0.0) -> None:
+    """SIGTERM (if grace) then SIGKILL a process and its descendants, children first collected so
+    none escapes by re-parenting once its parent is gone."""
+    procs = tree(pid)
+    if not include_self:
+        procs = procs[1:]
+    if grace > 0:
+        for proc in procs:
+            try:
+                proc.send_signal(signal.SIGTERM)
+            except psutil.NoSuchProcess:
+                pass
+        _gone, procs = psutil.wait_procs(procs, timeout=grace)
+    for proc in procs:
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(procs, timeout=5)
+
+
+def wait_gone(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not psutil.pid_exists(pid):
+            return True
+        time.sleep(0.05)
+    return not psutil.pid_exists(pid)
