@@ -42,10 +42,13 @@ $(TORCH_STAMP): | $(BIN)/python
 	touch $@
 
 # The first install builds the JupyterLab extension through the hatch hook (jlpm comes from the
-# jupyterlab in the isolated build environment, so only Node is needed on the machine).
+# jupyterlab in the isolated build environment, so only Node is needed on the machine). Then the
+# installed copy is replaced by a link to the source tree (what `jupyter labextension develop`
+# does), so a `make labextension` rebuild is live without reinstalling.
 $(INSTALL_STAMP): pyproject.toml $(wildcard labextension/yarn.lock) $(TORCH_STAMP)
 	$(BIN)/pip install -e ".[test]"
-	$(BIN)/jupyter labextension develop --overwrite . >/dev/null
+	rm -rf $(VENV)/share/jupyter/labextensions/studio_ext
+	ln -s $(CURDIR)/studio_ext/labextension $(VENV)/share/jupyter/labextensions/studio_ext
 	$(BIN)/python -c 'import json, pathlib; \
 	p = pathlib.Path("$(SETTINGS_DIR)/overrides.json"); p.parent.mkdir(parents=True, exist_ok=True); \
 	d = json.loads(p.read_text()) if p.exists() else {}; \
