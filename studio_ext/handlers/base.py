@@ -183,19 +183,22 @@ class StudioHandler(APIHandler):
         except ValidationError as exc:
             raise InvalidParameter(describe_validation_error(exc)) from None
 
+    # The answer helpers write but do not finish: tornado finishes after the handler method (and
+    # @audited around it) returns, so a mutation's audit event is committed before the client
+    # sees the response and can never be missing when the client looks right after.
+
     def write_model(self, model: BaseModel, status: int = 200) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(model.model_dump_json())
+        self.write(model.model_dump_json())
 
     def write_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(data))
+        self.write(json.dumps(data))
 
     def no_content(self) -> None:
         self.set_status(204)
-        self.finish()
 
     # ------------------------------------------------------------------ errors
 

@@ -62,7 +62,6 @@ class JobDefinitionJobsHandler(StudioHandler):
         query = self.parse_query(schemas.ListJobsQuery)
         if query.job_definition_id not in (None, job_definition_id):
             raise InvalidParameter("job_definition_id: already given by the path; drop the query parameter")
-        # 404 for an unknown definition rather than an empty list that hides a typo.
-        await self.call(self.schedule_service.describe, job_definition_id)
-        query = query.model_copy(update={"job_definition_id": job_definition_id})
-        self.write_model(await self.call(self.job_service.list_jobs, query))
+        # The schedule service answers 404 for a definition that never existed (not an empty list
+        # that hides a typo) and still lists the runs of a deleted one.
+        self.write_model(await self.call(self.schedule_service.list_runs, job_definition_id, query))

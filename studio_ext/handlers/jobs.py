@@ -9,6 +9,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from .. import schemas
+from ..exceptions import StudioError
 from .base import NoQuery, StudioHandler, audited
 
 _CHUNK = 256 * 1024
@@ -114,5 +115,11 @@ class NotebookParametersHandler(StudioHandler):
     @authorized
     async def get(self) -> None:
         query = self.parse_query(schemas.NotebookParametersQuery)
-        parameters = await self.call(self.job_service.notebook_parameters, query.path)
+        try:
+            parameters = await self.call(self.job_service.notebook_parameters, query.path)
+        except StudioError as exc:
+            # The service names its argument `input`; this route calls it `path`.
+            if exc.message.startswith("input:"):
+                raise type(exc)("path:" + exc.message[len("input:"):], exc.error_code) from None
+            raise
         self.write_model(schemas.NotebookParametersResponse(path=query.path, parameters=parameters))

@@ -1,0 +1,96 @@
+"""Every mutation through the REST API writes an audit event: who, action, resource, outcome, time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+
+async def events(studio_api, **params):
+    status, data = await studio_api("GET", "audit-events", params=params or None)
+    assert status == 200, data
+    return data["items"]
+
+
+async def test_given_job_mutations_then_each_is_audited_with_who_what_which_and_outcome(studio_api,
+                                                                                      write_notebook):
+    write_notebook("nb.ipynb")
+    before = datetime.now(UTC) - timedelta(seconds=5)
+    _, created = await studio_api("POST", "jobs", body={"input": "nb.ipynb"})
+    job_id = created["job_id"]
+    await studio_api("POST", "jobs", job_id, "stop")
+    await studio_api("POST", "jobs", job_id, "stop")  # 409: already Stopped
+    await studio_api("DELETE", "jobs", job_id)
+    await studio_api("GET", "jobs", job_id)  # reads are not audited
+
+    items = await events(studio_api)
+
+    assert [(e["action"], e["resource_type"], e["resource_id"], e["outcome"]) for e in reversed(items)] == [
+        ("CreateJob", "Job", job_id, "Success"),
+        ("StopJob", "Job", job_id, "Success"),
+        ("StopJob", "Job", job_id, "Failure"),
+        ("DeleteJob", "Job", job_id, "Success"),
+    ]
+    for e in items:
+        assert e["user"] and e["user"] != "anonymous"
+        assert before <= datetime.fromisoformat(e["time"].replace("Z", "+00:00")) <= datetime.now(UTC)
+    failure = items[1]
+    assert failure["detail"]["error_code"] == "ConflictException" and failure["detail"]["status"] == 409
+
+
+async def test_given_rejected_input_then_the_failure_is_audited_with_the_error_code(studio_api):
+    await studio_api("POST", "jobs", body={"input": "../escape.ipynb"})
+    await studio_api("POST", "jobs", raw_body="{oops")
+    await studio_api("DELETE", "jobs", "missing-id")
+
+    items = await events(studio_api)
+
+    assert [(e["action"], e["resource_id"], e["outcome"], e["detail"]["error_code"]) for e in reversed(items)] == [
+        ("CreateJob", None, "Failure", "InvalidParameterValue"),
+        ("CreateJob", None, "Failure", "InvalidParameterValue"),
+        ("DeleteJob", "missing-id", "Failure", "ResourceNotFound"),
+    ]
+    assert "outside the server root" in items[-1]["detail"]["message"]
+
+
+async def test_given_schedule_mutations_then_each_is_audited(studio_api, write_notebook):
+    write_notebook("nb.ipynb")
+    _, created = await studio_api("POST", "job-definitions",
+                                  body={"name": "n", "schedule": "0 1 * * *", "job": {"input": "nb.ipynb"}})
+    definition_id = created["job_definition_id"]
+    await studio_api("PATCH", "job-definitions", definition_id, body={"paused": True})
+    await studio_api("PATCH", "job-definitions", definition_id, body={"schedule": "bad"})
+    await studio_api("DELETE", "job-definitions", definition_id)
+
+    items = await events(studio_api, resource_type="JobDefinition")
+
+    assert [(e["action"], e["resource_id"], e["outcome"]) for e in reversed(items)] == [
+        ("CreateJobDefinition", definition_id, "Success"),
+        ("UpdateJobDefinition", definition_id, "Success"),
+        ("UpdateJobDefinition", definition_id, "Failure"),
+        ("DeleteJobDefinition", definition_id, "Success"),
+    ]
+
+
+async def test_given_many_events_when_filtered_and_paged_then_the_audit_list_works(studio_api, write_notebook):
+    write_notebook("nb.ipynb")
+    for _ in range(3):
+        await studio_api("POST", "jobs", body={"input": "nb.ipynb"})
+    await studio_api("DELETE", "jobs", "x")
+
+    first = await events(studio_api, action="CreateJob", max_items="2")
+    status, page = await studio_api("GET", "audit-events", params={"action": "CreateJob", "max_items": "2"})
+    _, rest = await studio_api("GET", "audit-events", params={"action": "CreateJob", "max_items": "2",
+                                                              "next_token": page["next_token"]})
+
+    assert len(first) == 2 and len(rest["items"]) == 1 and rest["next_token"] is None
+    assert {e["action"] for e in first + rest["items"]} == {"CreateJob"}
+
+
+@pytest.mark.parametrize("params", [{"next_token": "!!"}, {"max_items": "-1"}, {"when": "today"}])
+async def test_given_bad_audit_query_then_400(studio_api, params):
+    code, error = await studio_api("GET", "audit-events", params=params)
+
+    assert code == 400
+    assert error["message"].startswith(f"{next(iter(params))}:"), error["message"]
