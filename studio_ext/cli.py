@@ -450,7 +450,7 @@ def _print_schedules(items) -> None:
               help="Cron expression, 5 fields: minute hour day month weekday, e.g. '0 6 * * 1-5'.")
 @_schedule_options
 @_job_options
-@click.option("--job-name", help="Name of the jobs it creates (default: the input file's name).")
+@click.option("--job-name", help="Name of the jobs it creates (default: NAME-<tick as YYYYMMDDHHMM>).")
 @click.option("--paused", is_flag=True, help="Create it paused.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the schedule id.")
 @click.pass_context
