@@ -100,7 +100,9 @@ class LocalExecutor:
         exited = []
         for pid, handle in list(self.workers.items()):
             for message in handle.read_messages():
-                if message in ("ready", "idle"):
+                # A job may have been handed to a worker still warming up: its late `ready`
+                # must not make it look idle. Only `idle` (sent after a job) frees a busy one.
+                if (message == "ready" and handle.state == "warming") or (message == "idle" and handle.state == "busy"):
                     handle.state, handle.job_id = "ready", None
             if handle.proc.poll() is not None:
                 exited.append(self.workers.pop(pid))
