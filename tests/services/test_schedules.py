@@ -498,3 +498,28 @@ def test_given_a_deleted_schedule_then_it_stops_firing_disappears_and_its_runs_s
     assert [j.job_id for j in service.list_runs(job_definition_id, schemas.ListJobsQuery()).items] == [job_id]
     listed = jobs.list_jobs(schemas.ListJobsQuery(job_definition_id=job_definition_id))
     assert [j.job_id for j in listed.items] == [job_id]
+
+
+def test_given_racing_agents_when_a_tick_is_skipped_then_the_skip_is_recorded_once(db, settings, service):
+    job_definition_id = service.create(definition(schedule="* * * * *"), "alice")  # max_concurrent_runs 1
+    base = at("2026-06-01T12:00:00")
+    set_next_run(db, job_definition_id, base)
+    assert len(service.fire_due(base + timedelta(seconds=1))) == 1  # stays Queued: the cap is reached
+    barrier = threading.Barrier(5)
+    created: list[str] = []
+
+    def agent() -> None:
+        svc = ScheduleService(db, settings, JobService(db, settings))
+        barrier.wait(timeout=120)
+        created.extend(svc.fire_due(base + timedelta(minutes=1, seconds=1)))
+
+    threads = [threading.Thread(target=agent) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert created == []
+    events = AuditService(db).list_events(schemas.ListAuditEventsQuery(action="SkipScheduledRun")).items
+    assert [e.detail["tick"] for e in events] == ["2026-06-01T12:01:00+00:00"]
+    assert len(runs_of(db, job_definition_id)) == 1
+    assert service.describe(job_definition_id).next_run_at == base + timedelta(minutes=2)
