@@ -238,9 +238,12 @@ export function queryString(query: Record<string, unknown>): string {
 export async function requestAPI<T>(endPoint = '', init: RequestInit = {}): Promise<T> {
   const settings = ServerConnection.makeSettings();
   const url = apiUrl(endPoint, settings);
+  // 'no-store' (the default) makes JupyterLab append a bare `?<timestamp>` cache buster that the
+  // studio's strict query parsing rejects; 'no-cache' still revalidates every answer.
+  const request: RequestInit = { cache: 'no-cache', ...init };
   let response: Response;
   try {
-    response = await ServerConnection.makeRequest(url, init, settings);
+    response = await ServerConnection.makeRequest(url, request, settings);
   } catch (error) {
     throw new StudioRequestError(0, 'NetworkError', String((error as Error)?.message ?? error));
   }

@@ -88,6 +88,13 @@ export class Studio implements IStudio {
       onRerun: job => this.rerun(job),
       onOpenOutput: (job, output) => this.openOutput(job, output)
     });
+    // The detail view polls faster than the list: a status change it sees refreshes the list.
+    widget.model.changed.connect(model => {
+      const row = this.jobs.jobs.find(job => job.job_id === jobId);
+      if (model.job && row && row.status !== model.job.status) {
+        void this.jobs.refresh();
+      }
+    }, this);
     void this.detailTracker.add(widget);
     this._app.shell.add(widget, 'main');
     this._app.shell.activateById(widget.id);

@@ -83,14 +83,16 @@ function Body(props: IJobDetailProps & { job: IDescribeJob }): JSX.Element {
         <h2 className="jp-studio-detail-title">{job.name}</h2>
         <StatusBadge status={job.status} label={statusLabel(trans, job.status)} />
         <span className="jp-studio-spacer" />
-        <button
-          className="jp-mod-styled jp-mod-warn jp-Button jp-studio-stop"
-          data-testid="job-stop"
-          disabled={busy || !live || job.status === 'Stopping'}
-          onClick={() => act(() => props.onStop(job))}
-        >
-          {trans.__('Stop')}
-        </button>
+        {live ? (
+          <button
+            className="jp-mod-styled jp-mod-warn jp-Button jp-studio-stop"
+            data-testid="job-stop"
+            disabled={busy || job.status === 'Stopping'}
+            onClick={() => act(() => props.onStop(job))}
+          >
+            {job.status === 'Stopping' ? trans.__('Stopping…') : trans.__('Stop')}
+          </button>
+        ) : null}
         <button
           className="jp-mod-styled jp-mod-accept jp-Button jp-studio-rerun"
           data-testid="job-rerun"

@@ -44,10 +44,12 @@ export function ProgressBar(props: {
       data-done={progress.cells_done}
       data-total={progress.cells_total}
     >
-      <div
-        className={`jp-studio-progress-fill jp-studio-progress-${status}`}
-        style={{ width: `${Math.min(100, Math.max(0, percent))}%` }}
-      />
+      <div className="jp-studio-progress-track">
+        <div
+          className={`jp-studio-progress-fill jp-studio-progress-${status}`}
+          style={{ width: `${Math.min(100, Math.max(0, percent))}%` }}
+        />
+      </div>
       <span className="jp-studio-progress-label">{label}</span>
     </div>
   );

@@ -1,0 +1,240 @@
+"""Browser tests: the Jobs panel, the Run as job form and the Schedules view in real Chromium."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import nbformat
+import pytest
+
+pytestmark = pytest.mark.ui
+
+JOB_TIMEOUT_S = 300  # a notebook job on a busy 2-core machine; a bound, never an assertion
+TERMINAL = {"Completed", "Failed", "Stopped"}
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def write_notebook(path, params: str | None = "alpha = 0.5\nepochs = 2\nlabel = 'demo'"):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    if params is not None:
+        cell = nbformat.v4.new_code_cell(params)
+        cell.metadata["tags"] = ["parameters"]
+        nb.cells.append(cell)
+    nb.cells.append(nbformat.v4.new_code_cell("result = alpha * epochs\nprint('result', label, result)"
+                                              if params else "print('no parameters')"))
+    nbformat.write(nb, path)
+    return path
+
+
+def open_lab(page, server, path: str = "") -> None:
+    url = f"{server.url}lab/tree/{path}?token={server.token}" if path else f"{server.url}lab?token={server.token}"
+    page.goto(url)
+    # The sidebar tab exists once the studio plugin passed its version handshake.
+    page.wait_for_selector('.jp-SideBar [data-id="jp-studio-jobs-panel"]', timeout=120_000)
+
+
+def show_sidebar(page, widget_id: str) -> None:
+    """Reveal a left-sidebar panel (clicking the tab of an open panel would close it)."""
+    if not page.locator(f"#{widget_id}").is_visible():
+        page.click(f'.jp-SideBar [data-id="{widget_id}"]')
+    page.wait_for_selector(f"#{widget_id}", state="visible")
+
+
+def run_as_job_from_file_browser(page, file_name: str) -> None:
+    show_sidebar(page, "filebrowser")
+    item = page.locator(".jp-DirListing-item", has_text=file_name)
+    item.wait_for()
+    item.click(button="right")
+    page.click('.lm-Menu-item[data-command="studio:run-as-job"]')
+    page.wait_for_selector('[data-testid="run-job-form"]')
+
+
+def form_parameters(page) -> dict[str, str]:
+    keys = page.locator('[data-testid="run-job-param-key"]')
+    values = page.locator('[data-testid="run-job-param-value"]')
+    return {keys.nth(i).input_value(): values.nth(i).input_value() for i in range(keys.count())}
+
+
+def set_form_parameter(page, key: str, value: str) -> None:
+    keys = page.locator('[data-testid="run-job-param-key"]')
+    for i in range(keys.count()):
+        if keys.nth(i).input_value() == key:
+            page.locator('[data-testid="run-job-param-value"]').nth(i).fill(value)
+            return
+    raise AssertionError(f"no parameter row {key!r} in the form: {form_parameters(page)}")
+
+
+def submit_form(page) -> None:
+    page.click(".jp-Dialog-button.jp-mod-accept")
+
+
+def wait_row_status(page, server, job_id: str, timeout: float = JOB_TIMEOUT_S) -> str:
+    """Wait until the job's row in the Jobs panel shows a terminal status; return that status."""
+    row = page.locator(f'.jp-studio-job-row[data-job-id="{job_id}"]')
+    deadline = time.monotonic() + timeout
+    status = None
+    while time.monotonic() < deadline:
+        status = row.get_attribute("data-status") if row.count() else None
+        if status in TERMINAL:
+            return status
+        time.sleep(1)
+    job = server.api("GET", f"jobs/{job_id}").json()
+    raise AssertionError(f"the panel still shows {status!r} after {timeout}s; server says {job}\n"
+                         f"agent log: {server.agent_log()[-3000:]}")
+
+
+# ----------------------------------------------------------------------------- tests
+
+
+@pytest.mark.timeout(900)
+def test_given_a_notebook_when_run_as_job_from_the_file_browser_then_the_panel_shows_it_complete(
+        ui_server, lab_page, artifacts):
+    page = lab_page
+    name = f"ui_train_{uuid.uuid4().hex[:6]}"
+    write_notebook(ui_server.root_dir / f"{name}.ipynb")
+
+    # Given JupyterLab with the studio: the Jobs panel opens from the left sidebar.
+    open_lab(page, ui_server)
+    show_sidebar(page, "jp-studio-jobs-panel")
+    assert page.locator(".jp-studio-JobsPanel .jp-studio-tab.jp-mod-current").inner_text() == "Jobs"
+    page.screenshot(path=str(artifacts / "01-jobs-panel.png"))
+
+    # When the notebook is run as a job from the file browser's context menu...
+    run_as_job_from_file_browser(page, f"{name}.ipynb")
+    # ...the form is prefilled from the notebook's parameters cell (as JSON values).
+    assert form_parameters(page) == {"alpha": "0.5", "epochs": "2", "label": '"demo"'}
+    assert page.locator('[data-testid="run-job-name"]').input_value() == name
+    instance_types = page.locator('[data-testid="run-job-instance-type"] option').all_inner_texts()
+    assert any(text.startswith("local.small") for text in instance_types), instance_types
+    set_form_parameter(page, "alpha", "0.25")
+    page.screenshot(path=str(artifacts / "02-run-as-job-form.png"))
+    submit_form(page)
+
+    # Then the Jobs panel comes forward by itself with the new job selected; it reaches Completed.
+    page.wait_for_selector("#jp-studio-jobs-panel", state="visible")
+    selected = page.locator(".jp-studio-job-row.jp-mod-selected")
+    selected.wait_for()
+    job_id = selected.get_attribute("data-job-id")
+    assert name in selected.inner_text()
+    page.screenshot(path=str(artifacts / "03-job-submitted.png"))
+    status = wait_row_status(page, ui_server, job_id)
+    assert status == "Completed", ui_server.api("GET", f"jobs/{job_id}").json()
+    row = page.locator(f'.jp-studio-job-row[data-job-id="{job_id}"]')
+    assert row.locator('[data-testid="job-progress"]').get_attribute("data-done") == \
+        row.locator('[data-testid="job-progress"]').get_attribute("data-total")
+    assert "local.small" in row.inner_text()
+    page.screenshot(path=str(artifacts / "04-job-completed.png"))
+
+    # The server agrees, with the typed parameter the form sent.
+    job = ui_server.api("GET", f"jobs/{job_id}").json()
+    assert job["status"] == "Completed" and job["parameters"] == {"alpha": 0.25, "epochs": 2, "label": "demo"}
+
+    # The detail view shows parameters, outputs, the MLflow run and the log.
+    row.click()
+    detail = page.locator(f'.jp-studio-JobDetail[data-job-id="{job_id}"]')
+    detail.wait_for()
+    assert detail.get_attribute("data-status") == "Completed"
+    assert "0.25" in detail.locator('[data-testid="job-parameters"]').inner_text()
+    outputs = detail.locator('[data-testid="job-outputs"]').inner_text()
+    assert "output.ipynb" in outputs and "output.html" in outputs
+    assert detail.locator('[data-testid="job-mlflow-run"]').inner_text().strip() == job["mlflow_run_id"]
+    page.wait_for_selector(f'.jp-studio-JobDetail[data-job-id="{job_id}"] [data-testid="job-log"][data-complete="true"]')
+    assert "result demo 0.5" in detail.locator('[data-testid="job-log"]').inner_text()
+    page.screenshot(path=str(artifacts / "05-job-detail.png"))
+
+    # Filtering by name keeps this job and by a status it does not have hides it.
+    page.fill('[data-testid="jobs-filter-name"]', name)
+    page.wait_for_function(
+        "name => [...document.querySelectorAll('.jp-studio-job-row')].every(r => r.innerText.includes(name))",
+        arg=name)
+    page.select_option('[data-testid="jobs-filter-status"]', "Failed")
+    page.wait_for_selector(f'.jp-studio-job-row[data-job-id="{job_id}"]', state="detached")
+    page.select_option('[data-testid="jobs-filter-status"]', "")
+    page.wait_for_selector(f'.jp-studio-job-row[data-job-id="{job_id}"]')
+
+
+def test_given_a_notebook_without_parameters_cell_when_parameters_are_added_then_the_form_shows_the_server_error(
+        ui_server, lab_page, artifacts):
+    page = lab_page
+    name = f"ui_plain_{uuid.uuid4().hex[:6]}"
+    write_notebook(ui_server.root_dir / f"{name}.ipynb", params=None)
+
+    # Given the notebook open in JupyterLab, its toolbar has a "Run as job" button.
+    open_lab(page, ui_server, f"{name}.ipynb")
+    button = page.locator(".jp-NotebookPanel-toolbar .jp-studio-run-as-job-button")
+    button.wait_for()
+    button.click()
+    page.wait_for_selector('[data-testid="run-job-form"]')
+    # The form says why there is nothing to prefill.
+    assert "parameters" in page.locator('[data-testid="run-job-params-note"]').inner_text()
+    assert form_parameters(page) == {}
+
+    # When a parameter is added anyway and submitted...
+    page.click('[data-testid="run-job-param-add"]')
+    page.locator('[data-testid="run-job-param-key"]').last.fill("alpha")
+    page.locator('[data-testid="run-job-param-value"]').last.fill("1")
+    submit_form(page)
+
+    # Then the form comes back with the server's message naming the field, and keeps the input.
+    error = page.locator('[data-testid="run-job-error"]')
+    error.wait_for()
+    assert error.inner_text().startswith("parameters:"), error.inner_text()
+    assert form_parameters(page) == {"alpha": "1"}
+    page.screenshot(path=str(artifacts / "06-form-server-error.png"))
+    page.click(".jp-Dialog-button.jp-mod-reject")
+    page.wait_for_selector('[data-testid="run-job-form"]', state="detached")
+    assert ui_server.api("GET", "jobs", params={"name": name}).json()["items"] == []
+
+
+def test_given_a_script_when_scheduled_from_the_form_then_the_schedules_view_pauses_edits_and_deletes_it(
+        ui_server, lab_page, artifacts):
+    page = lab_page
+    name = f"ui_sched_{uuid.uuid4().hex[:6]}"
+    (ui_server.root_dir / f"{name}.py").write_text("import sys\nprint(sys.argv)\n")
+
+    open_lab(page, ui_server)
+    run_as_job_from_file_browser(page, f"{name}.py")
+    page.click('[data-testid="run-job-mode-schedule"]')
+    # A bad cron comes back from the server with a message naming the field.
+    page.fill('[data-testid="run-job-cron"]', "every minute")
+    page.fill('[data-testid="run-job-timezone"]', "UTC")
+    submit_form(page)
+    error = page.locator('[data-testid="run-job-error"]')
+    error.wait_for()
+    assert "schedule" in error.inner_text(), error.inner_text()
+    page.screenshot(path=str(artifacts / "07-schedule-bad-cron.png"))
+
+    # A good one creates the job definition and reveals the Schedules view.
+    page.fill('[data-testid="run-job-cron"]', "0 3 * * *")
+    submit_form(page)
+    row = page.locator(".jp-studio-schedule-row", has_text=name)
+    row.wait_for()
+    definition_id = row.get_attribute("data-definition-id")
+    assert row.get_attribute("data-paused") == "false"
+    assert "0 3 * * *" in row.inner_text()
+    page.screenshot(path=str(artifacts / "08-schedules.png"))
+
+    # Pause.
+    row.get_by_role("button", name="Pause").click()
+    page.wait_for_selector(f'.jp-studio-schedule-row[data-definition-id="{definition_id}"][data-paused="true"]')
+    assert ui_server.api("GET", f"job-definitions/{definition_id}").json()["paused"] is True
+
+    # Edit the cron expression.
+    row.get_by_role("button", name="Edit").click()
+    row.locator(".jp-studio-schedule-cron-input").fill("30 4 * * 1")
+    row.get_by_role("button", name="Save").click()
+    row.locator(".jp-studio-schedule-cron", has_text="30 4 * * 1").wait_for()
+    assert ui_server.api("GET", f"job-definitions/{definition_id}").json()["schedule"] == "30 4 * * 1"
+
+    # Its runs (none yet), then delete it after confirming.
+    row.get_by_role("button", name="Runs").click()
+    row.locator('[data-testid="schedule-runs"]', has_text="No runs yet").wait_for()
+    page.screenshot(path=str(artifacts / "09-schedule-edited.png"))
+    row.get_by_role("button", name="Delete").click()
+    page.click(".jp-Dialog-button.jp-mod-warn")
+    page.wait_for_selector(f'.jp-studio-schedule-row[data-definition-id="{definition_id}"]', state="detached")
+    assert ui_server.api("GET", f"job-definitions/{definition_id}").status_code == 404
