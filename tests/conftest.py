@@ -7,6 +7,7 @@ Fixtures others use:
     studio_app           the StudioApp extension instance of the running test server
     studio_api           `await studio_api("GET", "jobs", params=..., body=...)` -> (status, json)
     write_notebook       write a notebook (optionally with a `parameters` cell) under the root
+    studio_server, studio_server_factory   a real `jupyter lab` subprocess (see tests/e2e/server.py)
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import nbformat
 import pytest
 from traitlets.config import Config
 
-pytest_plugins = ("pytest_jupyter.jupyter_server",)
+# e2e.server: the real `jupyter lab` fixtures (studio_server, studio_server_factory), importable
+# because pytest puts tests/ on sys.path for this conftest; registered here so every folder sees them.
+pytest_plugins = ("pytest_jupyter.jupyter_server", "e2e.server")
 
 _STUDIO_ENV = ("STUDIO_DB_URL", "STUDIO_MLFLOW_TRACKING_URI", "STUDIO_SERVER_ROOT",
                "STUDIO_INSTANCE_TYPES", "STUDIO_URL", "STUDIO_TOKEN")

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from ..store import orm
 from ..store.db import Database
 
-# An agent heartbeats every few seconds; a minute of silence means it is gone (or wedged).
-DEFAULT_STALE_AFTER = timedelta(seconds=60)
+# An agent heartbeats every 2 s (runner/agent.py HEARTBEAT_S); like the agents themselves
+# (AGENT_STALE_S), 15 s of silence means it is gone or wedged.
+DEFAULT_STALE_AFTER = timedelta(seconds=15)
 
 
 class AgentService:
