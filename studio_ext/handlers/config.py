@@ -6,6 +6,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from .. import __version__, schemas
+from ..exceptions import StudioError
 from .base import NoQuery, StudioHandler
 
 # What this server offers; the frontend hides what is missing instead of failing on it.
@@ -18,7 +19,12 @@ class ConfigHandler(StudioHandler):
     async def get(self) -> None:
         self.parse_query(NoQuery)
         settings = self.studio_settings
-        agent = await self.call(self.agent_service.status)
+        try:
+            agent = await self.call(self.agent_service.status)
+        except StudioError as exc:
+            # The handshake must answer even when the database does not: the frontend then knows
+            # the extension is there and can show what is wrong instead of "extension missing".
+            agent = {"alive": False, "error": exc.message}
         self.write_model(schemas.StudioConfig(
             version=__version__,
             features=FEATURES,
