@@ -142,11 +142,16 @@ def start_studio_server(root_dir: Path, studio_home: Path, *, log_dir: Path, sta
            *(extra_args or [])]
     # Fresh per-server JupyterLab user settings and workspaces: browser tests start from a clean
     # layout, without the "Jupyter news" toast that covers the UI.
-    settings_dir = log_dir / f"lab-settings-{port}"
-    notification = settings_dir / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
-    notification.parent.mkdir(parents=True, exist_ok=True)
-    notification.write_text('{"fetchNews": "false", "checkForUpdates": false}')
-    cmd += [f"--LabApp.user_settings_dir={settings_dir}", f"--LabApp.workspaces_dir={log_dir / f'workspaces-{port}'}"]
+    # (Only when the caller did not choose its own through extra_args / extra_env.)
+    given = " ".join(cmd) + " " + " ".join(extra_env or {})
+    if "user_settings_dir" not in given and "JUPYTERLAB_SETTINGS_DIR" not in given:
+        settings_dir = log_dir / f"lab-settings-{port}"
+        notification = settings_dir / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+        notification.parent.mkdir(parents=True, exist_ok=True)
+        notification.write_text('{"fetchNews": "false", "checkForUpdates": false}')
+        cmd.append(f"--LabApp.user_settings_dir={settings_dir}")
+    if "workspaces_dir" not in given and "JUPYTERLAB_WORKSPACES_DIR" not in given:
+        cmd.append(f"--LabApp.workspaces_dir={log_dir / f'workspaces-{port}'}")
     log_path = log_dir / f"jupyter-{port}.log"
     with open(log_path, "ab") as log_fh:
         proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=log_fh, stderr=subprocess.STDOUT,
