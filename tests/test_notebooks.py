@@ -3,33 +3,22 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import nbformat
 import papermill
-import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from live_studio import start_studio, stop_studio  # noqa: E402
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
-@pytest.fixture(scope="module")
-def notebooks_studio(tmp_path_factory):
-    """A studio serving a copy of notebooks/ (job files and outputs stay out of the repository)."""
-    base = tmp_path_factory.mktemp("notebooks-studio")
-    shutil.copytree(NOTEBOOKS, base / "root", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    studio = start_studio(base)
-    yield studio
-    stop_studio(studio)
-
-
-def test_getting_started_runs_a_job_through_the_sdk_and_shows_its_result(notebooks_studio, monkeypatch):
-    root = notebooks_studio.root
-    for key, value in notebooks_studio.env.items():
-        monkeypatch.setenv(key, value)  # the notebook's kernel inherits them: Studio() finds the server
+def test_getting_started_runs_a_job_through_the_sdk_and_shows_its_result(studio_server, monkeypatch):
+    # A copy of notebooks/ under the real server's root: job files and outputs stay out of the repo,
+    # and the notebook's relative path "examples/train.ipynb" resolves as it does in the lab.
+    root = studio_server.root_dir / "notebooks-copy"
+    shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.out.ipynb"))
+    # The notebook's kernel inherits these: Studio() finds the server as it would from a shell.
+    monkeypatch.setenv("STUDIO_URL", studio_server.url)
+    monkeypatch.setenv("STUDIO_TOKEN", studio_server.token)
 
     executed = papermill.execute_notebook(
         str(root / "getting-started.ipynb"), str(root / "getting-started.out.ipynb"),

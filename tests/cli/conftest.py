@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 from click.testing import CliRunner
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from live_studio import LiveStudio, start_studio, stop_studio  # noqa: E402
 
-
-@pytest.fixture(scope="session")
-def live_studio(tmp_path_factory: pytest.TempPathFactory):
-    studio = start_studio(tmp_path_factory.mktemp("cli-studio"))
-    yield studio
-    stop_studio(studio)
+@pytest.fixture
+def live_studio(studio_server):
+    """The session's real `jupyter lab` + agent (tests/e2e/server.py), shared with e2e and UI tests."""
+    return studio_server
 
 
 @pytest.fixture
-def studio_cli(live_studio: LiveStudio, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+def client_env(studio_server) -> dict[str, str]:
+    """What a client needs to find the server."""
+    return {"STUDIO_URL": studio_server.url, "STUDIO_TOKEN": studio_server.token}
+
+
+@pytest.fixture
+def studio_cli(client_env: dict, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     """studio_cli("jobs", "list") -> click Result, with STUDIO_URL/STUDIO_TOKEN pointing at the server."""
     from studio_ext.cli import cli
 
@@ -30,13 +31,13 @@ def studio_cli(live_studio: LiveStudio, monkeypatch: pytest.MonkeyPatch, tmp_pat
     runner = CliRunner()
 
     def run(*args: str, env: dict | None = None):
-        return runner.invoke(cli, list(args), env={**live_studio.env, **(env or {})}, catch_exceptions=False)
+        return runner.invoke(cli, list(args), env={**client_env, **(env or {})}, catch_exceptions=False)
 
     return run
 
 
 @pytest.fixture
-def make_notebook(live_studio: LiveStudio):
+def make_notebook(live_studio):
     def make(rel: str, cells: list[str], params: str | None = None) -> str:
         nb = nbformat.v4.new_notebook()
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -45,7 +46,7 @@ def make_notebook(live_studio: LiveStudio):
             cell.metadata["tags"] = ["parameters"]
             nb.cells.append(cell)
         nb.cells += [nbformat.v4.new_code_cell(src) for src in cells]
-        path = live_studio.root / rel
+        path = live_studio.root_dir / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, path)
         return rel

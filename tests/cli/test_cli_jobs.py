@@ -138,7 +138,7 @@ def test_instance_types_and_config(studio_cli, live_studio):
     assert types.exit_code == 0 and "local.small" in types.output and "local.gpu" in types.output
     config = json.loads(studio_cli("config", "--json").output)
     assert config["url"] == live_studio.url and "jobs" in config["features"]
-    assert config["studio_home"] == str(live_studio.home.resolve())
+    assert config["studio_home"] == str(live_studio.studio_home)
 
 
 def test_config_save_writes_a_private_config_file_the_next_call_uses(studio_cli, live_studio, tmp_path):
@@ -158,9 +158,9 @@ def test_config_save_writes_a_private_config_file_the_next_call_uses(studio_cli,
     assert "local.small" in result.stdout
 
 
-def test_installed_studio_command_runs_a_job_and_waits(live_studio, make_notebook):
+def test_installed_studio_command_runs_a_job_and_waits(client_env, make_notebook):
     rel = make_notebook("cli/subprocess.ipynb", ["print('from the real command')"])
-    env = {**os.environ, **live_studio.env}
+    env = {**os.environ, **client_env}
 
     result = subprocess.run(_studio_command() + ["jobs", "run", rel, "--wait"], env=env, capture_output=True,
                             text=True, timeout=WAIT_S)

@@ -1,33 +1,33 @@
-"""SDK tests run against a real `jupyter lab` + agent in another process (see tests/live_studio.py)."""
+"""SDK tests run against a real `jupyter lab` + agent in another process (the session's
+`studio_server`): the SDK is synchronous, so it cannot share pytest-jupyter's in-process loop."""
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from live_studio import LiveStudio, start_studio, stop_studio  # noqa: E402
 
-
-@pytest.fixture(scope="session")
-def live_studio(tmp_path_factory: pytest.TempPathFactory):
-    studio = start_studio(tmp_path_factory.mktemp("sdk-studio"))
-    yield studio
-    stop_studio(studio)
+@pytest.fixture
+def live_studio(studio_server):
+    """The session's real `jupyter lab` + agent (tests/e2e/server.py), shared with e2e and UI tests."""
+    return studio_server
 
 
 @pytest.fixture
-def studio(live_studio: LiveStudio):
+def client_env(studio_server) -> dict[str, str]:
+    """What a client needs to find the server."""
+    return {"STUDIO_URL": studio_server.url, "STUDIO_TOKEN": studio_server.token}
+
+
+@pytest.fixture
+def studio(live_studio):
     from studio_ext.sdk import Studio
 
     return Studio(url=live_studio.url, token=live_studio.token)
 
 
 @pytest.fixture
-def make_notebook(live_studio: LiveStudio):
+def make_notebook(live_studio):
     """make_notebook("dir/nb.ipynb", ["print(1)"], params="alpha = 1") -> path relative to the root."""
 
     def make(rel: str, cells: list[str], params: str | None = None) -> str:
@@ -38,7 +38,7 @@ def make_notebook(live_studio: LiveStudio):
             cell.metadata["tags"] = ["parameters"]
             nb.cells.append(cell)
         nb.cells += [nbformat.v4.new_code_cell(src) for src in cells]
-        path = live_studio.root / rel
+        path = live_studio.root_dir / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, path)
         return rel
@@ -47,9 +47,9 @@ def make_notebook(live_studio: LiveStudio):
 
 
 @pytest.fixture
-def make_file(live_studio: LiveStudio):
+def make_file(live_studio):
     def make(rel: str, text: str) -> str:
-        path = live_studio.root / rel
+        path = live_studio.root_dir / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
         return rel

@@ -52,7 +52,7 @@ def test_given_default_config_location_when_studio_then_uses_it(clean_env, live_
 
 
 def test_given_only_a_running_jupyter_server_when_studio_then_found_with_its_token(clean_env, live_studio):
-    clean_env.setenv("JUPYTER_RUNTIME_DIR", str(live_studio.runtime_dir))
+    clean_env.setenv("JUPYTER_RUNTIME_DIR", str(live_studio.log_path.parent / f"runtime-{live_studio.port}"))
 
     studio = Studio()
 

@@ -147,7 +147,7 @@ def test_given_jobs_when_listed_with_filters_then_matching_jobs_newest_first(stu
 def test_given_absolute_path_under_root_when_run_then_sent_relative(studio, live_studio, make_notebook):
     rel = make_notebook("sdk/abs.ipynb", ["print('abs')"])
 
-    job = studio.jobs.run(live_studio.root / rel)
+    job = studio.jobs.run(live_studio.root_dir / rel)
 
     assert job.describe().input == rel
     job.wait(timeout=WAIT)
