@@ -16,6 +16,9 @@ IP          ?= 127.0.0.1
 JUPYTER_ARGS ?=
 PYTEST_ARGS ?=
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Recipes find the venv's tools first: the extension's package.json scripts call `jlpm` and
+# `jupyter-builder` by name.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 TORCH_STAMP   := $(VENV)/.stamp-torch
 INSTALL_STAMP := $(VENV)/.stamp-install
