@@ -40,7 +40,8 @@ EXIT_LOCKED = 3
 HEARTBEAT_S = 2.0
 RECONCILE_S = 1.0
 SCHEDULES_S = 1.0
-AGENT_STALE_S = 15.0
+# An agent whose heartbeat is older than this is presumed dead; its live jobs get adopted.
+AGENT_STALE_S = float(os.environ.get("STUDIO_AGENT_STALE_S", "15"))
 # The job process enforces timeouts and stops itself; the agent steps in only after these graces.
 BACKUP_TIMEOUT_GRACE_S = 30.0
 BACKUP_STOP_GRACE_S = 15.0
@@ -141,6 +142,8 @@ class Agent:
             if used.get(itype_name, 0) >= itype.max_concurrent:
                 continue
             worker = self.executor.idle_worker()
+            if worker is None:
+                break  # no job process available this tick
             cpus = resources.choose_cpus(itype.vcpus, cpu_sets)
             cpu_set = resources.format_cpu_set(cpus)
             create_time = resources.create_time(worker.pid)

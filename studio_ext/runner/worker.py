@@ -114,13 +114,13 @@ class Worker:
     def warm_up(self, kernel: bool) -> None:
         from .launchers import notebook
 
+        if kernel:  # launched first so that it boots while we import; waited for at job time
+            self.km = notebook.start_kernel(cwd=str(self.settings.home), wait=False)
         notebook.warm_up()
         try:
             self.mlflow = tracking.client(self.settings.mlflow_tracking_uri, self.settings.home)
         except Exception:
             traceback.print_exc()
-        if kernel:
-            self.km = notebook.start_kernel(cwd=str(self.settings.home))
 
     def shutdown_kernel(self) -> None:
         if self.km is not None:
@@ -208,7 +208,7 @@ class Worker:
         if km is None:
             self.shutdown_kernel()
             log.write(f"[studio] starting kernel {name}\n")
-            km = self.km = notebook.start_kernel(name, cwd=row.working_dir)
+            km = self.km = notebook.start_kernel(name, cwd=row.working_dir, wait=False)
         kpid = notebook.kernel_pid(km)
         if cpus and kpid:
             resources.set_affinity_all_threads(kpid, cpus)

@@ -65,7 +65,8 @@ class Studio:
             cmd += ["--agent-id", agent_id]
         if lock_file:
             cmd += ["--lock-file", str(lock_file)]
-        env = dict(os.environ, PYTHONPATH=str(REPO), STUDIO_INSTANCE_TYPES=str(self.settings.home / "instance_types.json"))
+        env = dict(os.environ, PYTHONPATH=str(REPO), STUDIO_AGENT_STALE_S="5",
+                   STUDIO_INSTANCE_TYPES=str(self.settings.home / "instance_types.json"))
         log = open(self.settings.home / "agent-test.log", "ab")
         proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=log, cwd=str(self.settings.home))
         log.close()

@@ -24,6 +24,7 @@ log = logging.getLogger("studio_ext.agent")
 class WorkerHandle:
     proc: subprocess.Popen
     state: str = "warming"  # warming | ready | busy
+    warmed: bool = False  # said `ready` at least once
     job_id: str | None = None
     started: float = field(default_factory=time.monotonic)
     _buffer: str = ""
@@ -102,6 +103,8 @@ class LocalExecutor:
             for message in handle.read_messages():
                 # A job may have been handed to a worker still warming up: its late `ready`
                 # must not make it look idle. Only `idle` (sent after a job) frees a busy one.
+                if message == "ready":
+                    handle.warmed = True
                 if (message == "ready" and handle.state == "warming") or (message == "idle" and handle.state == "busy"):
                     handle.state, handle.job_id = "ready", None
             if handle.proc.poll() is not None:
@@ -114,26 +117,37 @@ class LocalExecutor:
         for _ in range(self.pool_size - idle):
             self._spawn()
 
-    def idle_worker(self, allow_cold: bool = True) -> WorkerHandle | None:
-        """A ready worker; else a warming one (it takes the job once warm); else a new one."""
+    def idle_worker(self) -> WorkerHandle | None:
+        """A ready worker; else a warming one (it takes the job once warm); else a new one, unless
+        enough are already warming up (start-up is CPU-heavy: starting a dozen at once on a small
+        machine makes every one of them slow; the job waits a tick in the queue instead)."""
         ready = [h for h in self.workers.values() if h.state == "ready"]
         if ready:
             return ready[0]
         warming = sorted((h for h in self.workers.values() if h.state == "warming"), key=lambda h: h.started)
         if warming:
             return warming[0]
-        return self._spawn() if allow_cold else None
+        starting = sum(1 for h in self.workers.values() if not h.warmed)
+        if starting >= max(2, self.pool_size):
+            return None
+        return self._spawn()
 
     def busy_pids(self) -> dict[str, int]:
         return {h.job_id: h.pid for h in self.workers.values() if h.state == "busy" and h.job_id}
 
     def close(self) -> None:
+        """Agent shutdown: idle workers exit (stdin closed), half-warm ones are ended now (they
+        would only notice after their imports), busy ones carry on with their jobs."""
+        from .. import resources
+
         for handle in self.workers.values():
             handle.close()
-        deadline = time.monotonic() + 5
+            if handle.state == "warming":
+                resources.kill_tree(handle.pid)
+        deadline = time.monotonic() + 3
         for handle in self.workers.values():
-            if handle.state != "busy":
+            if handle.state == "ready":
                 try:
                     handle.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
-                    handle.proc.kill()
+                    resources.kill_tree(handle.pid)

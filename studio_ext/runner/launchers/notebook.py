@@ -46,18 +46,20 @@ class ProgressEngine(NBClientEngine):
 papermill_engines.register(ENGINE_NAME, ProgressEngine)
 
 
-def start_kernel(kernel_name: str = DEFAULT_KERNEL, cwd: str | None = None):
-    """A started KernelManager whose kernel answers (so a job does not wait for it later)."""
+def start_kernel(kernel_name: str = DEFAULT_KERNEL, cwd: str | None = None, wait: bool = True):
+    """A started KernelManager. With wait=False it returns as soon as the kernel process is
+    launched, so the kernel boots while the caller does other work (setup_kernel waits for it)."""
     from jupyter_client.manager import KernelManager
 
     km = KernelManager(kernel_name=kernel_name)
     km.start_kernel(cwd=cwd)
-    kc = km.client()
-    kc.start_channels()
-    try:
-        kc.wait_for_ready(timeout=120)
-    finally:
-        kc.stop_channels()
+    if wait:
+        kc = km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=120)
+        finally:
+            kc.stop_channels()
     return km
 
 

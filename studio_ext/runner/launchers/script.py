@@ -9,6 +9,7 @@ line the script wrote to stderr.
 from __future__ import annotations
 
 import collections
+import ctypes
 import json
 import os
 import subprocess
@@ -16,6 +17,22 @@ import sys
 import threading
 from pathlib import Path
 from typing import Any
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int):
+    """preexec_fn: if this job process is killed (-9), the kernel kills the script too, instead of
+    leaving it running unseen. Resolved before fork: the child only makes two plain calls."""
+    prctl, getppid, sigkill = _libc.prctl, os.getppid, 9
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, sigkill)
+        if getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return preexec
 
 
 def script_argv(script: Path, parameters: dict[str, Any]) -> list[str]:
@@ -48,11 +65,12 @@ class ScriptRun:
         try:
             if self.cpus:
                 # Pin the calling thread (this job process serves one job): the child inherits the
-                # CPU set from it, and so does everything the script starts. No preexec_fn needed.
+                # CPU set from it, and so does everything the script starts.
                 os.sched_setaffinity(0, self.cpus)
             # Own session: stop/timeout signal the whole group the script may have started.
             self.proc = subprocess.Popen(self.argv, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
-                                         stdout=log_fd, stderr=subprocess.PIPE, start_new_session=True)
+                                         stdout=log_fd, stderr=subprocess.PIPE, start_new_session=True,
+                                         preexec_fn=_die_with_parent(os.getpid()))
         finally:
             os.close(log_fd)
         self._pump = threading.Thread(target=self._copy_stderr, daemon=True)
