@@ -198,3 +198,21 @@ def test_server_facts_instance_types_and_config(studio, live_studio):
     assert config.server_root and config.studio_home
     names = [t.name for t in studio.instance_types()]
     assert "local.small" in names
+
+
+def test_given_path_relative_to_the_current_folder_when_run_then_converted_to_the_server_root(
+        studio, live_studio, make_notebook, monkeypatch, tmp_path):
+    rel = make_notebook("sdk/cwd/here.ipynb", ["print('here')"])
+    monkeypatch.chdir(live_studio.root_dir / "sdk" / "cwd")
+
+    job = studio.jobs.run("here.ipynb")
+
+    assert job.describe().input == rel
+    job.wait(timeout=WAIT)
+
+    # A local file outside the root is sent as its absolute path, and the server refuses it by name.
+    outside = tmp_path / "outside.ipynb"
+    outside.write_text((live_studio.root_dir / rel).read_text())
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InvalidParameter, match="outside the server root"):
+        studio.jobs.run("outside.ipynb")
