@@ -6,11 +6,13 @@ import asyncio
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
+from jupyter_server.utils import url_path_join
 from traitlets import Bool, Float, Int, Type, Unicode, default
 
 from . import __version__, paths
 from .handlers.audit_events import AuditEventsHandler
 from .handlers.config import ConfigHandler
+from .handlers.experiments import ExperimentHandler, ExperimentRunsHandler, ExperimentsHandler
 from .handlers.instance_types import InstanceTypesHandler
 from .handlers.job_definitions import (
     JobDefinitionHandler,
@@ -25,9 +27,29 @@ from .handlers.jobs import (
     JobStopHandler,
     NotebookParametersHandler,
 )
+from .handlers.mlflow_ui import MlflowUIHandler
+from .handlers.models import (
+    JobReproduceHandler,
+    ModelAliasHandler,
+    ModelHandler,
+    ModelsHandler,
+    ModelVersionHandler,
+    ModelVersionReproduceHandler,
+)
+from .handlers.runs import (
+    RunArtifactsHandler,
+    RunHandler,
+    RunMetricHistoryHandler,
+    RunsCompareHandler,
+)
 from .services.agents import AgentService
 from .services.audit import AuditService
+from .services.experiments import ExperimentService
 from .services.jobs import JobService
+from .services.lineage import LineageService
+from .services.mlflow_common import MlflowAccess
+from .services.mlflow_ui import MlflowUIServer
+from .services.registry import RegistryService
 from .services.schedules import ScheduleService
 from .settings import StudioSettings
 from .store.db import Database
@@ -49,6 +71,23 @@ ROUTES = [
     (r"/studio/api/job-definitions", JobDefinitionsHandler),
     (r"/studio/api/job-definitions/" + _ID.format("job_definition_id"), JobDefinitionHandler),
     (r"/studio/api/job-definitions/" + _ID.format("job_definition_id") + r"/jobs", JobDefinitionJobsHandler),
+    # Experiments, runs and the model registry (issue 3).
+    (r"/studio/api/experiments", ExperimentsHandler),
+    (r"/studio/api/experiments/" + _ID.format("experiment_id"), ExperimentHandler),
+    (r"/studio/api/experiments/" + _ID.format("experiment_id") + r"/runs", ExperimentRunsHandler),
+    (r"/studio/api/runs/compare", RunsCompareHandler),
+    (r"/studio/api/runs/" + _ID.format("run_id"), RunHandler),
+    (r"/studio/api/runs/" + _ID.format("run_id") + r"/metrics/(?P<key>.+)/history", RunMetricHistoryHandler),
+    (r"/studio/api/runs/" + _ID.format("run_id") + r"/artifacts", RunArtifactsHandler),
+    (r"/studio/api/models", ModelsHandler),
+    (r"/studio/api/models/" + _ID.format("name"), ModelHandler),
+    (r"/studio/api/models/" + _ID.format("name") + r"/versions/" + _ID.format("version"), ModelVersionHandler),
+    (r"/studio/api/models/" + _ID.format("name") + r"/versions/" + _ID.format("version") + r"/reproduce",
+     ModelVersionReproduceHandler),
+    (r"/studio/api/models/" + _ID.format("name") + r"/aliases/" + _ID.format("alias"), ModelAliasHandler),
+    (r"/studio/api/jobs/" + _ID.format("job_id") + r"/reproduce", JobReproduceHandler),
+    # The MLflow UI behind Jupyter's auth (a proxy to a supervised loopback `mlflow server`).
+    (r"/studio/mlflow/(?P<path>.*)", MlflowUIHandler),
 ]
 
 
@@ -82,6 +121,7 @@ class StudioApp(ExtensionApp):
                                help="The AuditService implementation.")
 
     supervisor: AgentSupervisor | None = None
+    mlflow_ui: MlflowUIServer | None = None
 
     @default("studio_home")
     def _default_studio_home(self) -> str:
@@ -108,6 +148,17 @@ class StudioApp(ExtensionApp):
             "studio_ext_audit_service": self.audit_service_class(db),
             "studio_ext_agent_service": AgentService(db),
         })
+        # One MLflow client for experiments and registry (it holds the store's connection pool).
+        mlflow = MlflowAccess(settings.mlflow_tracking_uri, settings.home)
+        registry = RegistryService(settings, jobs, mlflow)
+        self.mlflow_ui = MlflowUIServer(settings.mlflow_tracking_uri, settings.home,
+                                        url_path_join(self.serverapp.base_url, "studio/mlflow"))
+        self.settings.update({
+            "studio_ext_experiment_service": ExperimentService(settings, jobs, mlflow),
+            "studio_ext_registry_service": registry,
+            "studio_ext_lineage_service": LineageService(jobs, registry),
+            "studio_ext_mlflow_ui": self.mlflow_ui,
+        })
         self.log.info("studio: home %s, database %s, server root %s", settings.home, settings.db_url,
                       settings.server_root)
         if self.start_agent:
@@ -119,6 +170,8 @@ class StudioApp(ExtensionApp):
                           settings.home)
 
     async def stop_extension(self) -> None:
+        if self.mlflow_ui is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.mlflow_ui.stop)
         if self.supervisor is not None:
             # stop() waits for the agent to exit; keep the event loop free meanwhile.
             await asyncio.get_running_loop().run_in_executor(None, self.supervisor.stop)

@@ -314,6 +314,8 @@ class StudioConfig(_Model):
     server_root: str | None = None
     studio_home: str
     mlflow_tracking_uri: str
+    mlflow_ui_url: str | None = Field(default=None, description="the MLflow UI behind Jupyter's auth "
+                                                                "(absolute path on this server)")
     agent: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -344,3 +346,243 @@ class NotebookParametersResponse(_Model):
 
     path: str
     parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------- experiments and runs (issue 3)
+# MLflow owns this data; these are the studio's JSON views of it. Times are ISO datetimes, metrics
+# are numbers or null (never NaN), params and tags are strings.
+
+
+class ViewType(str, Enum):
+    ACTIVE = "active"
+    DELETED = "deleted"
+    ALL = "all"
+
+
+class ListExperimentsQuery(_Model):
+    name: str | None = Field(default=None, description="substring of the experiment name")
+    view: ViewType = ViewType.ACTIVE
+    order_by: str | None = Field(default=None, description="MLflow order, e.g. 'name ASC' or "
+                                                           "'last_update_time DESC'; comma-separated")
+    max_items: int = Field(default=100, ge=1, le=MAX_PAGE_SIZE)
+    next_token: str | None = None
+
+
+class DescribeExperiment(_Model):
+    experiment_id: str
+    name: str
+    artifact_location: str | None = None
+    lifecycle_stage: str
+    tags: dict[str, str] = Field(default_factory=dict)
+    creation_time: datetime | None = None
+    last_update_time: datetime | None = None
+
+
+class ListExperimentsResponse(_Model):
+    items: list[DescribeExperiment]
+    next_token: str | None = None
+
+
+class SearchRunsQuery(_Model):
+    """GET /studio/api/experiments/{id}/runs: MLflow's search syntax, paged by MLflow's token."""
+
+    filter: str | None = Field(default=None, description="MLflow search syntax, e.g. "
+                                                         "\"metrics.acc > 0.9 and params.lr = '0.1'\"")
+    order_by: str | None = Field(default=None, description="e.g. 'metrics.acc DESC'; comma-separated "
+                                                           "for several keys; default start_time DESC")
+    view: ViewType = ViewType.ACTIVE
+    max_items: int = Field(default=100, ge=1, le=MAX_PAGE_SIZE)
+    next_token: str | None = None
+
+
+class RunSummary(_Model):
+    """One row of the runs table."""
+
+    run_id: str
+    name: str | None = None
+    experiment_id: str
+    status: str = Field(description="RUNNING | SCHEDULED | FINISHED | FAILED | KILLED")
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    duration_seconds: float | None = Field(default=None, description="end (or now, if running) - start")
+    job_id: str | None = Field(default=None, description="the studio job that produced the run (tag studio.job_id)")
+    user_id: str | None = None
+    lifecycle_stage: str = "active"
+    params: dict[str, str] = Field(default_factory=dict)
+    metrics: dict[str, float | None] = Field(default_factory=dict, description="latest value of each metric")
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class SearchRunsResponse(_Model):
+    items: list[RunSummary]
+    next_token: str | None = None
+
+
+class DescribeRun(RunSummary):
+    artifact_uri: str | None = None
+    job: DescribeJob | None = Field(default=None, description="the producing job, if it still exists")
+    job_notebook: str | None = Field(default=None, description="API path of the job's executed notebook, "
+                                                               "e.g. 'jobs/<id>/outputs/output.ipynb'")
+    job_notebook_html: str | None = None
+    reproduces_job_id: str | None = None
+    reproduces_run_id: str | None = None
+
+
+class MetricPoint(_Model):
+    step: int
+    value: float | None
+    timestamp: datetime | None = None
+
+
+class MetricHistory(_Model):
+    run_id: str
+    key: str
+    points: list[MetricPoint]
+
+
+class ListArtifactsQuery(_Model):
+    """GET /studio/api/runs/{run_id}/artifacts: a folder lists, a file streams."""
+
+    path: str = Field(default="", description="relative to the run's artifact root; '' is the root")
+    download: bool = Field(default=False, description="for a file: answer as an attachment")
+
+
+class ArtifactInfo(_Model):
+    path: str
+    is_dir: bool
+    file_size: int | None = None
+
+
+class ListArtifactsResponse(_Model):
+    run_id: str
+    path: str
+    root_uri: str | None = None
+    items: list[ArtifactInfo]
+
+
+class CompareRunsQuery(_Model):
+    run_ids: str = Field(min_length=1, description="comma-separated run ids (2 to 50)")
+
+
+class CompareRow(_Model):
+    key: str
+    values: list[Any] = Field(description="one value per run, in run_ids order (null where absent)")
+    differs: bool
+
+
+class CompareRuns(_Model):
+    run_ids: list[str]
+    runs: list[RunSummary]
+    params: list[CompareRow]
+    metrics: list[CompareRow]
+
+
+# ----------------------------------------------------------------------------- model registry (issue 3)
+
+
+class ListModelsQuery(_Model):
+    name: str | None = Field(default=None, description="substring of the model name")
+    order_by: str | None = Field(default=None, description="e.g. 'name ASC', 'last_updated_timestamp DESC'")
+    max_items: int = Field(default=100, ge=1, le=MAX_PAGE_SIZE)
+    next_token: str | None = None
+
+
+class ModelVersionSummary(_Model):
+    name: str
+    version: str
+    status: str = Field(description="PENDING_REGISTRATION | READY | FAILED_REGISTRATION")
+    run_id: str | None = None
+    source: str | None = None
+    description: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+    tags: dict[str, str] = Field(default_factory=dict)
+    creation_time: datetime | None = None
+    last_updated_time: datetime | None = None
+
+
+class RegisteredModelSummary(_Model):
+    name: str
+    description: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    aliases: dict[str, str] = Field(default_factory=dict, description="alias -> version")
+    latest_version: str | None = None
+    creation_time: datetime | None = None
+    last_updated_time: datetime | None = None
+
+
+class ListModelsResponse(_Model):
+    items: list[RegisteredModelSummary]
+    next_token: str | None = None
+
+
+class DescribeRegisteredModel(RegisteredModelSummary):
+    versions: list[ModelVersionSummary] = Field(default_factory=list, description="newest first")
+
+
+class ModelLineage(_Model):
+    """From a model version back to what produced it."""
+
+    run_id: str | None = None
+    experiment_id: str | None = None
+    job_id: str | None = None
+    job_name: str | None = None
+    job_status: JobStatus | None = None
+    job_input: str | None = Field(default=None, description="the job's input path, relative to the server root")
+    job_snapshot: str | None = Field(default=None, description="folder of the input snapshot the job ran")
+    parameters: dict[str, Any] = Field(default_factory=dict, description="the job's parameters "
+                                                                         "(the run's params without a job)")
+    reproduces_job_id: str | None = None
+    reproduces_run_id: str | None = None
+
+
+class DescribeModelVersion(ModelVersionSummary):
+    status_message: str | None = None
+    job_id: str | None = None
+    experiment_id: str | None = None
+    signature: dict[str, Any] | None = Field(default=None, description="{inputs, outputs, params} as "
+                                                                        "MLflow stores them (JSON strings)")
+    input_example: Any | None = Field(default=None, description="the logged input example (JSON), if any")
+    lineage: ModelLineage = Field(default_factory=ModelLineage)
+
+
+class CreateModelVersion(_Model):
+    """POST /studio/api/models: register `artifact_path` of run `run_id` as a new version of `name`."""
+
+    name: str = Field(min_length=1, max_length=256)
+    run_id: str = Field(min_length=1)
+    artifact_path: str = Field(min_length=1, description="e.g. 'model' (the name given to log_model)")
+    description: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class UpdateRegisteredModel(_Model):
+    """PATCH: fields given change; a tag set to null is deleted."""
+
+    description: str | None = None
+    tags: dict[str, str | None] = Field(default_factory=dict)
+
+
+class UpdateModelVersion(_Model):
+    """PATCH: fields given change; a tag set to null is deleted."""
+
+    description: str | None = None
+    tags: dict[str, str | None] = Field(default_factory=dict)
+
+
+class SetModelAlias(_Model):
+    """PUT /studio/api/models/{name}/aliases/{alias}: point the alias at `version` (set or move)."""
+
+    version: str = Field(min_length=1, description="a version number, e.g. '3'")
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_text(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        return value
+
+
+class ReproduceResponse(_Model):
+    job_id: str = Field(description="the new job")
+    reproduces_job_id: str
+    reproduces_run_id: str | None = None

@@ -71,7 +71,9 @@ def start_run(tracking_uri: str, home: Path, *, experiment_name: str, job_id: st
     run_tags = {JOB_ID_TAG: job_id, "studio.job_name": job_name, "studio.attempt": str(attempt),
                 "mlflow.runName": f"{job_name}-{job_id[:8]}" + (f"-attempt{attempt}" if attempt > 1 else "")}
     for key, value in (tags or {}).items():
-        run_tags[f"studio.tag.{key}"] = str(value)
+        # studio.* tags are the studio's own links (e.g. studio.reproduces_job_id): keep their name.
+        # (never overriding the job id and name set above).
+        run_tags.setdefault(key if key.startswith("studio.") else f"studio.tag.{key}", str(value))
     run = mc.create_run(experiment_id, tags=run_tags)
     params = [Param(str(k)[:250], _param_value(v)) for k, v in parameters.items()]
     if params:

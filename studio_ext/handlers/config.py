@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from jupyter_server.auth.decorator import authorized
+from jupyter_server.utils import url_path_join
 from tornado import web
 
 from .. import __version__, schemas
@@ -10,7 +11,8 @@ from ..exceptions import StudioError
 from .base import NoQuery, StudioHandler
 
 # What this server offers; the frontend hides what is missing instead of failing on it.
-FEATURES = ["jobs", "schedules", "warm-pool", "notebook-parameters", "audit-events"]
+FEATURES = ["jobs", "schedules", "warm-pool", "notebook-parameters", "audit-events",
+            "experiments", "models", "lineage", "mlflow-ui"]
 
 
 class ConfigHandler(StudioHandler):
@@ -31,5 +33,6 @@ class ConfigHandler(StudioHandler):
             server_root=str(settings.server_root),
             studio_home=str(settings.home),
             mlflow_tracking_uri=settings.mlflow_tracking_uri,
+            mlflow_ui_url=url_path_join(self.base_url, "studio/mlflow/"),
             agent=agent,
         ))

@@ -1,0 +1,115 @@
+"""MLflow plumbing shared by the experiments and registry services: the client, the ONE error translation.
+
+Every MLflow call of the services runs inside `mlflow_errors(...)`, so an MlflowException (from a
+local store or a remote server's RestException) always reaches the REST layer as a StudioError
+with the right status: RESOURCE_DOES_NOT_EXIST -> 404, INVALID_PARAMETER_VALUE -> 400,
+ALREADY_EXISTS -> 409, an unreachable server -> 503.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .. import tracking
+from ..exceptions import Conflict, InvalidParameter, NotFound, ServiceUnavailable, StudioError
+
+# MLflow error codes (mlflow.protos.databricks_pb2 names) -> our error classes.
+_NOT_FOUND = {"RESOURCE_DOES_NOT_EXIST", "NOT_FOUND", "ENDPOINT_NOT_FOUND"}
+_INVALID = {"INVALID_PARAMETER_VALUE", "BAD_REQUEST", "INVALID_STATE", "MALFORMED_REQUEST",
+            "INVALID_REQUEST"}
+_CONFLICT = {"RESOURCE_ALREADY_EXISTS", "ALREADY_EXISTS", "RESOURCE_CONFLICT", "ABORTED"}
+_UNAVAILABLE = {"TEMPORARILY_UNAVAILABLE", "SERVICE_UNDER_MAINTENANCE", "REQUEST_LIMIT_EXCEEDED"}
+
+
+def translate(exc: BaseException, field: str | None = None) -> StudioError:
+    """The StudioError for an MLflow (or transport) failure; `field` prefixes 400 messages, so a
+    bad search filter answers 'filter: ...'."""
+    from mlflow.exceptions import MlflowException
+
+    if isinstance(exc, StudioError):
+        return exc
+    if isinstance(exc, MlflowException):
+        code = str(exc.error_code or "")
+        message = exc.message if hasattr(exc, "message") else str(exc)
+        message = " ".join(str(message).split())[:1000]  # remote errors arrive with newlines and JSON
+        if code in _NOT_FOUND:
+            return NotFound(f"{field}: {message}" if field else message)
+        if code in _INVALID:
+            return InvalidParameter(f"{field}: {message}" if field else message)
+        if code in _CONFLICT:
+            return Conflict(message)
+        if code in _UNAVAILABLE:
+            return ServiceUnavailable(f"MLflow: {message}")
+        return StudioError(f"MLflow: {message}", "InternalError")
+    # requests' ConnectionError/Timeout from a remote tracking server that went away.
+    name = type(exc).__name__
+    if name in ("ConnectionError", "Timeout", "ReadTimeout", "ConnectTimeout", "MaxRetryError"):
+        return ServiceUnavailable(f"MLflow tracking server unreachable: {exc}")
+    return StudioError(f"MLflow: {type(exc).__name__}: {exc}", "InternalError")
+
+
+@contextmanager
+def mlflow_errors(field: str | None = None) -> Iterator[None]:
+    """Translate whatever MLflow raises inside the block (see translate)."""
+    try:
+        yield
+    except StudioError:
+        raise
+    except Exception as exc:
+        raise translate(exc, field) from exc
+
+
+class MlflowAccess:
+    """Owns one MlflowClient on the studio's tracking URI (also the registry URI), made on first use."""
+
+    def __init__(self, tracking_uri: str, home: Path | None = None):
+        self.tracking_uri = tracking_uri
+        self.home = home
+        self._client = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self):
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    from mlflow.tracking import MlflowClient
+
+                    with mlflow_errors():
+                        if self.home is not None and tracking.is_local_store(self.tracking_uri):
+                            # tracking.client serialises the first-use schema migration between
+                            # the server, the agent and job processes.
+                            tracking.client(self.tracking_uri, self.home)
+                        self._client = MlflowClient(tracking_uri=self.tracking_uri,
+                                                    registry_uri=self.tracking_uri)
+        return self._client
+
+
+# ----------------------------------------------------------------------------- JSON-friendly values
+
+
+def ms_to_datetime(ms: int | None) -> datetime | None:
+    """MLflow's epoch milliseconds as an aware UTC datetime (ISO in JSON)."""
+    if ms is None or ms == 0:
+        return None
+    return datetime.fromtimestamp(ms / 1000.0, tz=UTC)
+
+
+def finite(value: Any) -> float | None:
+    """A metric as a JSON number: NaN and infinities become null (JSON has no NaN)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def quote_filter_value(value: str) -> str:
+    """A string literal for MLflow's search syntax."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
