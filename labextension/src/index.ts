@@ -9,6 +9,7 @@ import {
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
 import { INotebookTracker } from '@jupyterlab/notebook';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { addJobsCommands, addRunAsJob } from './commands';
@@ -22,12 +23,13 @@ const jobsPlugin: JupyterFrontEndPlugin<IStudio> = {
   description: 'The Jobs and Schedules panel of studio_ext.',
   autoStart: true,
   provides: IStudio,
-  optional: [ITranslator, ILayoutRestorer, ICommandPalette],
+  optional: [ITranslator, ILayoutRestorer, ICommandPalette, ISettingRegistry],
   activate: async (
     app: JupyterFrontEnd,
     translator: ITranslator | null,
     restorer: ILayoutRestorer | null,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    settingRegistry: ISettingRegistry | null
   ): Promise<IStudio> => {
     const trans = (translator ?? nullTranslator).load('studio_ext');
     let config;
@@ -35,10 +37,10 @@ const jobsPlugin: JupyterFrontEndPlugin<IStudio> = {
       config = await StudioAPI.getConfig();
     } catch (error) {
       // Without the server extension every panel would only show errors: say so once instead.
+      console.error('studio_ext: GET studio/api/config failed', error);
       Notification.error(
         trans.__(
-          'studio_ext server extension is not running: the Jobs panel is disabled. Enable it with `jupyter server extension enable studio_ext` and restart JupyterLab. (%1)',
-          String((error as Error)?.message ?? error)
+          'studio_ext server extension is not running, so the Jobs panel is off. Run `jupyter server extension enable studio_ext` and restart JupyterLab.'
         ),
         { autoClose: false }
       );
@@ -48,6 +50,18 @@ const jobsPlugin: JupyterFrontEndPlugin<IStudio> = {
     const studio = new Studio(app, config, trans);
     app.shell.add(studio.sidebar, 'left', { rank: 600 });
     addJobsCommands(app, studio, trans, palette);
+    if (settingRegistry) {
+      settingRegistry
+        .load(jobsPlugin.id)
+        .then(settings => {
+          const apply = () => {
+            studio.notifyOnFinish = settings.get('notifyOnFinish').composite !== false;
+          };
+          apply();
+          settings.changed.connect(apply);
+        })
+        .catch(reason => console.warn('studio_ext: could not load settings', reason));
+    }
     if (restorer) {
       restorer.add(studio.sidebar, studio.sidebar.id);
       void restorer.restore(studio.detailTracker, {

@@ -37,6 +37,9 @@ export class Studio implements IStudio {
       onStopJob: jobId => void this.stopJob(jobId).catch(error => this._notifyError(error))
     });
     this.jobs.finished.connect((_, jobs) => {
+      if (!this.notifyOnFinish) {
+        return;
+      }
       for (const job of jobs) {
         const text = this._trans.__('Job "%1" finished: %2', job.name, job.status);
         const options = {
@@ -54,6 +57,8 @@ export class Studio implements IStudio {
     });
   }
 
+  /** The `notifyOnFinish` setting: a toast when a listed job becomes terminal. */
+  notifyOnFinish = true;
   readonly jobs = new JobsModel();
   readonly schedules = new SchedulesModel();
   readonly sidebar: StudioSidebar;

@@ -127,6 +127,7 @@ def test_given_a_notebook_when_run_as_job_from_the_file_browser_then_the_panel_s
     assert row.locator('[data-testid="job-progress"]').get_attribute("data-done") == \
         row.locator('[data-testid="job-progress"]').get_attribute("data-total")
     assert "local.small" in row.inner_text()
+    page.wait_for_timeout(500)  # let the progress bar's CSS transition finish for the screenshot
     page.screenshot(path=str(artifacts / "04-job-completed.png"))
 
     # The server agrees, with the typed parameter the form sent.
@@ -238,3 +239,60 @@ def test_given_a_script_when_scheduled_from_the_form_then_the_schedules_view_pau
     page.click(".jp-Dialog-button.jp-mod-warn")
     page.wait_for_selector(f'.jp-studio-schedule-row[data-definition-id="{definition_id}"]', state="detached")
     assert ui_server.api("GET", f"job-definitions/{definition_id}").status_code == 404
+
+
+def test_given_no_server_extension_when_lab_opens_then_a_notification_says_so_and_no_panel_is_added(
+        lab_without_studio, lab_page, artifacts):
+    url, token = lab_without_studio
+    page = lab_page
+    page.goto(f"{url}lab?token={token}")
+    toast = page.locator(".Toastify__toast", has_text="studio_ext server extension is not running")
+    toast.wait_for(timeout=120_000)
+    page.screenshot(path=str(artifacts / "10-no-server-extension.png"))
+    # No broken panel: the Jobs sidebar tab is not there.
+    assert page.locator('.jp-SideBar [data-id="jp-studio-jobs-panel"]').count() == 0
+
+
+@pytest.mark.timeout(900)
+def test_given_a_running_job_when_its_detail_is_open_then_it_shows_the_current_cell_and_stop_and_rerun_work(
+        ui_server, lab_page, artifacts):
+    page = lab_page
+    name = f"ui_slow_{uuid.uuid4().hex[:6]}"
+    write_notebook(ui_server.root_dir / f"{name}.ipynb", params="seconds = 120")
+    nb = nbformat.read(ui_server.root_dir / f"{name}.ipynb", as_version=4)
+    nb.cells[-1] = nbformat.v4.new_code_cell("import time\nprint('sleeping', seconds, flush=True)\ntime.sleep(seconds)")
+    nbformat.write(nb, ui_server.root_dir / f"{name}.ipynb")
+    response = ui_server.api("POST", "jobs", json={"input": f"{name}.ipynb", "parameters": {"seconds": 120}})
+    assert response.status_code == 201, response.text
+    job_id = response.json()["job_id"]
+
+    # Given the job running, its detail view (opened from the Jobs panel) follows it live.
+    open_lab(page, ui_server)
+    show_sidebar(page, "jp-studio-jobs-panel")
+    page.click(f'.jp-studio-job-row[data-job-id="{job_id}"]')
+    detail = page.locator(f'.jp-studio-JobDetail[data-job-id="{job_id}"]')
+    detail.wait_for()
+    current = detail.locator('[data-testid="job-current-cell"]', has_text="import time")
+    current.wait_for(timeout=JOB_TIMEOUT_S * 1000)  # per-cell progress: the running cell and its first line
+    detail.locator('[data-testid="job-log"]', has_text="sleeping 120").wait_for()
+    assert detail.get_attribute("data-status") == "InProgress"
+    page.screenshot(path=str(artifacts / "11-job-running.png"))
+
+    # When Stop is pressed, the job ends Stopped (panel and server agree).
+    detail.locator('[data-testid="job-stop"]').click()
+    page.wait_for_selector(f'.jp-studio-JobDetail[data-job-id="{job_id}"][data-status="Stopped"]',
+                           timeout=JOB_TIMEOUT_S * 1000)
+    assert wait_row_status(page, ui_server, job_id) == "Stopped"
+    assert ui_server.api("GET", f"jobs/{job_id}").json()["status"] == "Stopped"
+    page.screenshot(path=str(artifacts / "12-job-stopped.png"))
+
+    # Rerun submits the same input and parameters as a new job and opens it.
+    page.locator(f'.jp-studio-JobDetail[data-job-id="{job_id}"] [data-testid="job-rerun"]').click()
+    rerun = page.locator(f'.jp-studio-JobDetailWidget:not([data-job-id="{job_id}"])')
+    rerun.wait_for()
+    new_id = rerun.get_attribute("data-job-id")
+    new_job = ui_server.api("GET", f"jobs/{new_id}").json()
+    assert new_job["input"] == f"{name}.ipynb" and new_job["parameters"] == {"seconds": 120}
+    # Stop it from its row in the Jobs panel.
+    page.locator(f'.jp-studio-job-row[data-job-id="{new_id}"] .jp-studio-job-stop').click()
+    assert wait_row_status(page, ui_server, new_id) == "Stopped"

@@ -144,10 +144,10 @@ function Body(props: IJobDetailProps & { job: IDescribeJob }): JSX.Element {
             {trans.__('%1 (max retries %2)', job.attempt, job.max_retries)}
           </Field>
           <Field label={trans.__('Timeout')}>{formatDuration(job.timeout_seconds)}</Field>
-          <Field label={trans.__('Created')}>
-            {formatTime(job.created_at)}
-            {job.created_by ? ` · ${job.created_by}` : ''}
-          </Field>
+          <Field label={trans.__('Created')}>{formatTime(job.created_at)}</Field>
+          {job.created_by ? (
+            <Field label={trans.__('Created by')}>{job.created_by}</Field>
+          ) : null}
           <Field label={trans.__('Started')}>{formatTime(job.started_at) || '—'}</Field>
           <Field label={trans.__('Ended')}>{formatTime(job.ended_at) || '—'}</Field>
           <Field label={trans.__('Duration')}>{formatDuration(jobDuration(job)) || '—'}</Field>
@@ -245,7 +245,7 @@ export function JobDetail(props: IJobDetailProps): JSX.Element {
         model.job ? (
           <Body {...props} job={model.job} />
         ) : (
-          <div className="jp-studio-JobDetail">
+          <div className="jp-studio-JobDetail" data-job-id={model.jobId} data-status="">
             <ErrorBox message={model.error} />
             {model.error ? null : <div className="jp-studio-empty">{trans.__('Loading…')}</div>}
           </div>
