@@ -1,5 +1,6 @@
 """MLflow stores for the experiments/registry tests: the embedded SQLite store and a real `mlflow server`.
 
+Registered from tests/conftest.py (pytest_plugins), so the session fixtures exist once.
 `mlflow_store` is parametrized over both, so every service test runs against each. The server is
 started once per session (it takes 10-40 s here) on a free loopback port; tests isolate
 themselves by using fresh experiment and model names.
@@ -15,7 +16,6 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
@@ -68,20 +68,24 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory):
             time.sleep(0.5)
         yield url
     finally:
+        # A throwaway test server: no graceful shutdown needed (uvicorn's takes ~20 s here).
         try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(30)
+
+
+@pytest.fixture(scope="session")
+def mlflow_sqlite_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One embedded SQLite store per session (creating its schema costs seconds; names isolate tests)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('mlflow-sqlite') / 'mlflow.db'}"
 
 
 @pytest.fixture(params=["sqlite", "server"])
-def mlflow_store(request: pytest.FixtureRequest, tmp_path: Path) -> MlflowStore:
+def mlflow_store(request: pytest.FixtureRequest) -> MlflowStore:
     if request.param == "sqlite":
-        return MlflowStore("sqlite", f"sqlite:///{tmp_path / 'mlflow.db'}")
+        return MlflowStore("sqlite", request.getfixturevalue("mlflow_sqlite_uri"))
     return MlflowStore("server", request.getfixturevalue("mlflow_server"))
 
 

@@ -13,7 +13,14 @@ from .. import schemas
 from ..exceptions import InvalidParameter, NotFound
 from ..settings import StudioSettings
 from ..tracking import JOB_ID_TAG
-from .mlflow_common import MlflowAccess, finite, mlflow_errors, ms_to_datetime, quote_filter_value
+from .mlflow_common import (
+    MlflowAccess,
+    artifact_repo,
+    finite,
+    mlflow_errors,
+    ms_to_datetime,
+    quote_filter_value,
+)
 
 REPRODUCES_JOB_TAG = "studio.reproduces_job_id"
 REPRODUCES_RUN_TAG = "studio.reproduces_run_id"
@@ -167,13 +174,17 @@ class ExperimentService:
 
     # ------------------------------------------------------------------ artifacts
 
-    def _artifact_entry(self, run_id: str, path: str):
+    def _repo(self, run):
+        return artifact_repo(run.info.artifact_uri, self.mlflow.tracking_uri)
+
+    def _artifact_entry(self, run, path: str):
         """(is_dir, FileInfo|None) for `path`; NotFound if the run has nothing there."""
         if not path:
             return True, None
+        run_id = run.info.run_id
         parent = posixpath.dirname(path)
         with mlflow_errors("path"):
-            siblings = self.client.list_artifacts(run_id, parent or None)
+            siblings = self._repo(run).list_artifacts(parent or None)
         for info in siblings:
             if info.path.strip("/") == path:
                 return info.is_dir, info
@@ -183,28 +194,28 @@ class ExperimentService:
         """The folder's entries, or None when `path` is a file (then use download_artifact)."""
         run = self._get_run(run_id)
         path = clean_artifact_path(path)
-        is_dir, _ = self._artifact_entry(run_id, path)
+        is_dir, _ = self._artifact_entry(run, path)
         if not is_dir:
             return None
         with mlflow_errors("path"):
-            entries = self.client.list_artifacts(run_id, path or None)
+            entries = self._repo(run).list_artifacts(path or None)
         items = [schemas.ArtifactInfo(path=e.path, is_dir=e.is_dir, file_size=e.file_size) for e in entries]
         items.sort(key=lambda e: (not e.is_dir, e.path))
         return schemas.ListArtifactsResponse(run_id=run_id, path=path, root_uri=run.info.artifact_uri, items=items)
 
     def download_artifact(self, run_id: str, path: str) -> tuple[Path, Path]:
         """Fetch one artifact file into a temporary folder: (file, folder to delete afterwards)."""
-        self._get_run(run_id)
+        run = self._get_run(run_id)
         path = clean_artifact_path(path)
         if not path:
             raise InvalidParameter("path: the artifact root is a folder; list it instead")
-        is_dir, _ = self._artifact_entry(run_id, path)
+        is_dir, _ = self._artifact_entry(run, path)
         if is_dir:
             raise InvalidParameter(f"path: {path!r} is a folder; list it instead")
         tmp = Path(tempfile.mkdtemp(prefix="studio-artifact-"))
         try:
             with mlflow_errors("path"):
-                local = self.client.download_artifacts(run_id, path, str(tmp))
+                local = self._repo(run).download_artifacts(path, str(tmp))
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

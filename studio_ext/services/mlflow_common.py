@@ -113,3 +113,15 @@ def finite(value: Any) -> float | None:
 def quote_filter_value(value: str) -> str:
     """A string literal for MLflow's search syntax."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def artifact_repo(artifact_uri: str, tracking_uri: str):
+    """The artifact repository of a run's root URI, bound to OUR tracking URI.
+
+    NB: MlflowClient.list_artifacts goes through a runs:/ URI whose MLflow 3 fallback (logged
+    models) reads the process-global tracking URI, not the client's; the repository of the run's
+    own artifact URI never does.
+    """
+    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+    return get_artifact_repository(artifact_uri, tracking_uri=tracking_uri)

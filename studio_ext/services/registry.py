@@ -13,7 +13,13 @@ from ..exceptions import InvalidParameter, NotFound
 from ..settings import StudioSettings
 from ..tracking import JOB_ID_TAG
 from .experiments import REPRODUCES_JOB_TAG, REPRODUCES_RUN_TAG, clean_artifact_path
-from .mlflow_common import MlflowAccess, mlflow_errors, ms_to_datetime, quote_filter_value
+from .mlflow_common import (
+    MlflowAccess,
+    artifact_repo,
+    mlflow_errors,
+    ms_to_datetime,
+    quote_filter_value,
+)
 
 MAX_INPUT_EXAMPLE_BYTES = 256 * 1024  # a bigger example is a download, not part of a description
 
@@ -89,8 +95,14 @@ class RegistryService:
                 if not token:
                     break
         versions.sort(key=lambda v: int(v.version), reverse=True)
-        summary = self._summary(model, schemas.DescribeRegisteredModel,
-                                versions=[_version_summary(v) for v in versions])
+        # Searched versions do not carry their aliases; the model's alias map does.
+        by_version: dict[str, list[str]] = {}
+        for alias, number in sorted(_aliases(model).items()):
+            by_version.setdefault(number, []).append(alias)
+        items = [_version_summary(v) for v in versions]
+        for item in items:
+            item.aliases = by_version.get(item.version, [])
+        summary = self._summary(model, schemas.DescribeRegisteredModel, versions=items)
         if versions:
             summary.latest_version = str(versions[0].version)
         return summary
@@ -140,7 +152,7 @@ class RegistryService:
     def _model_source(self, run, artifact_path: str) -> tuple[str, str | None]:
         run_id = run.info.run_id
         with mlflow_errors("artifact_path"):
-            entries = self.client.list_artifacts(run_id, artifact_path)
+            entries = artifact_repo(run.info.artifact_uri, self.mlflow.tracking_uri).list_artifacts(artifact_path)
         if any(e.path.rsplit("/", 1)[-1] == "MLmodel" for e in entries):
             return f"{run.info.artifact_uri.rstrip('/')}/{artifact_path}", None
         with mlflow_errors("artifact_path"):
@@ -157,7 +169,9 @@ class RegistryService:
             raise NotFound(f"artifact_path: run {run_id} has no model at {artifact_path!r} (no MLmodel file "
                            "there and no logged model of that name)")
         newest = max(models, key=lambda m: m.creation_timestamp or 0)
-        return f"models:/{newest.model_id}", newest.model_id
+        # NB: not the models:/<id> URI: a SQL registry store resolves that through the
+        # process-global tracking URI. The logged model's own artifact location needs no lookup.
+        return newest.artifact_location, newest.model_id
 
     def _get_version(self, name: str, version: str):
         self._get_model(name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,8 +15,13 @@ from studio_ext.services.jobs import JobService
 from studio_ext.settings import StudioSettings
 from studio_ext.store.db import Database
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from mlflow_stores import mlflow_server, mlflow_store, unique  # noqa: E402,F401
+# mlflow_store (parametrized: sqlite, server) comes from tests/mlflow_stores.py via tests/conftest.py.
+
+
+def unique(prefix: str) -> str:
+    import uuid
+
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture
@@ -34,8 +38,8 @@ def jobs(settings) -> JobService:
 
 
 @pytest.fixture
-def service(settings, jobs) -> ExperimentService:
-    return ExperimentService(settings, jobs)
+def service(settings) -> ExperimentService:
+    return ExperimentService(settings)
 
 
 def new_experiment(mlflow_store, settings, name: str | None = None) -> str:
@@ -63,6 +67,7 @@ def make_run(client, experiment_id: str, *, lr: float, acc: list[float], job_id:
 def test_given_experiments_when_listed_by_name_then_paged_with_mlflow_tokens(service, mlflow_store, settings):
     prefix = unique("listme")
     ids = [new_experiment(mlflow_store, settings, f"{prefix}-{i}") for i in range(3)]
+    new_experiment(mlflow_store, settings, unique("other"))
 
     first = service.list_experiments(schemas.ListExperimentsQuery(name=prefix, max_items=2, order_by="name ASC"))
     second = service.list_experiments(schemas.ListExperimentsQuery(name=prefix, max_items=2, order_by="name ASC",
@@ -152,6 +157,7 @@ def test_given_a_run_of_a_job_when_described_then_the_job_and_its_executed_noteb
     exp_id, run_id = tracking.start_run(settings.mlflow_tracking_uri, settings.home, experiment_name=unique("nb"),
                                         job_id=job_id, job_name="nb", attempt=1, parameters={"alpha": 0.5})
 
+    service = ExperimentService(settings, jobs)
     run = service.get_run(run_id)
 
     assert run.job_id == job_id and run.job is not None and run.job.job_id == job_id
