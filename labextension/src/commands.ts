@@ -54,9 +54,10 @@ export function addJobsCommands(
 }
 
 /** The toolbar button every notebook panel gets. */
-class RunAsJobButtonExtension
-  implements DocumentRegistry.IWidgetExtension<NotebookPanel, INotebookModel>
-{
+class RunAsJobButtonExtension implements DocumentRegistry.IWidgetExtension<
+  NotebookPanel,
+  INotebookModel
+> {
   constructor(
     private _app: JupyterFrontEnd,
     private _trans: TranslationBundle

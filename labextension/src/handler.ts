@@ -10,13 +10,7 @@ export const API_NAMESPACE = 'studio/api';
 // ------------------------------------------------------------------ schemas.py mirror
 
 export type JobStatus =
-  | 'Queued'
-  | 'Starting'
-  | 'InProgress'
-  | 'Completed'
-  | 'Failed'
-  | 'Stopping'
-  | 'Stopped';
+  'Queued' | 'Starting' | 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
 
 export const JOB_STATUSES: JobStatus[] = [
   'Queued',

@@ -5,13 +5,7 @@ import { JupyterFrontEnd } from '@jupyterlab/application';
 import { Notification, WidgetTracker } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import {
-  IDescribeJob,
-  IJobOutput,
-  IStudioConfig,
-  StudioAPI,
-  StudioRequestError
-} from './handler';
+import { IDescribeJob, IJobOutput, IStudioConfig, StudioAPI, StudioRequestError } from './handler';
 import { jobsIcon } from './icons';
 import { JobsModel, SchedulesModel } from './model';
 import { IStudio } from './tokens';
@@ -19,7 +13,9 @@ import { JobDetailWidget } from './widgets/JobDetailWidget';
 import { StudioSidebar } from './widgets/StudioSidebar';
 
 function message(error: unknown): string {
-  return error instanceof StudioRequestError ? error.message : String((error as Error)?.message ?? error);
+  return error instanceof StudioRequestError
+    ? error.message
+    : String((error as Error)?.message ?? error);
 }
 
 export class Studio implements IStudio {
@@ -44,14 +40,15 @@ export class Studio implements IStudio {
         const text = this._trans.__('Job "%1" finished: %2', job.name, job.status);
         const options = {
           autoClose: 8000,
-          actions: [
-            { label: this._trans.__('Open'), callback: () => this.openJob(job.job_id) }
-          ]
+          actions: [{ label: this._trans.__('Open'), callback: () => this.openJob(job.job_id) }]
         };
         if (job.status === 'Completed') {
           Notification.success(text, options);
         } else {
-          Notification.warning(text + (job.status_reason ? ` (${job.status_reason})` : ''), options);
+          Notification.warning(
+            text + (job.status_reason ? ` (${job.status_reason})` : ''),
+            options
+          );
         }
       }
     });

@@ -22,7 +22,11 @@ export interface IJobDetailProps {
 }
 
 /** A <pre> that keeps the newest log line in view unless the user scrolled up to read. */
-function LiveLog(props: { text: string; complete: boolean; trans: TranslationBundle }): JSX.Element {
+function LiveLog(props: {
+  text: string;
+  complete: boolean;
+  trans: TranslationBundle;
+}): JSX.Element {
   const ref = React.useRef<HTMLPreElement>(null);
   const stick = React.useRef(true);
   React.useLayoutEffect(() => {
@@ -145,9 +149,7 @@ function Body(props: IJobDetailProps & { job: IDescribeJob }): JSX.Element {
           </Field>
           <Field label={trans.__('Timeout')}>{formatDuration(job.timeout_seconds)}</Field>
           <Field label={trans.__('Created')}>{formatTime(job.created_at)}</Field>
-          {job.created_by ? (
-            <Field label={trans.__('Created by')}>{job.created_by}</Field>
-          ) : null}
+          {job.created_by ? <Field label={trans.__('Created by')}>{job.created_by}</Field> : null}
           <Field label={trans.__('Started')}>{formatTime(job.started_at) || '—'}</Field>
           <Field label={trans.__('Ended')}>{formatTime(job.ended_at) || '—'}</Field>
           <Field label={trans.__('Duration')}>{formatDuration(jobDuration(job)) || '—'}</Field>

@@ -119,7 +119,7 @@ function JobRow(props: {
       <div className="jp-studio-job-row-top">
         <span className="jp-studio-job-name">{job.name}</span>
         <StatusBadge status={job.status} label={statusLabel(trans, job.status)} />
-        {(live && job.status !== 'Stopping') ? (
+        {live && job.status !== 'Stopping' ? (
           <button
             className="jp-ToolbarButtonComponent jp-mod-minimal jp-Button jp-studio-icon-button jp-studio-job-stop"
             title={trans.__('Stop job')}

@@ -43,7 +43,10 @@ export interface IRunJobFormProps {
 }
 
 function instanceLabel(type: IInstanceType): string {
-  const memory = type.memory_mib >= 1024 ? `${(type.memory_mib / 1024).toFixed(0)} GiB` : `${type.memory_mib} MiB`;
+  const memory =
+    type.memory_mib >= 1024
+      ? `${(type.memory_mib / 1024).toFixed(0)} GiB`
+      : `${type.memory_mib} MiB`;
   const gpu = type.gpus ? `, ${type.gpus} GPU` : '';
   return `${type.name} (${type.vcpus} vCPU, ${memory}${gpu})`;
 }

@@ -112,7 +112,10 @@ function ScheduleRow(props: {
   const remove = async () => {
     const answer = await showDialog({
       title: trans.__('Delete schedule'),
-      body: trans.__('Delete the schedule "%1"? Jobs it already created are kept.', definition.name),
+      body: trans.__(
+        'Delete the schedule "%1"? Jobs it already created are kept.',
+        definition.name
+      ),
       buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: trans.__('Delete') })]
     });
     if (answer.button.accept) {
@@ -187,7 +190,11 @@ function ScheduleRow(props: {
         <button className="jp-mod-styled jp-Button" disabled={busy} onClick={togglePause}>
           {definition.paused ? trans.__('Resume') : trans.__('Pause')}
         </button>
-        <button className="jp-mod-styled jp-Button" disabled={busy} onClick={() => setEditing(true)}>
+        <button
+          className="jp-mod-styled jp-Button"
+          disabled={busy}
+          onClick={() => setEditing(true)}
+        >
           {trans.__('Edit')}
         </button>
         <button className="jp-mod-styled jp-Button" onClick={() => setShowRuns(!showRuns)}>

@@ -9,13 +9,7 @@ import * as React from 'react';
 
 import { IParameterRow, IRunJobFormState, RunJobForm } from '../components/RunJobForm';
 import { parseParameterValue, pythonLiteralToJson } from '../format';
-import {
-  IInstanceType,
-  IJobTemplate,
-  JobKind,
-  StudioAPI,
-  StudioRequestError
-} from '../handler';
+import { IInstanceType, IJobTemplate, JobKind, StudioAPI, StudioRequestError } from '../handler';
 
 /** The dialog body: holds the form state between renders and between attempts. */
 class RunJobBody extends ReactWidget {
@@ -70,7 +64,9 @@ export function parameterRows(answer: unknown): IParameterRow[] {
   return Object.entries(entries).map(([key, spec]: [string, any]) => {
     if (spec && typeof spec === 'object' && 'default' in spec) {
       const value =
-        typeof spec.default === 'string' ? pythonLiteralToJson(spec.default) : JSON.stringify(spec.default);
+        typeof spec.default === 'string'
+          ? pythonLiteralToJson(spec.default)
+          : JSON.stringify(spec.default);
       return { key, value, declaredType: spec.type ?? spec.inferred_type_name };
     }
     return { key, value: JSON.stringify(spec) };
@@ -145,7 +141,9 @@ export async function runAsJobDialog(
 ): Promise<IRunAsJobResult | undefined> {
   const kind = kindOf(path);
   if (!kind) {
-    await Notification.error(trans.__('Only notebooks (.ipynb) and Python files (.py) run as jobs.'));
+    await Notification.error(
+      trans.__('Only notebooks (.ipynb) and Python files (.py) run as jobs.')
+    );
     return undefined;
   }
   const [types, params] = await Promise.all([
@@ -171,7 +169,8 @@ export async function runAsJobDialog(
     kind,
     name: PathExt.basename(path, PathExt.extname(path)),
     parameters: params.rows,
-    instanceType: types.find(t => t.name === 'local.small')?.name ?? types[0]?.name ?? 'local.small',
+    instanceType:
+      types.find(t => t.name === 'local.small')?.name ?? types[0]?.name ?? 'local.small',
     timeoutMinutes: '',
     maxRetries: '0',
     experimentName: '',
@@ -183,7 +182,9 @@ export async function runAsJobDialog(
     parametersNote:
       params.note ??
       (kind === 'notebook' && params.rows.length === 0
-        ? trans.__('This notebook has no cell tagged "parameters"; parameters can only be added once it has one.')
+        ? trans.__(
+            'This notebook has no cell tagged "parameters"; parameters can only be added once it has one.'
+          )
         : null)
   };
   // One token per form: a submit that reached the server but lost its answer is not doubled.
