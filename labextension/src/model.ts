@@ -18,6 +18,8 @@ import {
 export const ACTIVE_INTERVAL = 2000;
 export const IDLE_INTERVAL = 10000;
 const MAX_BACKOFF = 60000;
+/** Newest jobs the list shows; older ones are reached through the filters. */
+export const PAGE_SIZE = 200;
 
 export interface IJobsFilter {
   status: JobStatus | '';
@@ -65,6 +67,11 @@ export class JobsModel implements IDisposable {
 
   get loaded(): boolean {
     return this._loaded;
+  }
+
+  /** True when the server has more (older) jobs than the list shows. */
+  get truncated(): boolean {
+    return this._truncated;
   }
 
   get filter(): IJobsFilter {
@@ -123,12 +130,13 @@ export class JobsModel implements IDisposable {
     const query = {
       status: this._filter.status || undefined,
       name: this._filter.name.trim() || undefined,
-      max_items: 200
+      max_items: PAGE_SIZE
     };
     try {
       const response = await StudioAPI.listJobs(query);
       const previous = new Map(this._jobs.map(job => [job.job_id, job.status]));
       this._jobs = response.items;
+      this._truncated = !!response.next_token;
       this._error = null;
       this._loaded = true;
       const done = this._jobs.filter(job => {
@@ -156,6 +164,7 @@ export class JobsModel implements IDisposable {
   private _started = false;
   private _visible = false;
   private _jobs: IDescribeJob[] = [];
+  private _truncated = false;
   private _error: string | null = null;
   private _loaded = false;
   private _selectedId: string | null = null;

@@ -296,3 +296,31 @@ def test_given_a_running_job_when_its_detail_is_open_then_it_shows_the_current_c
     # Stop it from its row in the Jobs panel.
     page.locator(f'.jp-studio-job-row[data-job-id="{new_id}"] .jp-studio-job-stop').click()
     assert wait_row_status(page, ui_server, new_id) == "Stopped"
+
+
+@pytest.mark.timeout(900)
+def test_given_a_failing_notebook_when_it_runs_then_the_panel_shows_failed_with_the_cell_and_error(
+        ui_server, lab_page, artifacts):
+    page = lab_page
+    name = f"ui_fail_{uuid.uuid4().hex[:6]}"
+    path = write_notebook(ui_server.root_dir / f"{name}.ipynb")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("raise ValueError('alpha is out of range')"))
+    nbformat.write(nb, path)
+    response = ui_server.api("POST", "jobs", json={"input": f"{name}.ipynb"})
+    assert response.status_code == 201, response.text
+    job_id = response.json()["job_id"]
+
+    open_lab(page, ui_server)
+    show_sidebar(page, "jp-studio-jobs-panel")
+    assert wait_row_status(page, ui_server, job_id) == "Failed"
+    row = page.locator(f'.jp-studio-job-row[data-job-id="{job_id}"]')
+    reason = ui_server.api("GET", f"jobs/{job_id}").json()["status_reason"]
+    # The row and the detail view show the server's reason, which names the error.
+    assert "alpha is out of range" in reason
+    row.locator(".jp-studio-job-reason", has_text="alpha is out of range").wait_for()
+    row.click()
+    detail = page.locator(f'.jp-studio-JobDetail[data-job-id="{job_id}"][data-status="Failed"]')
+    detail.wait_for()
+    assert "alpha is out of range" in detail.locator('[data-testid="job-status-reason"]').inner_text()
+    page.screenshot(path=str(artifacts / "13-job-failed.png"))

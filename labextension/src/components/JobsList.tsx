@@ -181,6 +181,14 @@ export function JobsList(props: IJobsListProps): JSX.Element {
                 />
               ))}
             </ul>
+            {model.truncated ? (
+              <div className="jp-studio-empty" data-testid="jobs-truncated">
+                {trans.__(
+                  'Showing the newest %1 jobs; filter by name or status to find older ones.',
+                  model.jobs.length
+                )}
+              </div>
+            ) : null}
           </>
         )}
       </UseSignal>
