@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -125,7 +126,9 @@ class Worker:
     def shutdown_kernel(self) -> None:
         if self.km is not None:
             try:
-                self.km.shutdown_kernel(now=True)
+                from .launchers import notebook
+
+                notebook.shutdown_kernel(self.km)
             except Exception:
                 traceback.print_exc()
             self.km = None
@@ -234,7 +237,7 @@ class Worker:
                 pass  # progress is best effort; the final status is not
 
         guard = Guard(self.state, row.job_id, row.timeout_seconds, memory_mib, row.instance_type,
-                      target=lambda: kpid, interrupt=lambda: _quiet(km.interrupt_kernel),
+                      target=lambda: kpid, interrupt=lambda: _quiet(lambda: os.kill(kpid, signal.SIGINT)),
                       kill=lambda: kpid and resources.kill_tree(kpid))
         guard.start()
         status, reason = JobStatus.COMPLETED, None
@@ -341,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
     sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
     faulthandler.enable()
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>`: where is it stuck?
     home = Path(args.home)
     settings = StudioSettings(home=home, db_url=args.db_url, mlflow_tracking_uri=args.mlflow_tracking_uri,
                               server_root=Path(args.server_root), instance_types=load_catalog(home))

@@ -86,3 +86,20 @@ def test_given_an_instance_type_then_the_job_runs_on_its_cpu_set(running_studio)
     assert job.status == JobStatus.COMPLETED
     cpus = s.jobs.output_file(job.job_id, "cpus.txt").read_text().split(",")
     assert len(cpus) == 1  # local.small has 1 vCPU
+
+
+def test_given_a_notebook_past_its_timeout_then_the_kernel_is_ended_and_failed_timed_out(running_studio):
+    s = running_studio
+    s.notebook("sleepy.ipynb", cells=["import time", "time.sleep(300)"])
+    job = s.wait(s.submit(input="sleepy.ipynb", timeout_seconds=3), timeout=120)
+    assert job.status == JobStatus.FAILED and job.status_reason == "timed out after 3 s"
+    assert "output.ipynb" in {o.name for o in job.outputs}  # what ran before the timeout is kept
+
+
+def test_given_a_notebook_over_its_memory_limit_then_failed_with_the_reason(running_studio):
+    s = running_studio
+    s.notebook("hog.ipynb", cells=["import time\nblocks = []\nfor _ in range(40):\n"
+                                   "    blocks.append(b'x' * (20 << 20))\n    time.sleep(0.05)\ntime.sleep(60)"])
+    job = s.wait(s.submit(input="hog.ipynb", instance_type="test.tiny"), timeout=120)
+    assert job.status == JobStatus.FAILED
+    assert job.status_reason.startswith("memory limit exceeded: ") and "test.tiny" in job.status_reason

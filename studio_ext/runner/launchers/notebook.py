@@ -47,20 +47,40 @@ papermill_engines.register(ENGINE_NAME, ProgressEngine)
 
 
 def start_kernel(kernel_name: str = DEFAULT_KERNEL, cwd: str | None = None, wait: bool = True):
-    """A started KernelManager. With wait=False it returns as soon as the kernel process is
-    launched, so the kernel boots while the caller does other work (setup_kernel waits for it)."""
-    from jupyter_client.manager import KernelManager
+    """A started AsyncKernelManager. With wait=False it returns as soon as the kernel process is
+    launched, so the kernel boots while the caller does other work (setup_kernel waits for it).
 
-    km = KernelManager(kernel_name=kernel_name)
-    km.start_kernel(cwd=cwd)
+    NB: it must be the async manager. nbclient given a blocking km gets a blocking client whose
+    get_msg(timeout=None) blocks its event loop, so it never notices a kernel we had to kill (memory
+    limit, timeout) and the job hangs.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    km = AsyncKernelManager(kernel_name=kernel_name)
+    run_sync(km.start_kernel)(cwd=cwd)
     if wait:
-        kc = km.client()
-        kc.start_channels()
-        try:
-            kc.wait_for_ready(timeout=120)
-        finally:
-            kc.stop_channels()
+        run_sync(_wait_ready)(km)
     return km
+
+
+async def _wait_ready(km, code: str | None = None) -> None:
+    kc = km.client()
+    kc.start_channels()
+    try:
+        await kc.wait_for_ready(timeout=120)
+        if code is not None:
+            reply = await kc.execute_interactive(code, silent=True, store_history=False, timeout=60)
+            if reply["content"].get("status") != "ok":
+                raise RuntimeError(f"kernel setup failed: {reply['content'].get('evalue')}")
+    finally:
+        kc.stop_channels()
+
+
+def shutdown_kernel(km) -> None:
+    from jupyter_core.utils import run_sync
+
+    run_sync(km.shutdown_kernel)(now=True)
 
 
 def kernel_pid(km) -> int | None:
@@ -71,18 +91,13 @@ def kernel_pid(km) -> int | None:
 
 def setup_kernel(km, working_dir: str, environment: dict[str, str]) -> None:
     """Run the job's setup in the kernel without leaving names in the user's namespace."""
+    from jupyter_core.utils import run_sync
+
     code = (
-        f"(lambda os: (os.chdir({json.dumps(working_dir)}), os.environ.update({json.dumps(environment)})))(__import__('os'))"
+        f"(lambda os: (os.chdir({json.dumps(working_dir)}), os.environ.update({json.dumps(environment)})))"
+        "(__import__('os'))"
     )
-    kc = km.client()
-    kc.start_channels()
-    try:
-        kc.wait_for_ready(timeout=60)
-        reply = kc.execute_interactive(code, silent=True, store_history=False, timeout=60)
-        if reply["content"].get("status") != "ok":
-            raise RuntimeError(f"kernel setup failed: {reply['content'].get('evalue')}")
-    finally:
-        kc.stop_channels()
+    run_sync(_wait_ready)(km, code)
 
 
 def notebook_kernel_name(nb) -> str:
