@@ -26,12 +26,13 @@ LABEXT_OUT    := studio_ext/labextension/static/style.js
 LABEXT_SRC    := $(wildcard labextension/src labextension/style labextension/schema labextension/package.json labextension/tsconfig.json)
 SETTINGS_DIR  := $(VENV)/share/jupyter/lab/settings
 
-.PHONY: help studio test install lint chromium labextension clean distclean
+.PHONY: help studio test install lint bench chromium labextension clean distclean
 
 help:
 	@echo "make studio   set up .venv and start JupyterLab with the studio (http://$(IP):$(PORT)/lab)"
 	@echo "make test     set up .venv (and Chromium) and run the whole test suite"
 	@echo "make lint     ruff over the package and the tests"
+	@echo "make bench    studio job vs papermill CLI on a trivial notebook, and dispatch rate"
 	@echo "make clean    remove build outputs (keeps .venv and .studio-home)"
 	@echo "Variables: STUDIO_HOME=$(STUDIO_HOME) STUDIO_ROOT=$(STUDIO_ROOT) PORT=$(PORT) IP=$(IP)"
 
@@ -86,6 +87,10 @@ test: install chromium
 
 lint: install
 	$(BIN)/ruff check studio_ext tests
+
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/python bench/jobs.py $(BENCH_ARGS)
 
 clean:
 	rm -rf studio_ext/labextension labextension/lib labextension/tsconfig.tsbuildinfo build dist *.egg-info
