@@ -179,3 +179,18 @@ def _studio_command() -> list[str]:
     """The `studio` console script when installed (make test installs it), else the module."""
     script = Path(sys.executable).parent / "studio"
     return [str(script)] if script.exists() else [sys.executable, "-m", "studio_ext.cli"]
+
+
+def test_given_running_job_when_logs_followed_then_all_output_until_the_end(studio_cli, make_notebook):
+    rel = make_notebook("cli/chatty.ipynb", [
+        "import time\nfor i in range(5):\n    print('tick', i, flush=True)\n    time.sleep(1)",
+        "print('last line')"])
+    job_id = studio_cli("jobs", "run", rel, "-q").output.strip()
+
+    followed = studio_cli("jobs", "logs", job_id, "--follow")
+
+    assert followed.exit_code == 0, followed.output
+    for i in range(5):
+        assert f"tick {i}" in followed.output
+    assert "last line" in followed.output
+    assert json.loads(studio_cli("jobs", "describe", job_id, "--json").output)["status"] == "Completed"
