@@ -46,6 +46,7 @@ AGENT_STALE_S = float(os.environ.get("STUDIO_AGENT_STALE_S", "15"))
 BACKUP_TIMEOUT_GRACE_S = 30.0
 BACKUP_STOP_GRACE_S = 15.0
 UNSTARTED_GRACE_S = 120.0
+MAX_DISPATCH_FAILURES = 3
 
 
 def utcnow() -> datetime:
@@ -216,7 +217,23 @@ class Agent:
         return beat is not None and utcnow() - beat < timedelta(seconds=AGENT_STALE_S)
 
     def _dead(self, row: orm.Job, why: str | None = None) -> None:
-        # Starting rows whose worker is still warming up show no pid change; only a dead pid counts.
+        progress = dict(row.progress or {})
+        if row.status == JobStatus.STARTING.value and "attempt_started_at" not in progress:
+            # Its process died before it began the job (an agent killed between claim and hand-over,
+            # a worker that crashed warming up): nothing ran, so queue it again without spending an
+            # attempt, a few times at most in case every worker crashes the same way.
+            failures = int(progress.get("dispatch_failures", 0)) + 1
+            if failures <= MAX_DISPATCH_FAILURES:
+                with self.db.session() as session:
+                    session.execute(
+                        update(orm.Job).where(orm.Job.job_id == row.job_id, orm.Job.status == JobStatus.STARTING.value,
+                                              orm.Job.attempt == row.attempt)
+                        .values(status=JobStatus.QUEUED.value, agent_id=None, pid=None, pid_create_time=None,
+                                cpu_set=None, progress={"dispatch_failures": failures}))
+                log.warning("job %s: its process %s died before starting it; queued again", row.job_id, row.pid)
+                return
+            why = why or (f"the job process died before starting the job, {failures} times; "
+                          f"see {self.settings.home / 'logs' / 'workers.log'}")
         result = read_result(self.settings.job_dir(row.job_id), row.attempt)
         if result is not None:
             status, reason, code = JobStatus(result["status"]), result.get("reason"), result.get("exit_code")

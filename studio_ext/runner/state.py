@@ -50,12 +50,13 @@ class JobState:
             row = session.get(orm.Job, job_id)
             if row is None or row.status != JobStatus.STARTING.value:
                 return row
+            # started_at is the first attempt's start (the job's duration); each attempt's own
+            # start, which its timeout counts from, lives in progress.
             progress = {"attempt_started_at": now.isoformat()}
             result = session.execute(
                 update(orm.Job).where(orm.Job.job_id == job_id, orm.Job.status == JobStatus.STARTING.value)
                 .values(status=JobStatus.IN_PROGRESS.value, pid=pid, pid_create_time=pid_create_time,
-                        started_at=row.started_at or now, heartbeat_at=now, progress=progress,
-                        status_reason=None if not (row.status_reason or "").startswith("retrying") else row.status_reason))
+                        started_at=row.started_at or now, heartbeat_at=now, progress=progress))
             if result.rowcount != 1:
                 return None
         return self.get(job_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import psutil
 import pytest
 from mlflow.tracking import MlflowClient
@@ -135,3 +137,23 @@ def test_given_a_queued_job_when_stopped_then_the_agent_never_runs_it(studio):
     assert job.status == JobStatus.STOPPED and job.status_reason == "stopped by frank"
     assert job.started_at is None and "ran" not in s.log(job_id)
     assert s.jobs.list_jobs(schemas.ListJobsQuery(status="Stopped")).items[0].job_id == job_id
+
+
+def test_given_a_job_claimed_by_an_agent_that_died_before_handing_it_over_then_it_runs_once(studio):
+    # The window between an agent's claim and the hand-over cannot be hit reliably from outside,
+    # so the test leaves the row exactly as such an agent would: Starting, with a process now gone.
+    from studio_ext.store import orm
+
+    s = studio
+    (s.root / "s").mkdir()
+    (s.root / "s" / "ok.py").write_text("print('ran')\n")
+    job_id = s.submit(input="s/ok.py")
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    with s.jobs.db.session() as session:
+        row = session.get(orm.Job, job_id)
+        row.status, row.agent_id, row.pid, row.cpu_set = "Starting", "dead-agent", gone.pid, "0"
+    s.start_agent(pool=0)
+    job = s.wait(job_id)
+    assert job.status == JobStatus.COMPLETED and job.attempt == 1
+    assert s.log(job_id).count("ran") == 1
