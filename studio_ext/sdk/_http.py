@@ -49,8 +49,8 @@ class HTTPClient:
             raise _error_from(response)
         return response
 
-    def get(self, path: str, **params: Any) -> Any:
-        return self.request("GET", path, params=params).json()
+    def get(self, _path: str, /, **params: Any) -> Any:
+        return self.request("GET", _path, params=params).json()
 
     def post(self, path: str, body: Any = None) -> Any:
         response = self.request("POST", path, json=body if body is not None else {})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..schemas import InstanceType, StudioConfig
+from ..schemas import AuditEvent, InstanceType, StudioConfig
 from ._discovery import ServerInfo, discover
 from ._http import HTTPClient
 from .jobs import JobsClient
@@ -43,6 +43,18 @@ class Studio:
     def instance_types(self) -> list[InstanceType]:
         """The instance-type catalog (name, vCPUs, memory, GPUs, price, concurrency slots)."""
         return [InstanceType.model_validate(item) for item in self._http.get("instance-types")["items"]]
+
+    def notebook_parameters(self, path: str | os.PathLike) -> dict:
+        """The parameters cell of a notebook: {name: {"default", "type", "help"}} ({} if none)."""
+        return self._http.get("notebook-parameters", path=self.server_path(path))["parameters"]
+
+    def audit_events(self, *, user: str | None = None, action: str | None = None,
+                     resource_type: str | None = None, resource_id: str | None = None,
+                     max_items: int = 100) -> list[AuditEvent]:
+        """Recent audit events (who did what to which resource, with the outcome), newest first."""
+        data = self._http.get("audit-events", user=user, action=action, resource_type=resource_type,
+                              resource_id=resource_id, max_items=max_items)
+        return [AuditEvent.model_validate(item) for item in data["items"]]
 
     def server_path(self, path: str | os.PathLike) -> str:
         """The path the REST API wants for `path`: relative to the server root, '/'-separated.

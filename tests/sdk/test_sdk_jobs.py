@@ -216,3 +216,15 @@ def test_given_path_relative_to_the_current_folder_when_run_then_converted_to_th
     monkeypatch.chdir(tmp_path)
     with pytest.raises(InvalidParameter, match="outside the server root"):
         studio.jobs.run("outside.ipynb")
+
+
+def test_notebook_parameters_and_audit_events(studio, make_notebook):
+    rel = make_notebook("sdk/form.ipynb", ["print(alpha)"], params="alpha = 0.1\nname = 'x'")
+
+    parameters = studio.notebook_parameters(rel)
+    assert parameters["alpha"]["default"] == "0.1" and parameters["name"]["type"] == "str"
+
+    job = studio.jobs.run(rel, parameters={"alpha": 1})
+    job.stop()
+    actions = {(e.action, e.outcome.value) for e in studio.audit_events(resource_id=job.job_id)}
+    assert {("CreateJob", "Success"), ("StopJob", "Success")} <= actions
