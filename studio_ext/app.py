@@ -27,7 +27,7 @@ from .handlers.jobs import (
     JobStopHandler,
     NotebookParametersHandler,
 )
-from .handlers.mlflow_ui import MlflowUIHandler
+from .handlers.mlflow_ui import MlflowUIHandler, MlflowUIRedirectHandler
 from .handlers.models import (
     JobReproduceHandler,
     ModelAliasHandler,
@@ -86,7 +86,12 @@ ROUTES = [
      ModelVersionReproduceHandler),
     (r"/studio/api/models/" + _ID.format("name") + r"/aliases/" + _ID.format("alias"), ModelAliasHandler),
     (r"/studio/api/jobs/" + _ID.format("job_id") + r"/reproduce", JobReproduceHandler),
-    # The MLflow UI behind Jupyter's auth (a proxy to a supervised loopback `mlflow server`).
+]
+
+# Not part of the REST contract (a browser UI, like /lab): the MLflow UI behind Jupyter's auth,
+# proxied to a supervised loopback `mlflow server`. Added in initialize_handlers.
+UI_ROUTES = [
+    (r"/studio/mlflow", MlflowUIRedirectHandler),
     (r"/studio/mlflow/(?P<path>.*)", MlflowUIHandler),
 ]
 
@@ -134,6 +139,9 @@ class StudioApp(ExtensionApp):
     @default("mlflow_tracking_uri")
     def _default_mlflow_tracking_uri(self) -> str:
         return paths.default_mlflow_tracking_uri(Path(self.studio_home))
+
+    def initialize_handlers(self) -> None:
+        self.handlers = [*ROUTES, *UI_ROUTES]
 
     def initialize_settings(self) -> None:
         root = self.server_root or self.serverapp.root_dir

@@ -58,9 +58,8 @@ class MlflowUIHandler(JupyterHandler):
                 self.finish({"error_code": "ServiceUnavailable",
                              "message": server.error or "the MLflow UI server is starting; retry shortly"})
             return
-        url = f"{server.upstream}{server.static_prefix}/{path}"
-        if self.request.query:
-            url += "?" + self.request.query
+        # The child serves under the same (still percent-encoded) path as we do: forward the URI as is.
+        url = server.upstream + self.request.uri
         headers = {k: v for k, v in self.request.headers.get_all() if k.lower() not in _SKIP_REQUEST}
         body = self.request.body if self.request.method in ("POST", "PUT", "PATCH", "DELETE") else None
         if self.request.method in ("POST", "PUT", "PATCH") and body is None:
@@ -119,3 +118,14 @@ class MlflowUIHandler(JupyterHandler):
     @authorized
     async def head(self, path: str) -> None:
         await self._proxy(path)
+
+
+class MlflowUIRedirectHandler(JupyterHandler):
+    """/studio/mlflow -> /studio/mlflow/ (the UI's relative URLs need the slash)."""
+
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        self.redirect(self.request.path + "/")
+
+    auth_resource = "studio"

@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import unquote
 
 from .. import tracking
 
@@ -53,7 +54,9 @@ class MlflowUIServer:
     def command(self) -> list[str]:
         cmd = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", self.tracking_uri,
                "--registry-store-uri", self.tracking_uri, "--host", "127.0.0.1", "--port", str(self.port),
-               "--workers", "1", "--static-prefix", self.static_prefix]
+               "--workers", "1",
+               # The child routes on decoded paths (a base_url like /a%40b/ arrives as /a@b/).
+               "--static-prefix", unquote(self.static_prefix)]
         if tracking.is_local_store(self.tracking_uri):
             # Runs the studio creates keep their own artifact locations; this only applies to
             # experiments created from the UI (MLflow's default would be ./mlruns of our cwd).

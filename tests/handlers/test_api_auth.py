@@ -35,7 +35,7 @@ def test_given_the_route_table_then_every_route_is_covered_here():
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)
 async def test_given_no_valid_token_when_any_route_is_called_then_403_json(jp_fetch, method, path, authorization):
     kwargs = {"method": method, "raise_error": False, "headers": {"Authorization": authorization}}
-    if method in ("POST", "PATCH"):
+    if method in ("POST", "PATCH", "PUT"):
         kwargs["body"] = "{}"
 
     response = await jp_fetch(*path.strip("/").split("/"), **kwargs)
