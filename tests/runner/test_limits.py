@@ -103,3 +103,14 @@ def test_given_a_notebook_over_its_memory_limit_then_failed_with_the_reason(runn
     job = s.wait(s.submit(input="hog.ipynb", instance_type="test.tiny"), timeout=120)
     assert job.status == JobStatus.FAILED
     assert job.status_reason.startswith("memory limit exceeded: ") and "test.tiny" in job.status_reason
+
+
+def test_given_a_gpu_instance_type_then_cuda_visible_devices_is_set(running_studio):
+    s = running_studio
+    (s.root / "gpu").mkdir()
+    (s.root / "gpu" / "gpu.py").write_text(
+        "import os\nopen(os.path.join(os.environ['STUDIO_OUTPUT_DIR'], 'cuda.txt'), 'w').write("
+        "os.environ.get('CUDA_VISIBLE_DEVICES', 'unset'))\n")
+    job = s.wait(s.submit(input="gpu/gpu.py", instance_type="local.gpu"))
+    assert job.status == JobStatus.COMPLETED, job.status_reason
+    assert s.jobs.output_file(job.job_id, "cuda.txt").read_text() == "0"
