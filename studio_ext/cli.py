@@ -641,6 +641,9 @@ def agent(args):
     sys.exit(agent_main(list(args)) or 0)
 
 
+__import__("studio_ext.cli_experiments", fromlist=["register"]).register(cli, sys.modules[__name__])
+
+
 def main(argv: list[str] | None = None) -> None:
     cli.main(args=argv, prog_name="studio")
 

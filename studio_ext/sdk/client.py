@@ -8,7 +8,9 @@ from pathlib import Path
 from ..schemas import AuditEvent, InstanceType, StudioConfig
 from ._discovery import ServerInfo, discover
 from ._http import HTTPClient
+from .experiments import ExperimentsClient, RunsClient
 from .jobs import JobsClient
+from .models import ModelsClient
 from .schedules import SchedulesClient
 
 
@@ -26,6 +28,9 @@ class Studio:
         self._config: StudioConfig | None = None
         self.jobs = JobsClient(self)
         self.schedules = SchedulesClient(self)
+        self.experiments = ExperimentsClient(self)
+        self.runs = RunsClient(self)
+        self.models = ModelsClient(self)
 
     @property
     def url(self) -> str:
