@@ -292,6 +292,13 @@ def _attempt_started(row: orm.Job) -> datetime | None:
     return row.started_at
 
 
+def _absolute_sqlite(url: str | None) -> str | None:
+    """sqlite:///relative.db -> sqlite:////abs/relative.db (we chdir afterwards)."""
+    if url and url.startswith("sqlite:///") and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
+        return "sqlite:///" + os.path.abspath(url[len("sqlite:///"):])
+    return url
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="studio agent", description=__doc__.splitlines()[0])
     parser.add_argument("--home", help="STUDIO_HOME (default: $STUDIO_HOME or the Jupyter data dir)")
@@ -322,9 +329,13 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_LOCKED
         os.ftruncate(lock_fd, 0)
         os.write(lock_fd, f"{os.getpid()}\n".encode())
-    settings = StudioSettings.from_env(home=args.home, db_url=args.db_url,
-                                       mlflow_tracking_uri=args.mlflow_tracking_uri, server_root=args.server_root)
+    settings = StudioSettings.from_env(home=args.home, db_url=_absolute_sqlite(args.db_url),
+                                       mlflow_tracking_uri=_absolute_sqlite(args.mlflow_tracking_uri),
+                                       server_root=args.server_root)
     settings.instance_types = load_catalog(settings.home)
+    # A daemon's cwd should not matter, but MLflow puts a store's default artifact folder (./mlruns)
+    # in the cwd of whoever opens the store first: keep that inside STUDIO_HOME.
+    os.chdir(settings.home)
     agent = Agent(settings, agent_id=args.agent_id, pool_size=args.warm_pool, poll_interval=args.poll_interval)
     signal.signal(signal.SIGTERM, agent.stop)
     signal.signal(signal.SIGINT, agent.stop)
