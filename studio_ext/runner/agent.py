@@ -182,8 +182,12 @@ class Agent:
         """Active jobs whose process died get an honest status; hung ones are ended (backup)."""
         with self.db.session() as session:
             rows = session.scalars(select(orm.Job).where(orm.Job.status.in_(ACTIVE))).all()
+            hosts = dict(session.execute(select(orm.Agent.agent_id, orm.Agent.hostname)).all())
         now = utcnow()
+        me = socket.gethostname()
         for row in rows:
+            if row.agent_id and hosts.get(row.agent_id, me) != me:
+                continue  # a pid only means something on its own machine (agents sharing a PostgreSQL)
             alive = resources.is_alive(row.pid, row.pid_create_time)
             if not alive:
                 self._dead(row)
