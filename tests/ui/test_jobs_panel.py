@@ -31,8 +31,9 @@ def write_notebook(path, params: str | None = "alpha = 0.5\nepochs = 2\nlabel = 
 
 
 def open_lab(page, server, path: str = "") -> None:
-    url = f"{server.url}lab/tree/{path}?token={server.token}" if path else f"{server.url}lab?token={server.token}"
-    page.goto(url)
+    # `reset`: start from an empty workspace, whatever an earlier test left open.
+    url = f"{server.url}lab/tree/{path}" if path else f"{server.url}lab"
+    page.goto(f"{url}?reset&token={server.token}")
     # The sidebar tab exists once the studio plugin passed its version handshake.
     page.wait_for_selector('.jp-SideBar [data-id="jp-studio-jobs-panel"]', timeout=120_000)
 
@@ -136,9 +137,8 @@ def test_given_a_notebook_when_run_as_job_from_the_file_browser_then_the_panel_s
 
     # The detail view shows parameters, outputs, the MLflow run and the log.
     row.click()
-    detail = page.locator(f'.jp-studio-JobDetail[data-job-id="{job_id}"]')
+    detail = page.locator(f'.jp-studio-JobDetail[data-job-id="{job_id}"][data-status="Completed"]')
     detail.wait_for()
-    assert detail.get_attribute("data-status") == "Completed"
     assert "0.25" in detail.locator('[data-testid="job-parameters"]').inner_text()
     outputs = detail.locator('[data-testid="job-outputs"]').inner_text()
     assert "output.ipynb" in outputs and "output.html" in outputs
@@ -146,6 +146,16 @@ def test_given_a_notebook_when_run_as_job_from_the_file_browser_then_the_panel_s
     page.wait_for_selector(f'.jp-studio-JobDetail[data-job-id="{job_id}"] [data-testid="job-log"][data-complete="true"]')
     assert "result demo 0.5" in detail.locator('[data-testid="job-log"]').inner_text()
     page.screenshot(path=str(artifacts / "05-job-detail.png"))
+
+    # The executed notebook lies outside the server root (STUDIO_HOME is elsewhere), so "Open"
+    # downloads it through the outputs route; it holds the injected parameter's result.
+    with page.expect_download() as download_info:
+        detail.locator('.jp-studio-output[data-name="output.ipynb"] .jp-studio-output-open').click()
+    download = download_info.value
+    assert download.suggested_filename == "output.ipynb"
+    executed = nbformat.read(download.path(), as_version=4)
+    outputs = "".join(o.get("text", "") for cell in executed.cells for o in cell.get("outputs", []))
+    assert "result demo 0.5" in outputs
 
     # Filtering by name keeps this job and by a status it does not have hides it.
     page.fill('[data-testid="jobs-filter-name"]', name)
@@ -271,11 +281,10 @@ def test_given_a_running_job_when_its_detail_is_open_then_it_shows_the_current_c
     show_sidebar(page, "jp-studio-jobs-panel")
     page.click(f'.jp-studio-job-row[data-job-id="{job_id}"]')
     detail = page.locator(f'.jp-studio-JobDetail[data-job-id="{job_id}"]')
-    detail.wait_for()
     current = detail.locator('[data-testid="job-current-cell"]', has_text="import time")
     current.wait_for(timeout=JOB_TIMEOUT_S * 1000)  # per-cell progress: the running cell and its first line
     detail.locator('[data-testid="job-log"]', has_text="sleeping 120").wait_for()
-    assert detail.get_attribute("data-status") == "InProgress"
+    page.wait_for_selector(f'.jp-studio-JobDetail[data-job-id="{job_id}"][data-status="InProgress"]')
     page.screenshot(path=str(artifacts / "11-job-running.png"))
 
     # When Stop is pressed, the job ends Stopped (panel and server agree).
@@ -288,7 +297,7 @@ def test_given_a_running_job_when_its_detail_is_open_then_it_shows_the_current_c
 
     # Rerun submits the same input and parameters as a new job and opens it.
     page.locator(f'.jp-studio-JobDetail[data-job-id="{job_id}"] [data-testid="job-rerun"]').click()
-    rerun = page.locator(f'.jp-studio-JobDetailWidget:not([data-job-id="{job_id}"])')
+    rerun = page.locator(f'.jp-studio-JobDetailWidget:not([data-job-id="{job_id}"]):not(.lm-mod-hidden)')
     rerun.wait_for()
     new_id = rerun.get_attribute("data-job-id")
     new_job = ui_server.api("GET", f"jobs/{new_id}").json()
