@@ -47,7 +47,7 @@ from .services.audit import AuditService
 from .services.experiments import ExperimentService
 from .services.jobs import JobService
 from .services.lineage import LineageService
-from .services.mlflow_common import MlflowAccess
+from .services.mlflow_common import MlflowAccess, preload_in_background
 from .services.mlflow_ui import MlflowUIServer
 from .services.registry import RegistryService
 from .services.schedules import ScheduleService
@@ -158,6 +158,7 @@ class StudioApp(ExtensionApp):
         })
         # One MLflow client for experiments and registry (it holds the store's connection pool).
         mlflow = MlflowAccess(settings.mlflow_tracking_uri, settings.home)
+        preload_in_background()
         registry = RegistryService(settings, jobs, mlflow)
         self.mlflow_ui = MlflowUIServer(settings.mlflow_tracking_uri, settings.home,
                                         url_path_join(self.serverapp.base_url, "studio/mlflow"))

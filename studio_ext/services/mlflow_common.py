@@ -91,6 +91,20 @@ class MlflowAccess:
         return self._client
 
 
+def preload_in_background() -> None:
+    """Import MLflow's client modules on a daemon thread: the import costs seconds, and without
+    this the first Experiments panel request pays for it. Touches no store (no files, no race)."""
+
+    def load() -> None:
+        try:
+            import mlflow.store.tracking.sqlalchemy_store  # noqa: F401
+            import mlflow.tracking  # noqa: F401
+        except Exception:  # an unusable MLflow install shows up, with its error, on first real use
+            pass
+
+    threading.Thread(target=load, name="studio-mlflow-preload", daemon=True).start()
+
+
 # ----------------------------------------------------------------------------- JSON-friendly values
 
 
