@@ -5,6 +5,7 @@ import { Dialog, Notification, ReactWidget } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { UUID } from '@lumino/coreutils';
+import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { IParameterRow, IRunJobFormState, RunJobForm } from '../components/RunJobForm';
@@ -24,6 +25,18 @@ class RunJobBody extends ReactWidget {
 
   getValue(): IRunJobFormState {
     return this.state;
+  }
+
+  protected onUpdateRequest(msg: Message): void {
+    super.onUpdateRequest(msg);
+    // The dialog's accept button says what it will do: run now or create a schedule.
+    const label = this.node
+      .closest('.jp-Dialog-content')
+      ?.querySelector('.jp-Dialog-button.jp-mod-accept .jp-Dialog-buttonLabel');
+    if (label) {
+      label.textContent =
+        this.state.mode === 'now' ? this._trans.__('Run now') : this._trans.__('Create schedule');
+    }
   }
 
   protected render(): JSX.Element {
@@ -197,7 +210,9 @@ export async function runAsJobDialog(
       body,
       buttons: [
         Dialog.cancelButton({ label: trans.__('Cancel') }),
-        Dialog.okButton({ label: trans.__('Submit'), ariaLabel: trans.__('Submit the job') })
+        Dialog.okButton({
+          label: state.mode === 'now' ? trans.__('Run now') : trans.__('Create schedule')
+        })
       ],
       focusNodeSelector: '[data-testid="run-job-name"]'
     });
