@@ -179,6 +179,8 @@ export interface IStudioConfig {
   server_root: string | null;
   studio_home: string;
   mlflow_tracking_uri: string;
+  /** The MLflow UI proxied behind Jupyter's auth (absolute path on this server), if served. */
+  mlflow_ui_url?: string | null;
   agent: Record<string, unknown>;
 }
 
@@ -309,8 +311,10 @@ export namespace StudioAPI {
     return requestAPI<IJobLogs>(`jobs/${enc(jobId)}/logs${queryString({ offset })}`);
   }
 
-  export function outputUrl(jobId: string, name: string): string {
-    return apiUrl(`jobs/${enc(jobId)}/outputs/${name.split('/').map(enc).join('/')}`);
+  /** URL of a job output; `download` asks for an attachment instead of an inline answer. */
+  export function outputUrl(jobId: string, name: string, download = false): string {
+    const path = `jobs/${enc(jobId)}/outputs/${name.split('/').map(enc).join('/')}`;
+    return apiUrl(download ? `${path}${queryString({ download: 'true' })}` : path);
   }
 
   export function listJobDefinitions(): Promise<IListJobDefinitionsResponse> {

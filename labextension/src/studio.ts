@@ -129,16 +129,20 @@ export class Studio implements IStudio {
     this.openJob(answer.job_id);
   }
 
-  /** The MLflow UI page of a job's run when the tracking server has a web UI, else null. */
+  /**
+   * The MLflow UI page of a job's run: the UI the studio proxies behind Jupyter's auth, else the
+   * tracking server's own UI when the tracking URI is http(s); null when there is no UI.
+   */
   mlflowRunUrl(job: IDescribeJob): string | null {
-    const uri = this.config.mlflow_tracking_uri ?? '';
-    if (!job.mlflow_run_id || !/^https?:\/\//.test(uri)) {
+    const tracking = this.config.mlflow_tracking_uri ?? '';
+    const base = this.config.mlflow_ui_url || (/^https?:\/\//.test(tracking) ? tracking : '');
+    if (!job.mlflow_run_id || !base) {
       return null;
     }
-    const base = uri.replace(/\/+$/, '');
+    const root = base.replace(/\/+$/, '');
     return job.mlflow_experiment_id
-      ? `${base}/#/experiments/${job.mlflow_experiment_id}/runs/${job.mlflow_run_id}`
-      : `${base}/#/runs/${job.mlflow_run_id}`;
+      ? `${root}/#/experiments/${job.mlflow_experiment_id}/runs/${job.mlflow_run_id}`
+      : `${root}/#/runs/${job.mlflow_run_id}`;
   }
 
   /**
@@ -146,9 +150,8 @@ export class Studio implements IStudio {
    * otherwise (and for HTML) let the browser fetch it from the outputs route.
    */
   async openOutput(job: IDescribeJob, output: IJobOutput): Promise<void> {
-    const url = StudioAPI.outputUrl(job.job_id, output.name);
     if (output.kind === 'html') {
-      window.open(url, '_blank', 'noopener');
+      window.open(StudioAPI.outputUrl(job.job_id, output.name), '_blank', 'noopener');
       return;
     }
     const path = this.pathUnderRoot(`jobs/${job.job_id}/output/${output.name}`);
@@ -162,7 +165,7 @@ export class Studio implements IStudio {
       }
     }
     const link = document.createElement('a');
-    link.href = url;
+    link.href = StudioAPI.outputUrl(job.job_id, output.name, true);
     link.download = output.name.split('/').pop() ?? output.name;
     document.body.appendChild(link);
     link.click();

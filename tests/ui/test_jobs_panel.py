@@ -142,7 +142,12 @@ def test_given_a_notebook_when_run_as_job_from_the_file_browser_then_the_panel_s
     assert "0.25" in detail.locator('[data-testid="job-parameters"]').inner_text()
     outputs = detail.locator('[data-testid="job-outputs"]').inner_text()
     assert "output.ipynb" in outputs and "output.html" in outputs
-    assert detail.locator('[data-testid="job-mlflow-run"]').inner_text().strip() == job["mlflow_run_id"]
+    mlflow = detail.locator('[data-testid="job-mlflow-run"]')
+    assert mlflow.inner_text().strip() == job["mlflow_run_id"]
+    mlflow_ui = ui_server.api("GET", "config").json().get("mlflow_ui_url")
+    if mlflow_ui:  # the run links to the MLflow UI the studio serves
+        href = mlflow.locator("a").get_attribute("href")
+        assert href.startswith(mlflow_ui) and href.endswith(f"/runs/{job['mlflow_run_id']}"), href
     page.wait_for_selector(f'.jp-studio-JobDetail[data-job-id="{job_id}"] [data-testid="job-log"][data-complete="true"]')
     assert "result demo 0.5" in detail.locator('[data-testid="job-log"]').inner_text()
     page.screenshot(path=str(artifacts / "05-job-detail.png"))

@@ -220,7 +220,7 @@ function Body(props: IJobDetailProps & { job: IDescribeJob }): JSX.Element {
                 ) : null}
                 <a
                   className="jp-studio-output-download"
-                  href={StudioAPI.outputUrl(job.job_id, output.name)}
+                  href={StudioAPI.outputUrl(job.job_id, output.name, true)}
                   download={output.name.split('/').pop()}
                 >
                   {trans.__('Download')}
