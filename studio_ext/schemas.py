@@ -7,7 +7,7 @@ TypeScript interfaces in labextension/src/handler.ts mirror them. Field docs are
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -353,7 +353,7 @@ class NotebookParametersResponse(_Model):
 # are numbers or null (never NaN), params and tags are strings.
 
 
-class ViewType(str, Enum):
+class ViewType(StrEnum):
     ACTIVE = "active"
     DELETED = "deleted"
     ALL = "all"
