@@ -104,7 +104,7 @@ def test_given_two_agents_on_one_database_then_each_job_runs_exactly_once(studio
     s = studio
     (s.root / "s").mkdir()
     (s.root / "s" / "quick.py").write_text("import time\ntime.sleep(0.2)\nprint('ran')\n")
-    ids = [s.submit(input="s/quick.py", instance_type="test.wide") for _ in range(10)]
+    ids = [s.submit(input="s/quick.py", instance_type="test.wide") for _ in range(6)]
     s.start_agent(pool=1, agent_id="one")
     s.start_agent(pool=1, agent_id="two")
     for job_id in ids:
