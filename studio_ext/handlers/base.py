@@ -170,7 +170,8 @@ class StudioHandler(APIHandler):
         """The query string as `model`; unknown or repeated arguments are a 400."""
         values: dict[str, str] = {}
         for name, raw in self.request.query_arguments.items():
-            if name in _TRANSPORT_QUERY_ARGS:
+            # JupyterLab's ServerConnection appends a bare `?<timestamp>` cache-buster to GETs.
+            if name in _TRANSPORT_QUERY_ARGS or (name.isdigit() and raw in ([b""], [])):
                 continue
             if name not in model.model_fields:
                 allowed = ", ".join(sorted(model.model_fields)) or "none"

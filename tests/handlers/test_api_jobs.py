@@ -356,3 +356,14 @@ async def test_given_bad_notebook_parameter_requests_then_4xx(studio_api, write_
 
     assert code == status, error
     assert error["message"].startswith(f"{field}:"), error["message"]
+
+
+async def test_given_jupyterlabs_timestamp_cache_buster_when_listing_then_it_is_ignored(studio_api, write_notebook):
+    # JupyterLab's ServerConnection appends `?<timestamp>` (a bare numeric key) to GET requests.
+    write_notebook("nb.ipynb")
+    job_id = await submit(studio_api, input="nb.ipynb")
+
+    code, body = await studio_api("GET", "jobs", params={"1764460000000": ""})
+
+    assert code == 200
+    assert [item["job_id"] for item in body["items"]] == [job_id]
