@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import getpass
 import json
 from collections.abc import Awaitable, Callable
 from http.client import responses
@@ -17,6 +18,20 @@ from .. import schemas
 from ..exceptions import ERROR_CODE_TO_HTTP_STATUS, InvalidParameter, StudioError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def _is_generated_anonymous(user: Any) -> bool:
+    # jupyter_server's IdentityProvider.generate_anonymous_user: uuid4 hex + "Anonymous <moon>".
+    username, name = getattr(user, "username", ""), getattr(user, "name", "") or ""
+    return len(username) == 32 and name.startswith("Anonymous ") and all(c in "0123456789abcdef" for c in username)
+
+
+@functools.cache
+def _server_account() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "anonymous"
 
 # Query arguments Jupyter itself may put on any URL (token auth, xsrf); never ours to reject.
 _TRANSPORT_QUERY_ARGS = frozenset({"token", "_xsrf", "no_track_activity"})
@@ -134,8 +149,14 @@ class StudioHandler(APIHandler):
 
     @property
     def username(self) -> str:
+        """Who the audit log and `stopped by` name. Jupyter gives each request authenticated by the
+        shared token a random 'Anonymous <moon>' user; on such a single-user server the person is
+        the account that runs it, so that account's name is recorded instead of a random id."""
         user = self.current_user
-        return getattr(user, "username", None) or (user if isinstance(user, str) else "anonymous")
+        username = getattr(user, "username", None) or (user if isinstance(user, str) else None)
+        if username is None or _is_generated_anonymous(user):
+            return _server_account()
+        return username
 
     async def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a service call on a worker thread: services hit SQLite and the filesystem, and the
