@@ -4,7 +4,8 @@
 
 1. Creates an experiment with `--runs` runs (3 params, 3 metrics, 3 tags each) in a fresh
    STUDIO_HOME's SQLite store (bulk-loaded into MLflow's tables), or through MlflowClient.log_batch
-   in `--tracking-uri` (e.g. a separately started `mlflow server`; slow: ~3 calls per run).
+   in `--tracking-uri` (slow: ~3 calls per run). `--via-mlflow-server` bulk-loads SQLite, then
+   serves it with a real `mlflow server` and points the studio at its http:// URI.
 2. Starts a real `jupyter server` with studio_ext on that store (no agent) and times
    GET /studio/api/experiments/{id}/runs?max_items=<page>: the first call (cold: the server's
    MLflow client is created then), then `--repeat` warm calls, a filtered + sorted page, and the
@@ -120,6 +121,23 @@ def start_server(home: Path, root: Path, tracking_uri: str) -> tuple[subprocess.
     raise SystemExit(f"the server did not start; see {home / 'server.log'}")
 
 
+def start_mlflow_server(home: Path, backend_uri: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    cmd = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", backend_uri, "--host", "127.0.0.1",
+           "--port", str(port), "--workers", "1", "--artifacts-destination", str(home / "served-artifacts")]
+    log = open(home / "mlflow-server.log", "ab")
+    proc = subprocess.Popen(cmd, cwd=home, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url + "/health", timeout=2).ok:
+                return proc, url
+        except requests.RequestException:
+            time.sleep(0.5)
+    raise SystemExit(f"mlflow server did not start; see {home / 'mlflow-server.log'}")
+
+
 def timed(session: requests.Session, url: str, **params) -> tuple[float, dict]:
     start = time.perf_counter()
     response = session.get(url, params=params, timeout=120)
@@ -134,6 +152,8 @@ def main() -> None:
     parser.add_argument("--page", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--tracking-uri", help="default: SQLite in a fresh STUDIO_HOME")
+    parser.add_argument("--via-mlflow-server", action="store_true",
+                        help="bulk-load SQLite, then serve it with a real `mlflow server` and point the studio at it")
     parser.add_argument("--settle", type=float, default=3.0, help="seconds between server start and first call")
     args = parser.parse_args()
 
@@ -146,6 +166,10 @@ def main() -> None:
         t0 = time.perf_counter()
         exp = populate(tracking_uri, home, args.runs)
         print(f"logged {args.runs} runs in {time.perf_counter() - t0:.1f} s")
+        mlflow_proc = None
+        if args.via_mlflow_server:
+            mlflow_proc, tracking_uri = start_mlflow_server(home, tracking_uri)
+            print(f"serving it with mlflow server at {tracking_uri}")
         proc, url, token = start_server(home, root, tracking_uri)
         time.sleep(args.settle)  # a user opens the panel a few seconds after JupyterLab is up
         try:
@@ -164,9 +188,19 @@ def main() -> None:
             print(f"  first page, warm (median of {args.repeat}) : {statistics.median(warm) * 1000:7.0f} ms")
             print(f"  filtered + sorted page        : {filtered * 1000:7.0f} ms ({len(page_f['items'])} rows)")
             print(f"  second page by next_token     : {second * 1000:7.0f} ms")
+            if mlflow_proc is not None:  # what the MLflow server itself takes for the same page
+                direct = []
+                for _ in range(args.repeat):
+                    start = time.perf_counter()
+                    requests.post(f"{tracking_uri}/api/2.0/mlflow/runs/search", timeout=120,
+                                  json={"experiment_ids": [exp], "max_results": args.page}).raise_for_status()
+                    direct.append(time.perf_counter() - start)
+                print(f"  (mlflow server alone, median) : {statistics.median(direct) * 1000:7.0f} ms")
         finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(30)
+            for child in (proc, mlflow_proc):
+                if child is not None:
+                    os.killpg(child.pid, signal.SIGKILL)
+                    child.wait(30)
 
 
 if __name__ == "__main__":

@@ -75,8 +75,11 @@ class MlflowUIHandler(JupyterHandler):
             raise web.HTTPError(502, server.error) from None
         self.set_status(response.code, response.reason)
         for name, value in response.headers.get_all():
-            if name.lower() not in _SKIP_RESPONSE:
-                self.add_header(name, value) if name.lower() == "set-cookie" else self.set_header(name, value)
+            lower = name.lower()
+            if lower == "set-cookie":  # may repeat
+                self.add_header(name, value)
+            elif lower not in _SKIP_RESPONSE:
+                self.set_header(name, value)
         if response.code not in (204, 304) and response.body:
             self.write(response.body)
         self.finish()
