@@ -229,7 +229,9 @@ class Worker:
                 first = next((ln for ln in cell.source.splitlines() if ln.strip()), "")[:200]
                 progress.update(current_cell=index, current_cell_source=first)
                 log.write(f"[studio] cell {index}: {first}\n")
-            else:
+            elif not (cell.metadata.get("papermill") or {}).get("exception"):
+                # papermill calls cell_complete for a cell that raised (or was interrupted by a
+                # stop) too; only cells that ran to the end count as done.
                 progress["cells_done"] += 1
             try:
                 self.state.update(row.job_id, progress={**progress, "attempt_started_at": attempt_started})

@@ -58,6 +58,8 @@ def test_given_a_failing_cell_when_run_then_failed_naming_the_cell_and_error(run
     assert job.status == JobStatus.FAILED
     assert "cell 1" in job.status_reason and "ZeroDivisionError" in job.status_reason
     assert "y = x / 0" in job.status_reason
+    # Progress tells the truth: the first cell ran, the failing one and the one after did not.
+    assert (job.progress.cells_done, job.progress.cells_total) == (1, 3)
     assert {"output.ipynb", "output.html"} <= {o.name for o in job.outputs}
     run = MlflowClient(s.settings.mlflow_tracking_uri).get_run(job.mlflow_run_id)
     assert run.info.status == "FAILED"
