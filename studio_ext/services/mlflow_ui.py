@@ -24,6 +24,7 @@ from .. import tracking
 log = logging.getLogger(__name__)
 
 STARTING, READY, FAILED, STOPPED = "starting", "ready", "failed", "stopped"
+RETRY_AFTER_FAILURE_S = 30.0
 
 
 def free_port() -> int:
@@ -45,6 +46,7 @@ class MlflowUIServer:
         self.state = STOPPED
         self.error: str | None = None
         self.started_in: float | None = None  # seconds from spawn to healthy (reported in the log)
+        self.failed_at = 0.0
         self._lock = threading.Lock()
 
     @property
@@ -70,6 +72,8 @@ class MlflowUIServer:
         with self._lock:
             if self.state in (STARTING, READY) and self.proc is not None and self.proc.poll() is None:
                 return self.state
+            if self.state == FAILED and time.monotonic() - self.failed_at < RETRY_AFTER_FAILURE_S:
+                return self.state  # do not respawn a broken server on every page reload
             if self.proc is not None and self.proc.poll() is not None and self.state == READY:
                 log.warning("studio: the MLflow UI server exited (%s); restarting it", self.proc.returncode)
             self.port = free_port()
@@ -111,7 +115,7 @@ class MlflowUIServer:
     def _fail(self, proc: subprocess.Popen, message: str) -> None:
         with self._lock:
             if self.proc is proc:
-                self.state, self.error = FAILED, message
+                self.state, self.error, self.failed_at = FAILED, message, time.monotonic()
         log.error("studio: MLflow UI: %s", message)
 
     @staticmethod
