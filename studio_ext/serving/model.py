@@ -1,0 +1,125 @@
+"""Load an MLflow model once: a pickled scikit-learn model directly (no mlflow import), else pyfunc."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+from .signature import InputSchema, parse_signature
+
+
+class LoadedModel:
+    """`predict(x)` plus the input schema; `flavor` says how it was loaded."""
+
+    def __init__(self, predict, schema: InputSchema, flavor: str, path: Path):
+        self.predict = predict
+        self.schema = schema
+        self.flavor = flavor
+        self.path = path
+
+
+def local_path(model_uri: str, tracking_uri: str | None = None) -> Path:
+    """A local folder for `model_uri` (a path, file:// URI, or any MLflow URI, downloaded)."""
+    if model_uri.startswith("file://"):
+        model_uri = model_uri[len("file://"):]
+    if "://" not in model_uri and ":" not in model_uri.split("/", 1)[0]:
+        return Path(model_uri)
+    from mlflow.artifacts import download_artifacts  # only for remote/registry URIs
+
+    return Path(download_artifacts(artifact_uri=model_uri, tracking_uri=tracking_uri))
+
+
+def load(model_uri: str, tracking_uri: str | None = None) -> LoadedModel:
+    import yaml
+
+    path = local_path(model_uri, tracking_uri)
+    mlmodel_file = path / "MLmodel"
+    if not mlmodel_file.is_file():
+        raise FileNotFoundError(f"{path} has no MLmodel file: not an MLflow model")
+    mlmodel = yaml.safe_load(mlmodel_file.read_text()) or {}
+    schema = parse_signature(mlmodel.get("signature"))
+    flavors = mlmodel.get("flavors") or {}
+    sk = flavors.get("sklearn") or {}
+    pyfunc = flavors.get("python_function") or {}
+    if (sk.get("serialization_format") in ("cloudpickle", "pickle") and sk.get("pickled_model")
+            and pyfunc.get("loader_module") == "mlflow.sklearn" and pyfunc.get("predict_fn", "predict") == "predict"):
+        # The same bytes mlflow.sklearn would unpickle, without importing mlflow (seconds of
+        # start-up and ~100 MB per replica).
+        import cloudpickle
+
+        with open(path / sk["pickled_model"], "rb") as fh:
+            model = cloudpickle.load(fh)
+        # A model fitted on a DataFrame warns on every numpy input; the columns are already in
+        # signature order, so the warning says nothing here.
+        warnings.filterwarnings("ignore", message="X does not have valid feature names")
+        return LoadedModel(model.predict, schema, "sklearn", path)
+    if (sk.get("serialization_format") == "skops" and sk.get("pickled_model")
+            and pyfunc.get("loader_module") == "mlflow.sklearn" and pyfunc.get("predict_fn", "predict") == "predict"):
+        model = _load_skops(path / sk["pickled_model"], sk.get("skops_trusted_types") or [])
+        warnings.filterwarnings("ignore", message="X does not have valid feature names")
+        return LoadedModel(model.predict, schema, "sklearn", path)
+    import mlflow.pyfunc
+
+    model = mlflow.pyfunc.load_model(str(path))
+    return LoadedModel(_pyfunc_predict(model, schema), schema, "python_function", path)
+
+
+def _load_skops(file: Path, extra_trusted: list[str]) -> Any:
+    """skops.io.load with the policy mlflow.sklearn uses (every scikit-learn estimator is trusted,
+    plus the model's own skops_trusted_types), minus skops' start-up cost: importing skops.io
+    builds that list by importing every scikit-learn module (and torch through array-api-compat),
+    about 4 s here. We check the few types this file holds instead."""
+    import sklearn.utils
+    from sklearn.base import BaseEstimator
+
+    real = sklearn.utils.all_estimators
+    sklearn.utils.all_estimators = lambda *a, **k: []  # only while skops builds its default list
+    try:
+        import skops.io
+    finally:
+        sklearn.utils.all_estimators = real
+    trusted = list(extra_trusted)
+    for name in skops.io.get_untrusted_types(file=file):
+        if name in trusted:
+            continue
+        module, _, cls_name = name.rpartition(".")
+        cls = None
+        if module.split(".", 1)[0] == "sklearn":
+            import importlib
+
+            cls = getattr(importlib.import_module(module), cls_name, None)
+        if not (isinstance(cls, type) and issubclass(cls, BaseEstimator)):
+            raise ValueError(f"the model holds the untrusted type {name}; add it to skops_trusted_types "
+                             "when logging the model if you trust it")
+        trusted.append(name)
+    return skops.io.load(file, trusted=trusted)
+
+
+def _pyfunc_predict(model: Any, schema: InputSchema):
+    def predict(x: Any) -> Any:
+        if schema.kind == "columns" and not hasattr(x, "columns"):
+            import pandas as pd
+
+            x = pd.DataFrame(x, columns=schema.names)
+        return model.predict(x)
+
+    return predict
+
+
+def to_jsonable(predictions: Any) -> Any:
+    if hasattr(predictions, "to_dict") and hasattr(predictions, "columns"):
+        return predictions.to_dict(orient="records")
+    if hasattr(predictions, "tolist"):
+        return predictions.tolist()
+    if isinstance(predictions, dict):
+        return {k: to_jsonable(v) for k, v in predictions.items()}
+    return predictions
+
+
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
