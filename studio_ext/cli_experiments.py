@@ -233,6 +233,21 @@ def models_register(ctx, run_id, artifact_path, name, description, tags, quiet):
         base.console.print(f"Registered {v.name} version {v.version} ({v.status}) from run {v.run_id}")
 
 
+@models.command("reproduce")
+@click.argument("name")
+@click.argument("version")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the new job id.")
+@click.pass_context
+def models_reproduce(ctx, name, version, quiet):
+    """Re-run the job that produced VERSION of model NAME, on its input snapshot and parameters."""
+    job = base._studio(ctx).models.reproduce(name, version)
+    if quiet:
+        click.echo(job.job_id)
+    else:
+        base.console.print(f"Queued job {job.job_id} (reproduces {name} version {version}); "
+                           f"follow it with `studio jobs wait {job.job_id}`")
+
+
 @models.group("alias")
 def models_alias() -> None:
     """Set, move or delete a model alias (champion, staging, ...)."""

@@ -75,4 +75,7 @@ class LineageService:
         if not lineage.job_id:
             raise Conflict(f"model {name!r} version {version} was not produced by a studio job "
                            f"(its run {mv.run_id or '-'} has no studio.job_id tag); nothing to re-run")
+        if lineage.job_name is None:  # the run names a job the studio no longer has
+            raise Conflict(f"model {name!r} version {version}: the job that produced it ({lineage.job_id}) "
+                           "no longer exists, so its input snapshot is gone; nothing to re-run")
         return self.reproduce_job(lineage.job_id, user, reproduces_run_id=mv.run_id)

@@ -106,6 +106,9 @@ def test_given_a_run_with_a_model_when_registered_and_aliased_by_cli_then_models
     assert described.exit_code == 0 and "champion" in described.output and "from cli" in described.output
     assert version.exit_code == 0 and ids[0] in version.output and "Signature" in version.output
 
+    job_gone = studio_cli("models", "reproduce", name, "1")  # its run names job-0, which never existed
+    assert job_gone.exit_code == 3 and "no longer exists" in job_gone.output
+
     deleted = studio_cli("models", "alias", "delete", name, "champion")
     again = studio_cli("models", "alias", "delete", name, "champion")
     assert deleted.exit_code == 0 and again.exit_code == 3
