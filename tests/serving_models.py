@@ -1,0 +1,104 @@
+"""Registered test models for the endpoint tests, in their own MLflow store (tracking URI set explicitly).
+
+`registered_models` (session): a logistic regression on breast_cancer as `lr` versions 1 and 2 (alias
+`champion` -> 1), and `broken` version 1 whose model file is garbage (loading it fails).
+Import the fixture where needed: `from serving_models import registered_models  # noqa: F401`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class RegisteredModels:
+    tracking_uri: str
+    columns: list[str]
+    rows: list[list[float]]  # the first 20 rows of the data
+    expected: list[int]  # version 1's predictions on those rows
+    paths: dict[str, str]  # "lr/1", "lr/2", "broken/1" -> local model folder
+
+
+@pytest.fixture(scope="session")
+def registered_models(tmp_path_factory: pytest.TempPathFactory) -> RegisteredModels:
+    import mlflow
+    from mlflow.models import infer_signature
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+
+    tmp = tmp_path_factory.mktemp("endpoint-models")
+    uri = f"sqlite:///{tmp / 'mlflow.db'}"
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    client = mlflow.MlflowClient(uri, uri)
+    exp = client.create_experiment("endpoint-tests", artifact_location=(tmp / "artifacts").as_uri())
+    data = load_breast_cancer(as_frame=True)
+    x, y = data.data, data.target
+    first = None
+    for name, c in (("lr", 1.0), ("lr", 0.01), ("broken", 1.0)):
+        model = LogisticRegression(C=c, max_iter=5000).fit(x, y)
+        first = first or model
+        with mlflow.start_run(experiment_id=exp):
+            mlflow.sklearn.log_model(model, name="model", signature=infer_signature(x, model.predict(x)),
+                                     input_example=x.head(2), registered_model_name=name)
+    paths = {}
+    for key in ("lr/1", "lr/2", "broken/1"):
+        name, version = key.split("/")
+        paths[key] = client.get_model_version_download_uri(name, version).removeprefix("file://")
+    (Path(paths["broken/1"]) / "model.skops").write_bytes(b"not a model")
+    client.set_registered_model_alias("lr", "champion", "1")
+    head = x.head(20)
+    return RegisteredModels(uri, list(x.columns), head.values.tolist(), first.predict(head).tolist(), paths)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_replica(model_path: str, workers: int = 2, extra: list[str] | None = None,
+                  timeout: float = 120) -> tuple[subprocess.Popen, str]:
+    """A real replica process; returns (process, base URL) once /ping answers."""
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.Popen([sys.executable, "-m", "studio_ext.serving", "--model-uri", model_path,
+                             "--port", str(port), "--workers", str(workers), *(extra or [])],
+                            env=env, stderr=subprocess.PIPE, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"replica exited {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
+        try:
+            if requests.get(url + "/ping", timeout=2).status_code == 200:
+                return proc, url
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    raise AssertionError("replica did not answer /ping in time")
+
+
+def stop_replica(proc: subprocess.Popen) -> None:
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
