@@ -586,3 +586,119 @@ class ReproduceResponse(_Model):
     job_id: str = Field(description="the new job")
     reproduces_job_id: str
     reproduces_run_id: str | None = None
+
+
+# ----------------------------------------------------------------------------- endpoints (issue 4)
+
+
+class EndpointStatus(str, Enum):
+    """Creating -> InService <-> Updating; Failed (with a reason); Deleting (then gone)."""
+
+    CREATING = "Creating"
+    IN_SERVICE = "InService"
+    UPDATING = "Updating"
+    FAILED = "Failed"
+    DELETING = "Deleting"
+
+
+class EndpointVariant(_Model):
+    """One model behind the endpoint: `model` is models:/<name>/<version> or models:/<name>@<alias>
+    (an alias is followed: when it moves, the endpoint moves with it)."""
+
+    name: str = Field(default="primary", min_length=1, max_length=63, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+    model: str = Field(min_length=1)
+    instance_type: str = "local.small"
+    instance_count: int = Field(default=1, ge=1, le=16)
+    weight: float = Field(default=1.0, ge=0)
+
+
+class DataCaptureConfig(_Model):
+    sampling_percent: float = Field(default=0.0, ge=0, le=100)
+    capture: list[str] = Field(default_factory=lambda: ["input", "output"],
+                               description="what to record: input, output or both")
+
+    @field_validator("capture")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if item not in ("input", "output"):
+                raise ValueError(f"capture: {item!r} is not 'input' or 'output'")
+        return value
+
+
+class DeploymentPolicy(_Model):
+    """How an update shifts traffic to the new variants. all_at_once: when all new replicas are
+    healthy; canary: canary_percent for baking_seconds, then the rest; linear: step_percent every
+    step_seconds. During canary/linear a new-variant error rate (5xx / requests) above
+    error_rate_threshold rolls back to the previous configuration."""
+
+    type: str = Field(default="all_at_once", pattern=r"^(all_at_once|canary|linear)$")
+    canary_percent: float = Field(default=10.0, gt=0, le=100)
+    baking_seconds: float = Field(default=60.0, ge=0)
+    step_percent: float = Field(default=25.0, gt=0, le=100)
+    step_seconds: float = Field(default=30.0, ge=0)
+    error_rate_threshold: float = Field(default=0.05, ge=0, le=1)
+
+
+class CreateEndpoint(_Model):
+    name: str = Field(min_length=1, max_length=63, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+    variants: list[EndpointVariant] = Field(min_length=1)
+    data_capture: DataCaptureConfig | None = None
+
+
+class UpdateEndpoint(_Model):
+    """PATCH: new variants and/or data capture; the policy says how traffic moves."""
+
+    variants: list[EndpointVariant] | None = None
+    data_capture: DataCaptureConfig | None = None
+    deployment_policy: DeploymentPolicy | None = None
+
+
+class EndpointReplica(_Model):
+    replica_id: str
+    variant: str
+    generation: int
+    model_version: str | None = None
+    status: str = Field(description="Starting, Healthy, Unhealthy, Stopping")
+    port: int | None = None
+    pid: int | None = None
+    restarts: int = 0
+    weight: float = 0.0
+    last_error: str | None = None
+    started_at: datetime | None = None
+
+
+class DescribeEndpoint(_Model):
+    name: str
+    status: EndpointStatus
+    status_reason: str | None = None
+    variants: list[EndpointVariant]
+    data_capture: DataCaptureConfig | None = None
+    deployment_policy: DeploymentPolicy | None = None
+    generation: int = 1
+    replicas: list[EndpointReplica] = Field(default_factory=list)
+    invocation_url: str = ""
+    created_by: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ListEndpointsResponse(_Model):
+    items: list[DescribeEndpoint]
+    next_token: str | None = None
+
+
+class EndpointVariantMetrics(_Model):
+    variant: str
+    invocations: int = 0
+    errors_4xx: int = 0
+    errors_5xx: int = 0
+    latency_p50_ms: float | None = None
+    latency_p90_ms: float | None = None
+    latency_p99_ms: float | None = None
+
+
+class EndpointMetrics(_Model):
+    name: str
+    variants: list[EndpointVariantMetrics]
+    prometheus: str = Field(description="the replicas' /metrics text, concatenated")

@@ -136,3 +136,51 @@ class Agent(Base):
     pid: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Endpoint(Base):
+    """Desired state of a real-time endpoint; the agent reconciles replicas toward it (issue 4).
+
+    `config` is {"variants": [...], "data_capture": {...}} as requested; `previous_config` is what
+    an update rolls back to; `deployment` is the update in progress (policy and its progress).
+    """
+
+    __tablename__ = "endpoints"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    config: Mapped[dict] = mapped_column(JSON)
+    previous_config: Mapped[dict | None] = mapped_column(JSON)
+    deployment: Mapped[dict | None] = mapped_column(JSON)
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    agent_id: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class EndpointReplica(Base):
+    """One scoring-server process of an endpoint variant (pid + create time, like jobs)."""
+
+    __tablename__ = "endpoint_replicas"
+
+    replica_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    endpoint_name: Mapped[str] = mapped_column(String(64), index=True)
+    variant: Mapped[str] = mapped_column(String(64))
+    generation: Mapped[int] = mapped_column(Integer)
+    model_uri: Mapped[str] = mapped_column(Text, doc="as requested (models:/name/version or @alias)")
+    model_version: Mapped[str | None] = mapped_column(String(32), doc="what the URI resolved to")
+    model_path: Mapped[str | None] = mapped_column(Text)
+    instance_type: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), doc="Starting, Healthy, Unhealthy, Stopping")
+    weight: Mapped[float] = mapped_column(Float, default=0.0, doc="traffic share in effect (router reads it)")
+    port: Mapped[int | None] = mapped_column(Integer)
+    pid: Mapped[int | None] = mapped_column(Integer)
+    pid_create_time: Mapped[float | None] = mapped_column(Float)
+    restarts: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0, doc="consecutive starts that never got healthy")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    healthy_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
