@@ -10,6 +10,7 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { addJobsCommands, addRunAsJob } from './commands';
 import { StudioAPI } from './handler';
+import { mlflowPlugin } from './mlflowPlugin';
 import { Studio } from './studio';
 import { CommandIDs, IStudio } from './tokens';
 
@@ -90,4 +91,4 @@ const runAsJobPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [jobsPlugin, runAsJobPlugin];
+export default [jobsPlugin, runAsJobPlugin, mlflowPlugin];
