@@ -591,7 +591,7 @@ class ReproduceResponse(_Model):
 # ----------------------------------------------------------------------------- endpoints (issue 4)
 
 
-class EndpointStatus(str, Enum):
+class EndpointStatus(StrEnum):
     """Creating -> InService <-> Updating; Failed (with a reason); Deleting (then gone)."""
 
     CREATING = "Creating"

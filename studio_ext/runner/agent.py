@@ -31,6 +31,7 @@ from ..settings import StudioSettings
 from ..store import orm
 from ..store.db import Database
 from . import resources
+from .endpoints import reconcile_endpoints
 from .executors.local import LocalExecutor
 from .state import ACTIVE, JobState, read_result, stopped_reason
 
@@ -104,6 +105,7 @@ class Agent:
             if now - self._last["schedules"] >= SCHEDULES_S:
                 self._last["schedules"] = now
                 self.fire_schedules()
+                reconcile_endpoints(self)
         except Exception:  # one bad tick (a locked database, a bug) must not end the agent
             log.exception("agent tick failed")
 

@@ -89,9 +89,12 @@ class Scorer:
     def score_one(self, conn: HttpProtocol, x, body: bytes, started: float, keep_alive: bool) -> None:
         try:
             predictions = self.model.predict(x)
-        except Exception as exc:  # the model's own failure on valid input: a 400 that says so
+        except Exception as exc:
+            # Input that passed the signature check and still fails is the model's fault (a 500,
+            # counted against the variant's error rate); without a signature it may be the input's.
             message = f"the model could not score this input: {type(exc).__name__}: {exc}"[:1000]
-            conn.respond(400, _error("ModelError", message), keep_alive, started)
+            status = 400 if self.model.schema.kind == "none" else 500
+            conn.respond(status, _error("ModelError", message), keep_alive, started)
             return
         self.answer(conn, predictions, body, started, keep_alive)
 

@@ -1,0 +1,175 @@
+"""EndpointService + the agent's EndpointReconciler: real replica processes, real HTTP, real MLflow store."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+import requests
+from serving_models import registered_models  # noqa: F401
+
+from studio_ext import schemas, tracking
+from studio_ext.exceptions import Conflict, InvalidParameter, NotFound
+from studio_ext.runner import resources
+from studio_ext.runner.endpoints import EndpointReconciler
+from studio_ext.services.endpoints import EndpointService
+from studio_ext.settings import StudioSettings
+from studio_ext.store.db import Database
+
+
+@pytest.fixture
+def env(tmp_path: Path, registered_models):  # noqa: F811
+    home, root = tmp_path / "home", tmp_path / "root"
+    root.mkdir()
+    settings = StudioSettings.from_env(home=home, db_url=f"sqlite:///{tmp_path / 'studio.db'}",
+                                       mlflow_tracking_uri=registered_models.tracking_uri, server_root=root)
+    db = Database(settings.db_url)
+    service = EndpointService(db, settings, lambda: tracking.client(settings.mlflow_tracking_uri))
+    reconciler = EndpointReconciler(db, settings, "agent-a", lambda agent_id: agent_id == "agent-a")
+    yield service, reconciler, settings, db
+    for name in [e.name for e in service.list_endpoints().items]:
+        service.delete_endpoint(name)
+    for _ in range(3):
+        reconciler.reconcile()
+
+
+def drive(reconciler, service, name, until, timeout=120.0):
+    """Run reconcile passes (what the agent does every second) until `until(describe)` holds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        reconciler.reconcile()
+        described = service.describe_endpoint(name)
+        if until(described):
+            return described
+        time.sleep(0.2)
+    raise AssertionError(f"endpoint {name} never got there: {service.describe_endpoint(name)}")
+
+
+def create(service, name, model="models:/lr/1", count=1, capture=None):
+    return service.create_endpoint(schemas.CreateEndpoint(
+        name=name, variants=[schemas.EndpointVariant(name="v1", model=model, instance_type="local.small",
+                                                     instance_count=count)],
+        data_capture=capture), "alice")
+
+
+def invoke(port: int, rows):
+    return requests.post(f"http://127.0.0.1:{port}/invocations", json={"instances": rows}, timeout=30)
+
+
+def in_service(d):
+    return d.status == schemas.EndpointStatus.IN_SERVICE
+
+
+def test_given_an_endpoint_when_reconciled_then_in_service_and_a_killed_replica_is_restarted(env, registered_models):  # noqa: F811
+    service, reconciler, settings, _db = env
+    created = create(service, "churn", count=2, capture=schemas.DataCaptureConfig(sampling_percent=100))
+    assert created.status == schemas.EndpointStatus.CREATING
+    d = drive(reconciler, service, "churn", in_service)
+    assert [r.status for r in d.replicas] == ["Healthy", "Healthy"]
+    assert sum(r.weight for r in d.replicas) == pytest.approx(1.0)
+    assert {r.model_version for r in d.replicas} == {"1"}
+    port = d.replicas[0].port
+    assert invoke(port, registered_models.rows).json() == {"predictions": registered_models.expected}
+    # data capture lands under $STUDIO_HOME/endpoints/<name>/capture
+    records = [json.loads(line) for f in (settings.home / "endpoints" / "churn" / "capture").glob("*.jsonl")
+               for line in f.read_text().splitlines()]
+    assert records and "predictions" in records[0]["output"]
+    # a replica killed -> restarted on a new process, endpoint stays InService
+    victim = d.replicas[0]
+    os.killpg(victim.pid, signal.SIGKILL)
+    d = drive(reconciler, service, "churn",
+              lambda d: any(r.restarts == 1 and r.status == "Healthy" for r in d.replicas))
+    again = next(r for r in d.replicas if r.replica_id == victim.replica_id)
+    assert again.pid != victim.pid and again.restarts == 1
+    assert invoke(again.port, registered_models.rows[:1]).status_code == 200
+    assert d.status == schemas.EndpointStatus.IN_SERVICE
+
+
+def test_given_a_model_that_cannot_load_then_the_endpoint_is_failed_with_the_reason(env):
+    service, reconciler, _settings, _db = env
+    create(service, "bad", model="models:/broken/1")
+    d = drive(reconciler, service, "bad", lambda d: d.status == schemas.EndpointStatus.FAILED)
+    assert "variant v1: replica could not start" in d.status_reason
+    assert "cannot load model" in d.status_reason
+    assert d.replicas == [] or all(not resources.is_alive(r.pid, None) for r in d.replicas)
+
+
+def test_given_updates_then_all_at_once_moves_and_a_broken_version_rolls_back(env, registered_models):  # noqa: F811
+    service, reconciler, _settings, _db = env
+    create(service, "upd")
+    first = drive(reconciler, service, "upd", in_service).replicas[0]
+    service.update_endpoint("upd", schemas.UpdateEndpoint(variants=[schemas.EndpointVariant(
+        name="v1", model="models:/lr/2")]), "bob")
+    assert service.describe_endpoint("upd").status == schemas.EndpointStatus.UPDATING
+    with pytest.raises(Conflict):  # one update at a time
+        service.update_endpoint("upd", schemas.UpdateEndpoint(), "bob")
+    d = drive(reconciler, service, "upd", lambda d: in_service(d) and len(d.replicas) == 1)
+    assert (d.generation, d.replicas[0].model_version) == (2, "2")
+    assert not resources.is_alive(first.pid, None)  # the old replica drained and stopped
+    second = d.replicas[0]
+    # a new version that cannot start: the old replicas keep serving, the update is rolled back
+    service.update_endpoint("upd", schemas.UpdateEndpoint(variants=[schemas.EndpointVariant(
+        name="v1", model="models:/broken/1")]), "bob")
+    d = drive(reconciler, service, "upd", lambda d: in_service(d) and (d.status_reason or "").startswith(
+        "update rolled back"))
+    assert d.generation == 2 and [v.model for v in d.variants] == ["models:/lr/2"]
+    assert [(r.replica_id, r.pid) for r in d.replicas] == [(second.replica_id, second.pid)]
+    assert invoke(second.port, registered_models.rows[:1]).status_code == 200
+
+
+def test_given_an_alias_endpoint_when_the_alias_moves_then_it_follows(env, registered_models):  # noqa: F811
+    service, reconciler, settings, _db = env
+    client = tracking.client(settings.mlflow_tracking_uri)
+    client.set_registered_model_alias("lr", "follow", "1")
+    create(service, "ali", model="models:/lr@follow")
+    assert drive(reconciler, service, "ali", in_service).replicas[0].model_version == "1"
+    client.set_registered_model_alias("lr", "follow", "2")
+    d = drive(reconciler, service, "ali", lambda d: in_service(d) and [r.model_version for r in d.replicas] == ["2"])
+    assert d.generation == 2
+
+
+def test_given_the_agent_dies_then_another_re_attaches_to_live_replicas_and_delete_stops_them(env):
+    service, reconciler, settings, db = env
+    create(service, "keep")
+    d = drive(reconciler, service, "keep", in_service)
+    pid = d.replicas[0].pid
+    # agent-a is gone (its reconciler and process handles with it); agent-b adopts the endpoint
+    successor = EndpointReconciler(db, settings, "agent-b", lambda agent_id: agent_id == "agent-b")
+    d = drive(successor, service, "keep", in_service)
+    assert d.replicas[0].pid == pid and psutil.pid_exists(pid)
+    service.delete_endpoint("keep")
+    assert service.describe_endpoint("keep").status == schemas.EndpointStatus.DELETING
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        successor.reconcile()
+        if not service.list_endpoints().items:
+            break
+    with pytest.raises(NotFound):
+        service.describe_endpoint("keep")
+    assert not resources.is_alive(pid, None)
+
+
+def test_given_bad_requests_then_errors_name_the_field(env):
+    service, _reconciler, _settings, _db = env
+    with pytest.raises(InvalidParameter, match=r"variants\[0\]\.model"):
+        create(service, "x", model="lr:1")
+    with pytest.raises(NotFound, match=r"variants\[0\]\.model"):
+        create(service, "x", model="models:/nope/1")
+    with pytest.raises(NotFound, match=r"alias 'nope'"):
+        create(service, "x", model="models:/lr@nope")
+    with pytest.raises(InvalidParameter, match=r"instance_type"):
+        service.create_endpoint(schemas.CreateEndpoint(name="x", variants=[schemas.EndpointVariant(
+            model="models:/lr/1", instance_type="huge")]), None)
+    with pytest.raises(InvalidParameter, match="used twice"):
+        service.create_endpoint(schemas.CreateEndpoint(name="x", variants=[
+            schemas.EndpointVariant(model="models:/lr/1"), schemas.EndpointVariant(model="models:/lr/1")]), None)
+    create(service, "dup")
+    with pytest.raises(Conflict, match="exists"):
+        create(service, "dup")
+    with pytest.raises(NotFound):
+        service.update_endpoint("ghost", schemas.UpdateEndpoint(), None)
