@@ -12,6 +12,13 @@ from traitlets import Bool, Float, Int, Type, Unicode, default
 from . import __version__, paths
 from .handlers.audit_events import AuditEventsHandler
 from .handlers.config import ConfigHandler
+from .handlers.endpoints import (
+    EndpointCaptureHandler,
+    EndpointHandler,
+    EndpointInvocationsHandler,
+    EndpointMetricsHandler,
+    EndpointsHandler,
+)
 from .handlers.experiments import ExperimentHandler, ExperimentRunsHandler, ExperimentsHandler
 from .handlers.instance_types import InstanceTypesHandler
 from .handlers.job_definitions import (
@@ -44,6 +51,7 @@ from .handlers.runs import (
 )
 from .services.agents import AgentService
 from .services.audit import AuditService
+from .services.endpoints import EndpointService
 from .services.experiments import ExperimentService
 from .services.jobs import JobService
 from .services.lineage import LineageService
@@ -86,6 +94,12 @@ ROUTES = [
      ModelVersionReproduceHandler),
     (r"/studio/api/models/" + _ID.format("name") + r"/aliases/" + _ID.format("alias"), ModelAliasHandler),
     (r"/studio/api/jobs/" + _ID.format("job_id") + r"/reproduce", JobReproduceHandler),
+    # Real-time endpoints (issue 4); the invocation router is outside /api like SageMaker's runtime.
+    (r"/studio/api/endpoints", EndpointsHandler),
+    (r"/studio/api/endpoints/" + _ID.format("name"), EndpointHandler),
+    (r"/studio/api/endpoints/" + _ID.format("name") + r"/metrics", EndpointMetricsHandler),
+    (r"/studio/api/endpoints/" + _ID.format("name") + r"/capture", EndpointCaptureHandler),
+    (r"/studio/endpoints/" + _ID.format("name") + r"/invocations", EndpointInvocationsHandler),
 ]
 
 # Not part of the REST contract (a browser UI, like /lab): the MLflow UI behind Jupyter's auth,
@@ -167,6 +181,8 @@ class StudioApp(ExtensionApp):
             "studio_ext_registry_service": registry,
             "studio_ext_lineage_service": LineageService(jobs, registry),
             "studio_ext_mlflow_ui": self.mlflow_ui,
+            "studio_ext_endpoint_service": EndpointService(db, settings, lambda: mlflow.client,
+                                                           self.settings["studio_ext_audit_service"]),
         })
         self.log.info("studio: home %s, database %s, server root %s", settings.home, settings.db_url,
                       settings.server_root)
@@ -179,6 +195,9 @@ class StudioApp(ExtensionApp):
                           settings.home)
 
     async def stop_extension(self) -> None:
+        endpoints = self.settings.get("studio_ext_endpoint_service")
+        if endpoints is not None:  # the invocation counts not yet written to the audit log
+            await asyncio.get_running_loop().run_in_executor(None, endpoints.flush_invocations)
         if self.mlflow_ui is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.mlflow_ui.stop)
         if self.supervisor is not None:

@@ -702,3 +702,21 @@ class EndpointMetrics(_Model):
     name: str
     variants: list[EndpointVariantMetrics]
     prometheus: str = Field(description="the replicas' /metrics text, concatenated")
+
+
+class EndpointCaptureQuery(_Model):
+    max_items: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE, description="newest captured records first")
+
+
+class EndpointCaptureRecord(_Model):
+    time: float
+    input: str | None = None
+    output: str | None = None
+    file: str
+
+
+class EndpointCapture(_Model):
+    name: str
+    folder: str
+    files: list[str]
+    records: list[EndpointCaptureRecord]

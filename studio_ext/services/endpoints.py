@@ -183,9 +183,14 @@ class EndpointService:
         self._routes[name] = (now, table)
         return table
 
-    def pick_replicas(self, name: str) -> list[tuple[int, str]]:
+    def cached_routes(self, name: str) -> list[tuple[float, int, str]] | None:
+        """The routing table if read within ROUTES_TTL_S (no database hit), else None."""
+        cached = self._routes.get(name)
+        return cached[1] if cached and time.monotonic() - cached[0] < ROUTES_TTL_S else None
+
+    def pick_replicas(self, name: str, table: list[tuple[float, int, str]] | None = None) -> list[tuple[int, str]]:
         """Replicas in the order to try: the first by weight, then the others (for retries)."""
-        table = self.routes(name)
+        table = self.routes(name) if table is None else table
         if not table:
             raise ServiceUnavailable(f"endpoint {name!r} has no healthy replica yet; see its status")
         remaining = list(table)
@@ -249,6 +254,33 @@ class EndpointService:
             merge_prometheus(per_variant.setdefault(replica.variant, {}), text)
         variants = [variant_metrics(v, agg) for v, agg in sorted(per_variant.items())]
         return schemas.EndpointMetrics(name=name, variants=variants, prometheus="".join(texts))
+
+    # ------------------------------------------------------------------ data capture
+
+    def capture_dir(self, name: str):
+        return self.settings.home / "endpoints" / name / "capture"
+
+    def read_capture(self, name: str, query: schemas.EndpointCaptureQuery) -> schemas.EndpointCapture:
+        """The newest captured records (files are JSONL, one per replica worker, rotated by size)."""
+        import json
+
+        self.describe_endpoint(name)
+        folder = self.capture_dir(name)
+        files = sorted(folder.glob("*.jsonl"), key=lambda f: f.stat().st_mtime, reverse=True) if folder.is_dir() else []
+        records: list[schemas.EndpointCaptureRecord] = []
+        for f in files:
+            for line in reversed(f.read_text(errors="replace").splitlines()):
+                try:
+                    data = json.loads(line)
+                except ValueError:
+                    continue  # a line still being written
+                records.append(schemas.EndpointCaptureRecord(time=data.get("time", 0.0), input=data.get("input"),
+                                                             output=data.get("output"), file=f.name))
+            if len(records) >= query.max_items:
+                break
+        records.sort(key=lambda r: r.time, reverse=True)
+        return schemas.EndpointCapture(name=name, folder=str(folder), files=[f.name for f in files],
+                                       records=records[:query.max_items])
 
 
 def merge_prometheus(agg: dict, text: str) -> None:
