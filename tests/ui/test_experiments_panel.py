@@ -124,7 +124,15 @@ def test_given_two_runs_and_a_model_when_compared_and_alias_moved_in_the_panels_
     page.fill('[data-testid="runs-filter"]', "")
     page.press('[data-testid="runs-filter"]', "Enter")
     page.wait_for_function("() => document.querySelectorAll('.jp-studio-ExperimentView .jp-studio-run-row').length === 2")
-    page.screenshot(path=str(artifacts / "11-runs-table.png"))
+    # Sorting by a metric column asks the server for that order.
+    page.click('[data-testid="runs-sort-metric-acc"]')
+    page.wait_for_selector('[data-testid="runs-sort-metric-acc"][data-sort="desc"]')
+    page.wait_for_function("id => document.querySelector('.jp-studio-ExperimentView .jp-studio-run-row')"
+                           "?.dataset.runId === id", arg=seed["runs"]["run-fast"])
+    page.click('[data-testid="runs-sort-metric-acc"]')
+    page.wait_for_function("id => document.querySelector('.jp-studio-ExperimentView .jp-studio-run-row')"
+                           "?.dataset.runId === id", arg=seed["runs"]["run-slow"])
+    page.screenshot(path=str(artifacts / "exp-01-runs-table.png"))
 
     # When both runs are selected and compared...
     for i in range(2):
@@ -150,7 +158,7 @@ def test_given_two_runs_and_a_model_when_compared_and_alias_moved_in_the_panels_
     table = compare.locator('[data-testid="compare-table"]')
     assert table.locator('tr[data-kind="param"][data-key="lr"]').get_attribute("data-differs") == "true"
     assert table.locator('tr[data-kind="param"][data-key="batch"]').get_attribute("data-differs") == "false"
-    page.screenshot(path=str(artifacts / "12-compare-runs.png"))
+    page.screenshot(path=str(artifacts / "exp-02-compare-runs.png"))
 
     # Given the Models panel, the model's champion alias points at version 1.
     show_sidebar(page, "jp-studio-models-panel")
@@ -172,11 +180,21 @@ def test_given_two_runs_and_a_model_when_compared_and_alias_moved_in_the_panels_
     champion.locator('[data-testid="alias-move"]').click()
     page.wait_for_selector(f'.jp-studio-ModelDetail[data-model-name="{seed["model"]}"] '
                            '[data-testid="alias-row"][data-alias="champion"][data-version="2"]')
-    page.screenshot(path=str(artifacts / "13-model-alias-moved.png"))
+    page.screenshot(path=str(artifacts / "exp-03-model-alias-moved.png"))
 
     # Then the server says champion is version 2 now.
     model = ui_server.api("GET", f"models/{seed['model']}").json()
     assert model["aliases"] == {"champion": "2"}
+
+    # The launcher's "MLflow UI" item opens the proxied MLflow UI in a new browser tab.
+    mlflow_ui = ui_server.api("GET", "config").json()["mlflow_ui_url"]
+    page.click(".lm-DockPanel-tabBar .lm-TabBar-addButton")
+    card = page.locator(".jp-LauncherCard", has_text="MLflow UI")
+    with page.context.expect_page() as popup_info:
+        card.click()
+    popup = popup_info.value
+    assert popup.url.startswith(f"http://127.0.0.1:{ui_server.port}{mlflow_ui}"), (popup.url, mlflow_ui)
+    popup.close()
 
 
 def write_logging_notebook(path: Path) -> None:
@@ -237,7 +255,7 @@ def test_given_a_model_from_a_job_when_navigated_and_reproduced_then_run_job_and
     page.fill('[data-testid="register-model-name"]', model)
     page.click('[data-testid="register-submit"]')
     run.locator('[data-testid="register-done"]').wait_for()
-    page.screenshot(path=str(artifacts / "14-run-detail-registered.png"))
+    page.screenshot(path=str(artifacts / "exp-04-run-detail-registered.png"))
 
     # The Models panel lists it; its version reaches the run, the job, its input and parameters.
     show_sidebar(page, "jp-studio-models-panel")
@@ -247,7 +265,7 @@ def test_given_a_model_from_a_job_when_navigated_and_reproduced_then_run_job_and
     assert version.locator('[data-testid="version-run-link"]').inner_text() == run_id
     assert f"ui_logmodel_{suffix}.ipynb" in version.locator('[data-testid="version-job-input"]').inner_text()
     assert "0.25" in version.locator('[data-testid="version-parameters"]').inner_text()
-    page.screenshot(path=str(artifacts / "15-model-version-lineage.png"))
+    page.screenshot(path=str(artifacts / "exp-05-model-version-lineage.png"))
 
     # Reproduce: a new job on the same snapshot and parameters, revealed in the Jobs panel.
     version.locator('[data-testid="version-reproduce"]').click()
@@ -260,4 +278,4 @@ def test_given_a_model_from_a_job_when_navigated_and_reproduced_then_run_job_and
     new_job = ui_server.api("GET", f"jobs/{new_id}").json()
     assert new_job["parameters"] == job["parameters"]
     assert new_job["tags"].get("studio.reproduces_job_id") == job_id
-    page.screenshot(path=str(artifacts / "16-reproduced-job.png"))
+    page.screenshot(path=str(artifacts / "exp-06-reproduced-job.png"))

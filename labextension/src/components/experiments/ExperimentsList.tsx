@@ -56,11 +56,11 @@ export function ExperimentsList(props: { nav: IMlflowNav; refreshKey: number }):
               : trans.__('No experiments yet. Jobs log their runs to MLflow experiments.')}
           </div>
         ) : null}
-        <ul className="jp-studio-job-list" data-testid="experiments-list">
+        <ul className="jp-studio-mlflow-list" data-testid="experiments-list">
           {items.map(exp => (
             <li
               key={exp.experiment_id}
-              className="jp-studio-job-row jp-studio-experiment-row"
+              className="jp-studio-list-row jp-studio-experiment-row"
               data-experiment-id={exp.experiment_id}
               data-name={exp.name}
               data-testid="experiment-row"
@@ -72,11 +72,11 @@ export function ExperimentsList(props: { nav: IMlflowNav; refreshKey: number }):
                 }
               }}
             >
-              <div className="jp-studio-job-row-top">
-                <span className="jp-studio-job-name">{exp.name}</span>
+              <div className="jp-studio-list-row-top">
+                <span className="jp-studio-list-name">{exp.name}</span>
                 <span className="jp-studio-muted">#{exp.experiment_id}</span>
               </div>
-              <div className="jp-studio-job-meta">
+              <div className="jp-studio-list-meta">
                 <span title={trans.__('Last updated')}>{formatTime(exp.last_update_time)}</span>
               </div>
             </li>

@@ -55,11 +55,11 @@ export function ModelsList(props: { nav: IMlflowNav; refreshKey: number }): JSX.
               : trans.__("No registered models yet. Register one from a run's artifacts.")}
           </div>
         ) : null}
-        <ul className="jp-studio-job-list" data-testid="models-list">
+        <ul className="jp-studio-mlflow-list" data-testid="models-list">
           {items.map(model => (
             <li
               key={model.name}
-              className="jp-studio-job-row jp-studio-model-row"
+              className="jp-studio-list-row jp-studio-model-row"
               data-model-name={model.name}
               data-testid="model-row"
               tabIndex={0}
@@ -70,13 +70,13 @@ export function ModelsList(props: { nav: IMlflowNav; refreshKey: number }): JSX.
                 }
               }}
             >
-              <div className="jp-studio-job-row-top">
-                <span className="jp-studio-job-name">{model.name}</span>
+              <div className="jp-studio-list-row-top">
+                <span className="jp-studio-list-name">{model.name}</span>
                 {model.latest_version ? (
                   <span className="jp-studio-muted">v{model.latest_version}</span>
                 ) : null}
               </div>
-              <div className="jp-studio-job-meta">
+              <div className="jp-studio-list-meta">
                 {Object.entries(model.aliases)
                   .sort(([a], [b]) => a.localeCompare(b))
                   .map(([alias, version]) => (
