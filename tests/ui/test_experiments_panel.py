@@ -42,13 +42,12 @@ def seed_experiment(server, tmp_path: Path) -> dict:
     """An experiment with two finished runs (params, 5-step metric histories, a model artifact) in the
     studio's own store, and a registered model whose two versions come from those runs."""
     from mlflow.entities import Metric, Param
-    from mlflow.tracking import MlflowClient
+
+    from studio_ext import tracking
 
     uri = server.api("GET", "config").json()["mlflow_tracking_uri"]
-    # The server creates the store's tables on first use; a second creator at the same moment
-    # would race it on the schema migration, so let the server go first.
-    assert server.api("GET", "experiments").status_code == 200
-    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    # The studio's client: it serialises the store's first schema migration with the server's.
+    client = tracking.client(uri, server.studio_home)
     suffix = uuid.uuid4().hex[:6]
     name = f"ui-exp-{suffix}"
     # Artifacts under STUDIO_HOME (the default root of a bare sqlite store would be ./mlruns).
