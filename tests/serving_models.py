@@ -102,3 +102,31 @@ def stop_replica(proc: subprocess.Popen) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+def register_lr(tracking_uri: str, artifact_root: Path, name: str, versions: int = 1) -> tuple[list[str], list, list]:
+    """Register `versions` logistic regressions on breast_cancer as `name` in the store at
+    `tracking_uri` (a live server's own store, for SDK/CLI tests). Returns (columns, rows, v1 predictions)."""
+    import uuid
+
+    import mlflow
+    from mlflow.models import infer_signature
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_registry_uri(tracking_uri)
+    client = mlflow.MlflowClient(tracking_uri, tracking_uri)
+    exp = client.create_experiment(f"endpoint-{uuid.uuid4().hex[:8]}",
+                                   artifact_location=(Path(artifact_root) / uuid.uuid4().hex[:8]).as_uri())
+    data = load_breast_cancer(as_frame=True)
+    x, y = data.data, data.target
+    first = None
+    for i in range(versions):
+        model = LogisticRegression(C=1.0 / (10 ** i), max_iter=5000).fit(x, y)
+        first = first or model
+        with mlflow.start_run(experiment_id=exp):
+            mlflow.sklearn.log_model(model, name="model", signature=infer_signature(x, model.predict(x)),
+                                     registered_model_name=name)
+    head = x.head(10)
+    return list(x.columns), head, first.predict(head).tolist()

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..schemas import AuditEvent, InstanceType, StudioConfig
 from ._discovery import ServerInfo, discover
 from ._http import HTTPClient
+from .endpoints import EndpointsClient
 from .experiments import ExperimentsClient, RunsClient
 from .jobs import JobsClient
 from .models import ModelsClient
@@ -31,6 +32,7 @@ class Studio:
         self.experiments = ExperimentsClient(self)
         self.runs = RunsClient(self)
         self.models = ModelsClient(self)
+        self.endpoints = EndpointsClient(self)
 
     @property
     def url(self) -> str:

@@ -101,6 +101,16 @@ class ModelsClient:
         data = self._studio._http.post(f"models/{_q(name)}/versions/{_q(version)}/reproduce")
         return Job(self._studio, ReproduceResponse.model_validate(data).job_id)
 
+    def deploy(self, name: str, version: str | int | None = None, *, alias: str | None = None,
+               endpoint_name: str | None = None, **options: Any):
+        """Serve version `version` (or the version `alias` points at, followed when it moves) as a
+        real-time endpoint; returns a Predictor with .predict(df). Options: instance_type,
+        instance_count, data_capture, wait, timeout (see studio.endpoints.deploy)."""
+        if (version is None) == (alias is None):
+            raise ValueError("give a version or an alias")
+        uri = f"models:/{name}@{alias}" if alias else f"models:/{name}/{version}"
+        return self._studio.endpoints.deploy(uri, endpoint_name, **options)
+
 
 def _changes(description: str | None, tags: dict[str, str | None] | None) -> dict[str, Any]:
     body: dict[str, Any] = {}

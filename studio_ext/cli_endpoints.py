@@ -1,0 +1,182 @@
+"""`studio endpoints create|list|describe|invoke|update|delete`: real-time endpoints over the SDK (registered by cli.py)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from types import ModuleType
+
+import click
+
+base: ModuleType  # the `studio` CLI module (console, tables, helpers), given to register()
+
+STATUS_STYLE = {"Creating": "blue", "Updating": "blue", "InService": "green", "Failed": "bold red",
+                "Deleting": "yellow"}
+
+
+def _status(status) -> str:
+    value = getattr(status, "value", status)
+    return f"[{STATUS_STYLE.get(value, '')}]{value}[/]"
+
+
+def _variants(model, variants_json, variant_name, instance_type, instance_count) -> list[dict]:
+    if variants_json:
+        try:
+            variants = json.loads(variants_json)
+        except ValueError as exc:
+            raise click.BadParameter(f"not JSON: {exc}", param_hint="--variants") from None
+        if not isinstance(variants, list):
+            raise click.BadParameter("a JSON list of variants", param_hint="--variants")
+        return variants
+    if not model:
+        raise click.UsageError("give --model models:/<name>/<version> (or models:/<name>@<alias>) or --variants")
+    return [{"name": variant_name, "model": model, "instance_type": instance_type,
+             "instance_count": instance_count}]
+
+
+def _variant_options(func):
+    for option in reversed([
+        click.option("--model", metavar="URI", help="models:/<name>/<version> or models:/<name>@<alias> (followed)."),
+        click.option("--variant-name", default="primary", show_default=True),
+        click.option("--instance-type", default="local.small", show_default=True),
+        click.option("--instance-count", type=click.IntRange(1, 16), default=1, show_default=True),
+        click.option("--variants", "variants_json", metavar="JSON",
+                     help='Several variants: [{"name","model","instance_type","instance_count","weight"}, ...].'),
+        click.option("--wait", is_flag=True, help="Wait until InService; exit 1 if it fails."),
+    ]):
+        func = option(func)
+    return func
+
+
+@click.group()
+def endpoints() -> None:
+    """Real-time endpoints: registered models served over HTTP."""
+
+
+@endpoints.command("create")
+@click.argument("name")
+@_variant_options
+@click.option("--capture-percent", type=click.FloatRange(0, 100), help="Data capture: share of requests to record.")
+@click.pass_context
+def endpoints_create(ctx, name, model, variant_name, instance_type, instance_count, variants_json, wait,
+                     capture_percent):
+    """Create endpoint NAME (the agent starts its replicas)."""
+    studio = base._studio(ctx)
+    capture = {"sampling_percent": capture_percent} if capture_percent else None
+    described = studio.endpoints.create(name, _variants(model, variants_json, variant_name, instance_type,
+                                                        instance_count), data_capture=capture)
+    base.console.print(f"{described.name}: {_status(described.status)}")
+    if wait:
+        _wait(studio, name)
+
+
+def _wait(studio, name: str) -> None:
+    from studio_ext.exceptions import StudioError
+
+    try:
+        described = studio.endpoints.wait(name)
+    except StudioError as error:
+        base.err_console.print(f"Error: {error.message}")
+        sys.exit(base.EXIT_JOB_FAILED)
+    base.console.print(f"{described.name}: {_status(described.status)}  {described.invocation_url}")
+
+
+@endpoints.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def endpoints_list(ctx, as_json):
+    """List endpoints."""
+    items = base._studio(ctx).endpoints.list()
+    if as_json:
+        base._dump([e.model_dump(mode="json") for e in items])
+        return
+    table = base._table("NAME", "STATUS", "VARIANTS", "REPLICAS", "UPDATED", id_width=12)
+    for e in items:
+        healthy = sum(1 for r in e.replicas if r.status == "Healthy")
+        table.add_row(e.name, _status(e.status), ", ".join(f"{v.name}={v.model}" for v in e.variants),
+                      f"{healthy}/{len(e.replicas)}", base._fmt_time(e.updated_at))
+    base.console.print(table)
+
+
+@endpoints.command("describe")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def endpoints_describe(ctx, name, as_json):
+    """Status (with its reason), variants and replicas of endpoint NAME."""
+    e = base._studio(ctx).endpoints.get(name)
+    if as_json:
+        base._dump(e.model_dump(mode="json"))
+        return
+    base.console.print(f"[bold]{e.name}[/]  {_status(e.status)}  generation {e.generation}")
+    if e.status_reason:
+        base.console.print(f"reason: {e.status_reason}")
+    base.console.print(f"invoke: POST {e.invocation_url}")
+    table = base._table("VARIANT", "MODEL", "INSTANCE TYPE", "COUNT", "WEIGHT", id_width=8)
+    for v in e.variants:
+        table.add_row(v.name, v.model, v.instance_type, str(v.instance_count), f"{v.weight:g}")
+    base.console.print(table)
+    table = base._table("REPLICA", "VARIANT", "VERSION", "STATUS", "PORT", "RESTARTS", "TRAFFIC", id_width=12)
+    for r in e.replicas:
+        table.add_row(r.replica_id, r.variant, r.model_version or "-", r.status, str(r.port or "-"),
+                      str(r.restarts), f"{r.weight:.0%}")
+    base.console.print(table)
+
+
+@endpoints.command("invoke")
+@click.argument("name")
+@click.option("--data", metavar="JSON|CSV", help="The request body (default: read stdin).")
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False), help="Read the body from a file.")
+@click.option("--content-type", default=None, help="application/json (default) or text/csv (default for .csv files).")
+@click.pass_context
+def endpoints_invoke(ctx, name, data, path, content_type):
+    """Score with endpoint NAME; prints the JSON answer."""
+    if path:
+        with open(path, encoding="utf-8") as fh:
+            data = fh.read()
+        content_type = content_type or ("text/csv" if path.endswith(".csv") else "application/json")
+    elif data is None:
+        data = sys.stdin.read()
+    result = base._studio(ctx).endpoints.invoke(name, data, content_type or "application/json")
+    base._dump(result)
+
+
+@endpoints.command("update")
+@click.argument("name")
+@_variant_options
+@click.option("--policy", type=click.Choice(["all_at_once", "canary", "linear"]), default="all_at_once",
+              show_default=True)
+@click.option("--canary-percent", type=float, default=10.0, show_default=True)
+@click.option("--baking-seconds", type=float, default=60.0, show_default=True)
+@click.option("--step-percent", type=float, default=25.0, show_default=True)
+@click.option("--step-seconds", type=float, default=30.0, show_default=True)
+@click.option("--error-rate-threshold", type=float, default=0.05, show_default=True)
+@click.pass_context
+def endpoints_update(ctx, name, model, variant_name, instance_type, instance_count, variants_json, wait, policy,
+                     canary_percent, baking_seconds, step_percent, step_seconds, error_rate_threshold):
+    """Point endpoint NAME at new variants, shifting traffic by --policy (rolled back on failure)."""
+    studio = base._studio(ctx)
+    studio.endpoints.update(name, variants=_variants(model, variants_json, variant_name, instance_type,
+                                                     instance_count),
+                            deployment_policy={"type": policy, "canary_percent": canary_percent,
+                                               "baking_seconds": baking_seconds, "step_percent": step_percent,
+                                               "step_seconds": step_seconds,
+                                               "error_rate_threshold": error_rate_threshold})
+    base.console.print(f"{name}: updating ({policy})")
+    if wait:
+        _wait(studio, name)
+
+
+@endpoints.command("delete")
+@click.argument("name")
+@click.pass_context
+def endpoints_delete(ctx, name):
+    """Delete endpoint NAME (its replicas are stopped)."""
+    base._studio(ctx).endpoints.delete(name)
+    base.console.print(f"{name}: deleting")
+
+
+def register(cli: click.Group, helpers: ModuleType) -> None:
+    global base
+    base = helpers
+    cli.add_command(endpoints)
