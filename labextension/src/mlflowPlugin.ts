@@ -20,6 +20,8 @@ export namespace MlflowCommandIDs {
   export const compareRuns = 'studio:compare-runs';
   export const openModel = 'studio:open-model';
   export const openMlflowUI = 'studio:open-mlflow-ui';
+  /** Reopen a view by its key (used by the layout restorer). */
+  export const openView = 'studio:open-mlflow-view';
 }
 
 const PALETTE_CATEGORY = 'Studio';
@@ -42,12 +44,25 @@ export const mlflowPlugin: JupyterFrontEndPlugin<void> = {
     const mlflow = new MlflowStudio(app, studio as Studio, trans);
     app.shell.add(mlflow.experimentsPanel, 'left', { rank: 610 });
     app.shell.add(mlflow.modelsPanel, 'left', { rank: 620 });
+    const { commands } = app;
+    commands.addCommand(MlflowCommandIDs.openView, {
+      label: trans.__('Open Experiments/Models View'),
+      execute: args => {
+        if (typeof args.key === 'string') {
+          mlflow.openKey(args.key);
+        }
+      }
+    });
     if (restorer) {
       restorer.add(mlflow.experimentsPanel, mlflow.experimentsPanel.id);
       restorer.add(mlflow.modelsPanel, mlflow.modelsPanel.id);
+      void restorer.restore(mlflow.tracker, {
+        command: MlflowCommandIDs.openView,
+        args: widget => ({ key: widget.key }),
+        name: widget => widget.key
+      });
     }
 
-    const { commands } = app;
     commands.addCommand(MlflowCommandIDs.openExperiments, {
       label: trans.__('Show Experiments'),
       icon: experimentsIcon,

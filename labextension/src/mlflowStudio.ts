@@ -2,6 +2,7 @@
  * MlflowStudio: the Experiments and Models panels and their main-area views, tied to the Jobs panel.
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
+import { WidgetTracker } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
@@ -49,6 +50,32 @@ export class MlflowStudio implements IMlflowNav {
 
   readonly experimentsPanel: MlflowSidebar;
   readonly modelsPanel: MlflowSidebar;
+  /** The open experiment/run/compare/model views, restored by key after a page reload. */
+  readonly tracker = new WidgetTracker<MlflowMainWidget>({ namespace: 'studio-mlflow' });
+
+  /** Open a view from its key (`experiment:<id>`, `run:<id>`, `compare:<id>,<id>`, `model:<name>`). */
+  openKey(key: string): void {
+    const at = key.indexOf(':');
+    const kind = key.slice(0, at);
+    const rest = key.slice(at + 1);
+    if (!rest) {
+      return;
+    }
+    switch (kind) {
+      case 'experiment':
+        this.openExperiment(rest);
+        break;
+      case 'run':
+        this.openRun(rest);
+        break;
+      case 'compare':
+        this.openCompare(rest.split(','));
+        break;
+      case 'model':
+        this.openModel(rest);
+        break;
+    }
+  }
 
   showExperiments(): void {
     this._app.shell.activateById(this.experimentsPanel.id);
@@ -162,6 +189,7 @@ export class MlflowStudio implements IMlflowNav {
     const widget = new MlflowMainWidget({ key, ...options, render });
     this._views.set(key, widget);
     widget.disposed.connect(() => this._views.delete(key));
+    void this.tracker.add(widget);
     this._app.shell.add(widget, 'main');
     this._app.shell.activateById(widget.id);
   }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 
@@ -71,6 +72,17 @@ def seed_experiment(server, tmp_path: Path) -> dict:
         assert answer.status_code == 201, answer.text
     assert server.api("PUT", f"models/{model}/aliases/champion", json={"version": "1"}).status_code == 204
     return {"experiment_id": exp_id, "experiment": name, "runs": runs, "model": model}
+
+
+def wait_workspace_has(server, text: str, timeout: float = 60) -> None:
+    """Wait until JupyterLab saved its workspace with `text` in it (it saves after layout changes)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = server.session.get(f"{server.url}lab/api/workspaces/default", headers=server.headers, timeout=30)
+        if answer.status_code == 200 and text in answer.text:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the workspace never saved {text!r}")
 
 
 def open_lab(page, server) -> None:
@@ -188,12 +200,18 @@ def test_given_two_runs_and_a_model_when_compared_and_alias_moved_in_the_panels_
     # The launcher's "MLflow UI" item opens the proxied MLflow UI in a new browser tab.
     mlflow_ui = ui_server.api("GET", "config").json()["mlflow_ui_url"]
     page.click(".lm-DockPanel-tabBar .lm-TabBar-addButton")
-    card = page.locator(".jp-LauncherCard", has_text="MLflow UI")
+    card = page.locator(".jp-LauncherCard:visible", has_text="MLflow UI")
     with page.context.expect_page() as popup_info:
         card.click()
     popup = popup_info.value
     assert popup.url.startswith(f"http://127.0.0.1:{ui_server.port}{mlflow_ui}"), (popup.url, mlflow_ui)
     popup.close()
+
+    # After a page reload JupyterLab restores the open views (the layout restorer knows their keys).
+    wait_workspace_has(ui_server, f"studio-mlflow:model:{seed['model']}")
+    page.goto(f"{ui_server.url}lab?token={ui_server.token}")
+    page.wait_for_selector(f'.jp-studio-ModelDetail[data-model-name="{seed["model"]}"]', state="attached")
+    assert page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab', has_text="Compare 2 runs").count() == 1
 
 
 def write_logging_notebook(path: Path) -> None:
