@@ -5,10 +5,10 @@ Revises:
 Create Date: 2026-11-30 01:02:44.337020
 """
 
-from alembic import op
 import sqlalchemy as sa
-import studio_ext.store.orm
+from alembic import op
 
+import studio_ext.store.orm
 
 revision = '0001'
 down_revision = None
