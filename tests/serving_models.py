@@ -1,7 +1,8 @@
 """Registered test models for the endpoint tests, in their own MLflow store (tracking URI set explicitly).
 
 `registered_models` (session): a logistic regression on breast_cancer as `lr` versions 1 and 2 (alias
-`champion` -> 1), and `broken` version 1 whose model file is garbage (loading it fails).
+`champion` -> 1), and `broken` version 1 whose model file is garbage (loading it fails), `faulty` version 1 that loads
+but fails every prediction (a 500).
 Import the fixture where needed: `from serving_models import registered_models  # noqa: F401`.
 """
 
@@ -46,14 +47,18 @@ def registered_models(tmp_path_factory: pytest.TempPathFactory) -> RegisteredMod
     data = load_breast_cancer(as_frame=True)
     x, y = data.data, data.target
     first = None
-    for name, c in (("lr", 1.0), ("lr", 0.01), ("broken", 1.0)):
+    for name, c in (("lr", 1.0), ("lr", 0.01), ("broken", 1.0), ("faulty", 1.0)):
         model = LogisticRegression(C=c, max_iter=5000).fit(x, y)
         first = first or model
+        signature = infer_signature(x, model.predict(x))
+        if name == "faulty":  # loads and passes the signature check, then fails in predict (a 5xx)
+            model.coef_ = model.coef_[:, :5]
         with mlflow.start_run(experiment_id=exp):
-            mlflow.sklearn.log_model(model, name="model", signature=infer_signature(x, model.predict(x)),
-                                     input_example=x.head(2), registered_model_name=name)
+            mlflow.sklearn.log_model(model, name="model", signature=signature,
+                                     input_example=None if name == "faulty" else x.head(2),
+                                     registered_model_name=name, pip_requirements=["scikit-learn"])
     paths = {}
-    for key in ("lr/1", "lr/2", "broken/1"):
+    for key in ("lr/1", "lr/2", "broken/1", "faulty/1"):
         name, version = key.split("/")
         paths[key] = client.get_model_version_download_uri(name, version).removeprefix("file://")
     (Path(paths["broken/1"]) / "model.skops").write_bytes(b"not a model")
@@ -127,6 +132,6 @@ def register_lr(tracking_uri: str, artifact_root: Path, name: str, versions: int
         first = first or model
         with mlflow.start_run(experiment_id=exp):
             mlflow.sklearn.log_model(model, name="model", signature=infer_signature(x, model.predict(x)),
-                                     registered_model_name=name)
+                                     registered_model_name=name, pip_requirements=["scikit-learn"])
     head = x.head(10)
     return list(x.columns), head, first.predict(head).tolist()

@@ -132,6 +132,7 @@ class EndpointReconciler:
         if ep.status == EndpointStatus.DELETING.value:
             self._delete(ep, replicas)
             return
+        generation = ep.generation
         current = [r for r in replicas if r.generation == ep.generation]
         old = [r for r in replicas if r.generation != ep.generation]
         if ep.status == EndpointStatus.FAILED.value:
@@ -176,8 +177,8 @@ class EndpointReconciler:
         elif ep.status == EndpointStatus.IN_SERVICE.value:
             self._set_weights(ep, current, 1.0, only_if_changed=True)
             self._follow_aliases(ep, current)
-        # 4. old generations drain, then stop
-        if ep.status != EndpointStatus.UPDATING.value:
+        # 4. old generations drain, then stop (not in the pass that just rolled back to them)
+        if ep.status != EndpointStatus.UPDATING.value and ep.generation == generation:
             for r in old:
                 self._drain_then_stop(r)
 
@@ -328,6 +329,8 @@ class EndpointReconciler:
         if ep.status != status.value or ep.status_reason != reason or values:
             log.info("endpoint %s: %s%s", ep.name, status.value, f" ({reason})" if reason else "")
         ep.status, ep.status_reason = status.value, reason
+        for key, value in values.items():
+            setattr(ep, key, value)
         with self.db.session() as session:
             session.execute(update(orm.Endpoint).where(orm.Endpoint.name == ep.name)
                             .values(status=status.value, status_reason=reason, **values))

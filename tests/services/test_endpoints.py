@@ -173,3 +173,47 @@ def test_given_bad_requests_then_errors_name_the_field(env):
         create(service, "dup")
     with pytest.raises(NotFound):
         service.update_endpoint("ghost", schemas.UpdateEndpoint(), None)
+
+
+def test_given_a_canary_update_then_traffic_is_split_while_baking_and_a_failing_canary_rolls_back(
+        env, registered_models):  # noqa: F811
+    service, reconciler, _settings, _db = env
+    create(service, "can")
+    first = drive(reconciler, service, "can", in_service).replicas[0]
+    # a healthy canary: 30 % while baking, then everything
+    service.update_endpoint("can", schemas.UpdateEndpoint(
+        variants=[schemas.EndpointVariant(name="v1", model="models:/lr/2")],
+        deployment_policy=schemas.DeploymentPolicy(type="canary", canary_percent=30, baking_seconds=3)), "bob")
+    d = drive(reconciler, service, "can", lambda d: any(r.generation == 2 and r.weight > 0 for r in d.replicas))
+    weights = {r.generation: r.weight for r in d.replicas}
+    assert weights == {1: pytest.approx(0.7), 2: pytest.approx(0.3)}
+    assert d.status == schemas.EndpointStatus.UPDATING
+    d = drive(reconciler, service, "can", in_service)
+    assert {r.generation: r.weight for r in d.replicas if r.weight > 0} == {2: pytest.approx(1.0)}
+    assert not any(r.replica_id == first.replica_id and r.weight > 0 for r in d.replicas)
+    # a canary whose predictions fail (5xx): rolled back once its error rate passes the threshold
+    service.update_endpoint("can", schemas.UpdateEndpoint(
+        variants=[schemas.EndpointVariant(name="v1", model="models:/faulty/1")],
+        deployment_policy=schemas.DeploymentPolicy(type="canary", canary_percent=50, baking_seconds=600,
+                                                   error_rate_threshold=0.2)), "bob")
+    d = drive(reconciler, service, "can", lambda d: any(r.generation == 3 and r.weight > 0 for r in d.replicas))
+    canary = next(r for r in d.replicas if r.generation == 3)
+    for _ in range(10):  # the router's share of traffic for the canary
+        assert invoke(canary.port, registered_models.rows[:1]).status_code == 500
+    d = drive(reconciler, service, "can", lambda d: (d.status_reason or "").startswith("update rolled back"))
+    assert d.status == schemas.EndpointStatus.IN_SERVICE and "error rate" in d.status_reason
+    assert [v.model for v in d.variants] == ["models:/lr/2"] and d.generation == 2
+    assert [(r.generation, r.weight) for r in d.replicas if r.weight > 0] == [(2, pytest.approx(1.0))]
+
+
+def test_given_a_linear_update_then_traffic_moves_in_steps(env):
+    service, reconciler, _settings, _db = env
+    create(service, "lin")
+    drive(reconciler, service, "lin", in_service)
+    service.update_endpoint("lin", schemas.UpdateEndpoint(
+        variants=[schemas.EndpointVariant(name="v1", model="models:/lr/2")],
+        deployment_policy=schemas.DeploymentPolicy(type="linear", step_percent=50, step_seconds=2)), "bob")
+    d = drive(reconciler, service, "lin", lambda d: any(r.generation == 2 and r.weight > 0 for r in d.replicas))
+    assert {r.generation: r.weight for r in d.replicas} == {1: pytest.approx(0.5), 2: pytest.approx(0.5)}
+    d = drive(reconciler, service, "lin", in_service)
+    assert {r.generation: r.weight for r in d.replicas if r.weight > 0} == {2: pytest.approx(1.0)}
