@@ -86,6 +86,9 @@ export class Studio implements IStudio {
     }
     const widget = new JobDetailWidget(jobId, this._trans, jobsIcon, {
       mlflowRunUrl: job => this.mlflowRunUrl(job),
+      onOpenRun: this._app.commands.hasCommand('studio:open-run')
+        ? job => void this._app.commands.execute('studio:open-run', { runId: job.mlflow_run_id })
+        : undefined,
       onStop: job => this.stopJob(job.job_id),
       onRerun: job => this.rerun(job),
       onOpenOutput: (job, output) => this.openOutput(job, output)

@@ -143,14 +143,21 @@ def test_given_a_notebook_when_run_as_job_from_the_file_browser_then_the_panel_s
     outputs = detail.locator('[data-testid="job-outputs"]').inner_text()
     assert "output.ipynb" in outputs and "output.html" in outputs
     mlflow = detail.locator('[data-testid="job-mlflow-run"]')
-    assert mlflow.inner_text().strip() == job["mlflow_run_id"]
+    assert mlflow.locator('[data-testid="job-open-run"]').inner_text().strip() == job["mlflow_run_id"]
     mlflow_ui = ui_server.api("GET", "config").json().get("mlflow_ui_url")
-    if mlflow_ui:  # the run links to the MLflow UI the studio serves
-        href = mlflow.locator("a").get_attribute("href")
+    if mlflow_ui:  # a second link goes to the MLflow UI the studio serves
+        href = mlflow.locator("a[target=_blank]").get_attribute("href")
         assert href.startswith(mlflow_ui) and href.endswith(f"/runs/{job['mlflow_run_id']}"), href
     page.wait_for_selector(f'.jp-studio-JobDetail[data-job-id="{job_id}"] [data-testid="job-log"][data-complete="true"]')
     assert "result demo 0.5" in detail.locator('[data-testid="job-log"]').inner_text()
     page.screenshot(path=str(artifacts / "05-job-detail.png"))
+
+    # The run id opens the job's run in the studio's own run view.
+    mlflow.locator('[data-testid="job-open-run"]').click()
+    page.locator(f'.jp-studio-RunDetail[data-run-id="{job["mlflow_run_id"]}"]').wait_for()
+    detail = page.locator(f'.jp-studio-JobDetail[data-job-id="{job_id}"]')
+    page.locator(f'#jp-studio-job-{job_id}').wait_for(state="attached")
+    page.locator(f'li.lm-TabBar-tab[data-id="jp-studio-job-{job_id}"]').click()
 
     # The executed notebook lies outside the server root (STUDIO_HOME is elsewhere), so "Open"
     # downloads it through the outputs route; it holds the injected parameter's result.

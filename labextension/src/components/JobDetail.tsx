@@ -16,6 +16,8 @@ export interface IJobDetailProps {
   trans: TranslationBundle;
   /** MLflow UI link for a run, when the tracking server has a web UI (http URI). */
   mlflowRunUrl: (job: IDescribeJob) => string | null;
+  /** Open the run in the studio's own run view (Experiments panel), when that plugin is there. */
+  onOpenRun?: (job: IDescribeJob) => void;
   onStop: (job: IDescribeJob) => Promise<void>;
   onRerun: (job: IDescribeJob) => Promise<void>;
   onOpenOutput: (job: IDescribeJob, output: IJobOutput) => Promise<void>;
@@ -159,13 +161,30 @@ function Body(props: IJobDetailProps & { job: IDescribeJob }): JSX.Element {
           <Field label={trans.__('Experiment')}>{job.experiment_name}</Field>
           <Field label={trans.__('MLflow run')} testid="job-mlflow-run">
             {job.mlflow_run_id ? (
-              mlflowUrl ? (
-                <a href={mlflowUrl} target="_blank" rel="noopener noreferrer">
-                  {job.mlflow_run_id}
-                </a>
-              ) : (
-                <code title={trans.__('MLflow run ID')}>{job.mlflow_run_id}</code>
-              )
+              <span className="jp-studio-JobDetail-run">
+                {props.onOpenRun ? (
+                  <a
+                    href="#"
+                    data-testid="job-open-run"
+                    onClick={event => {
+                      event.preventDefault();
+                      props.onOpenRun?.(job);
+                    }}
+                  >
+                    {job.mlflow_run_id}
+                  </a>
+                ) : (
+                  <code title={trans.__('MLflow run ID')}>{job.mlflow_run_id}</code>
+                )}
+                {mlflowUrl ? (
+                  <>
+                    {' · '}
+                    <a href={mlflowUrl} target="_blank" rel="noopener noreferrer">
+                      {trans.__('MLflow UI')}
+                    </a>
+                  </>
+                ) : null}
+              </span>
             ) : (
               '—'
             )}
