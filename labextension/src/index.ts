@@ -9,6 +9,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { addJobsCommands, addRunAsJob } from './commands';
+import { endpointsPlugin } from './endpointsPlugin';
 import { StudioAPI } from './handler';
 import { mlflowPlugin } from './mlflowPlugin';
 import { Studio } from './studio';
@@ -91,4 +92,4 @@ const runAsJobPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [jobsPlugin, runAsJobPlugin, mlflowPlugin];
+export default [jobsPlugin, runAsJobPlugin, mlflowPlugin, endpointsPlugin];

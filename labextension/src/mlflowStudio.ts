@@ -170,6 +170,11 @@ export class MlflowStudio implements IMlflowNav {
     void this._studio.openOutput(job, output);
   }
 
+  deployVersion(name: string, version: string): void {
+    // The Endpoints plugin's command (src/endpointsPlugin.ts); absent if that plugin is disabled.
+    void this._app.commands.execute('studio:deploy-model', { model: name, version });
+  }
+
   modelsChanged(): void {
     this.modelsPanel.refresh();
   }

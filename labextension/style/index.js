@@ -1,2 +1,3 @@
 import './base.css';
 import './mlflow.css';
+import './endpoints.css';

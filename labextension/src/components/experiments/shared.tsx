@@ -22,6 +22,8 @@ export interface IMlflowNav {
   openJobNotebook(job: IDescribeJob): void;
   /** Something in the registry changed: refresh the Models panel. */
   modelsChanged(): void;
+  /** Open the Endpoints panel's create form prefilled with this version ("Deploy"). */
+  deployVersion?(name: string, version: string): void;
 }
 
 export function errorText(error: unknown): string {

@@ -177,6 +177,16 @@ export function VersionDetail(props: {
             >
               {trans.__('Reproduce')}
             </button>
+            {nav.deployVersion ? (
+              <button
+                className="jp-Button jp-mod-styled"
+                data-testid="version-deploy"
+                title={trans.__('Deploy this version as a real-time endpoint')}
+                onClick={() => nav.deployVersion!(name, version)}
+              >
+                {trans.__('Deploy')}
+              </button>
+            ) : null}
             {newJob ? (
               <span className="jp-studio-success" data-testid="version-reproduced">
                 {trans.__('New job')}{' '}

@@ -1,0 +1,223 @@
+/**
+ * TypeScript mirror of the endpoint schemas (studio_ext/schemas.py, issue 4) and `EndpointsAPI.*`.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import { queryString, requestAPI } from './handler';
+
+export type EndpointStatus = 'Creating' | 'InService' | 'Updating' | 'Failed' | 'Deleting';
+
+export interface IEndpointVariant {
+  name?: string;
+  /** models:/<name>/<version> or models:/<name>@<alias> (followed when the alias moves). */
+  model: string;
+  instance_type?: string;
+  instance_count?: number;
+  weight?: number;
+}
+
+export interface IDataCaptureConfig {
+  sampling_percent: number;
+  capture?: ('input' | 'output')[];
+}
+
+export type DeploymentPolicyType = 'all_at_once' | 'canary' | 'linear';
+
+export interface IDeploymentPolicy {
+  type: DeploymentPolicyType;
+  canary_percent?: number;
+  baking_seconds?: number;
+  step_percent?: number;
+  step_seconds?: number;
+  error_rate_threshold?: number;
+}
+
+export interface ICreateEndpoint {
+  name: string;
+  variants: IEndpointVariant[];
+  data_capture?: IDataCaptureConfig | null;
+}
+
+export interface IUpdateEndpoint {
+  variants?: IEndpointVariant[];
+  data_capture?: IDataCaptureConfig | null;
+  deployment_policy?: IDeploymentPolicy | null;
+}
+
+export interface IEndpointReplica {
+  replica_id: string;
+  variant: string;
+  generation: number;
+  model_version: string | null;
+  status: string;
+  port: number | null;
+  pid: number | null;
+  restarts: number;
+  weight: number;
+  last_error: string | null;
+  started_at: string | null;
+}
+
+export interface IDescribeEndpoint {
+  name: string;
+  status: EndpointStatus;
+  status_reason: string | null;
+  variants: Required<IEndpointVariant>[];
+  data_capture: IDataCaptureConfig | null;
+  deployment_policy: IDeploymentPolicy | null;
+  generation: number;
+  replicas: IEndpointReplica[];
+  invocation_url: string;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IListEndpointsResponse {
+  items: IDescribeEndpoint[];
+  next_token: string | null;
+}
+
+export interface IEndpointVariantMetrics {
+  variant: string;
+  invocations: number;
+  errors_4xx: number;
+  errors_5xx: number;
+  latency_p50_ms: number | null;
+  latency_p90_ms: number | null;
+  latency_p99_ms: number | null;
+}
+
+export interface IEndpointMetrics {
+  name: string;
+  variants: IEndpointVariantMetrics[];
+  prometheus: string;
+}
+
+export interface IEndpointCaptureRecord {
+  time: number;
+  input: string | null;
+  output: string | null;
+  file: string;
+}
+
+export interface IEndpointCapture {
+  name: string;
+  folder: string;
+  files: string[];
+  records: IEndpointCaptureRecord[];
+}
+
+/** What an invocation answered: any status, the body as text (a prediction or an error). */
+export interface IInvocationResult {
+  status: number;
+  body: string;
+  variant: string | null;
+  elapsedMs: number;
+}
+
+/** Split `models:/name/3` or `models:/name@alias` into its parts (null for other URIs). */
+export function parseModelUri(
+  uri: string
+): { name: string; version?: string; alias?: string } | null {
+  const match = /^models:\/(.+?)(?:\/(\d+)|@([^/@]+))$/.exec(uri.trim());
+  if (!match) {
+    return null;
+  }
+  return { name: match[1], version: match[2], alias: match[3] };
+}
+
+/**
+ * A request body for the scoring server from a logged input example: a pandas example is stored
+ * split-oriented (`{columns, data}`), a list as records or tensors, anything else as `inputs`.
+ */
+export function samplePayload(example: unknown): string | null {
+  if (example === null || example === undefined) {
+    return null;
+  }
+  let body: unknown;
+  if (typeof example === 'object' && !Array.isArray(example) && 'columns' in (example as object)) {
+    body = { dataframe_split: example };
+  } else if (
+    Array.isArray(example) &&
+    example.length &&
+    typeof example[0] === 'object' &&
+    !Array.isArray(example[0])
+  ) {
+    body = { dataframe_records: example };
+  } else if (Array.isArray(example)) {
+    body = { instances: example };
+  } else {
+    body = { inputs: example };
+  }
+  return JSON.stringify(body, null, 2);
+}
+
+export namespace EndpointsAPI {
+  const enc = encodeURIComponent;
+
+  function jsonBody(method: string, body: unknown): RequestInit {
+    return {
+      method,
+      body: JSON.stringify(body),
+      headers: { 'Content-Type': 'application/json' }
+    };
+  }
+
+  export function list(): Promise<IListEndpointsResponse> {
+    return requestAPI<IListEndpointsResponse>('endpoints');
+  }
+
+  export function get(name: string): Promise<IDescribeEndpoint> {
+    return requestAPI<IDescribeEndpoint>(`endpoints/${enc(name)}`);
+  }
+
+  export function create(body: ICreateEndpoint): Promise<IDescribeEndpoint> {
+    return requestAPI<IDescribeEndpoint>('endpoints', jsonBody('POST', body));
+  }
+
+  export function update(name: string, body: IUpdateEndpoint): Promise<void> {
+    return requestAPI<void>(`endpoints/${enc(name)}`, jsonBody('PATCH', body));
+  }
+
+  export function remove(name: string): Promise<void> {
+    return requestAPI<void>(`endpoints/${enc(name)}`, { method: 'DELETE' });
+  }
+
+  export function metrics(name: string): Promise<IEndpointMetrics> {
+    return requestAPI<IEndpointMetrics>(`endpoints/${enc(name)}/metrics`);
+  }
+
+  export function capture(name: string, maxItems = 50): Promise<IEndpointCapture> {
+    return requestAPI<IEndpointCapture>(
+      `endpoints/${enc(name)}/capture${queryString({ max_items: maxItems })}`
+    );
+  }
+
+  /**
+   * POST a body to the router `/studio/endpoints/{name}/invocations` (outside studio/api, so not
+   * through requestAPI): every answer comes back as it is, a 400's message included.
+   */
+  export async function invoke(
+    name: string,
+    body: string,
+    contentType = 'application/json'
+  ): Promise<IInvocationResult> {
+    const settings = ServerConnection.makeSettings();
+    const url = URLExt.join(settings.baseUrl, 'studio/endpoints', enc(name), 'invocations');
+    const started = performance.now();
+    const response = await ServerConnection.makeRequest(
+      url,
+      { method: 'POST', body, headers: { 'Content-Type': contentType }, cache: 'no-cache' },
+      settings
+    );
+    const text = await response.text();
+    return {
+      status: response.status,
+      body: text,
+      variant: response.headers.get('X-Studio-Variant'),
+      elapsedMs: performance.now() - started
+    };
+  }
+}

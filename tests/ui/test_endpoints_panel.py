@@ -1,0 +1,156 @@
+"""Browser test: deploy a model version from the Models panel, watch it reach InService in the
+Endpoints panel, invoke it from the test box (prediction and a 400 naming the problem), see the charts."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.ui
+
+# Pixels of a canvas that are not transparent: a drawn chart has thousands, an empty canvas none.
+DRAWN_PIXELS_JS = """canvas => {
+  const ctx = canvas.getContext('2d');
+  const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+  let drawn = 0;
+  for (let i = 3; i < data.length; i += 4) { if (data[i] > 0) drawn++; }
+  return drawn;
+}"""
+
+
+def seed_sklearn_model(server) -> str:
+    """A LogisticRegression on breast_cancer with signature and input example, registered as version 1
+    in the server's own MLflow store (artifacts under its STUDIO_HOME)."""
+    import mlflow
+    from mlflow.models import infer_signature
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+
+    from studio_ext import tracking
+
+    uri = server.api("GET", "config").json()["mlflow_tracking_uri"]
+    # The studio's client first: it serialises the store's first schema migration with the server's.
+    tracking.client(uri, server.studio_home)
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    suffix = uuid.uuid4().hex[:6]
+    client = mlflow.MlflowClient(uri, uri)
+    exp = client.create_experiment(f"ui-endpoint-{suffix}",
+                                   artifact_location=(Path(server.studio_home) / "mlartifacts" / suffix).as_uri())
+    data = load_breast_cancer(as_frame=True)
+    x, y = data.data, data.target
+    model = LogisticRegression(max_iter=5000).fit(x, y)
+    name = f"ui-lr-{suffix}"
+    with mlflow.start_run(experiment_id=exp):
+        mlflow.sklearn.log_model(model, name="model", signature=infer_signature(x, model.predict(x)),
+                                 input_example=x.head(2), registered_model_name=name,
+                                 pip_requirements=["scikit-learn"])
+    return name
+
+
+def open_lab(page, server) -> None:
+    page.goto(f"{server.url}lab?reset&token={server.token}")
+    page.wait_for_selector('.jp-SideBar [data-id="jp-studio-endpoints-panel"]', timeout=120_000)
+
+
+def show_sidebar(page, widget_id: str) -> None:
+    if not page.locator(f"#{widget_id}").is_visible():
+        page.click(f'.jp-SideBar [data-id="{widget_id}"]')
+    page.wait_for_selector(f"#{widget_id}", state="visible")
+
+
+@pytest.mark.timeout(600)
+def test_given_a_registered_model_when_deployed_from_the_models_panel_then_it_serves_from_the_test_box(
+        ui_server, lab_page, artifacts):
+    page = lab_page
+    model = seed_sklearn_model(ui_server)
+    endpoint = f"{model}-v1"
+
+    # Given the model's version view in the Models panel...
+    open_lab(page, ui_server)
+    show_sidebar(page, "jp-studio-models-panel")
+    page.locator(f'.jp-studio-ModelsPanel .jp-studio-model-row[data-model-name="{model}"]').click()
+    version = page.locator(f'.jp-studio-ModelDetail[data-model-name="{model}"] '
+                           '[data-testid="version-detail"][data-version="1"]')
+    version.locator('[data-testid="version-input-example"]').wait_for()
+
+    # ...when Deploy is clicked, the Endpoints panel opens with the form prefilled with that version.
+    version.locator('[data-testid="version-deploy"]').click()
+    form = page.locator('.jp-studio-EndpointsPanel [data-testid="endpoint-create-form"]')
+    form.wait_for()
+    assert form.locator('[data-testid="endpoint-name"]').input_value() == endpoint
+    page.wait_for_function(
+        "uri => document.querySelector('[data-testid=endpoint-model-version]')?.value === uri",
+        arg=f"models:/{model}/1")
+    page.wait_for_selector('[data-testid="endpoint-instance-type"] option[value="local.small"]', state="attached")
+    form.locator('[data-testid="endpoint-capture-percent"]').fill("100")
+    page.screenshot(path=str(artifacts / "endpoints-01-deploy-form.png"))
+    form.locator('[data-testid="endpoint-create-submit"]').click()
+
+    # Then the endpoint is listed, Creating, and reaches InService (the agent starts its replica).
+    row = page.locator(f'.jp-studio-EndpointsPanel .jp-studio-endpoint-row[data-endpoint-name="{endpoint}"]')
+    row.wait_for()
+    page.wait_for_selector(
+        f'.jp-studio-EndpointsPanel .jp-studio-endpoint-row[data-endpoint-name="{endpoint}"][data-status="InService"]',
+        timeout=180_000)
+    described = ui_server.api("GET", f"endpoints/{endpoint}").json()
+    assert described["variants"][0]["model"] == f"models:/{model}/1"
+    assert described["data_capture"]["sampling_percent"] == 100
+
+    # The endpoint view opened on create: InService, one variant with its replica healthy.
+    detail = page.locator(f'.jp-studio-EndpointDetail[data-endpoint-name="{endpoint}"]')
+    page.wait_for_selector(f'.jp-studio-EndpointDetail[data-endpoint-name="{endpoint}"][data-status="InService"]')
+    variant = detail.locator('[data-testid="endpoint-variant"][data-variant="primary"]')
+    assert "local.small" in variant.inner_text()
+    page.wait_for_function("() => document.querySelector('[data-testid=endpoint-variant-replicas]')"
+                           "?.textContent === '1/1'")
+
+    # When the prefilled sample (from the input example) is sent, a prediction comes back.
+    body = detail.locator('[data-testid="endpoint-test-body"]')
+    page.wait_for_function("() => document.querySelector('[data-testid=endpoint-test-body]')"
+                           "?.value.includes('dataframe_split')")
+    sample = json.loads(body.input_value())
+    assert sample["dataframe_split"]["columns"][0] == "mean radius"
+    assert len(sample["dataframe_split"]["data"]) == 2
+    detail.locator('[data-testid="endpoint-test-send"]').click()
+    response = detail.locator('[data-testid="endpoint-test-response"][data-status="200"]')
+    response.wait_for()
+    predictions = json.loads(response.inner_text())["predictions"]
+    assert len(predictions) == 2 and all(p in (0, 1) for p in predictions), predictions
+    page.screenshot(path=str(artifacts / "endpoints-02-prediction.png"))
+
+    # When a payload with a wrong column is sent, the 400's message names the column.
+    bad = {"dataframe_split": {"columns": ["nope"], "data": [[1.0]]}}
+    body.fill(json.dumps(bad))
+    detail.locator('[data-testid="endpoint-test-send"]').click()
+    error = detail.locator('[data-testid="endpoint-test-response"][data-status="400"]')
+    error.wait_for()
+    answer = json.loads(error.inner_text())
+    assert answer["error_code"] == "InvalidParameterValue"
+    assert "'nope'" in answer["message"], answer
+    page.screenshot(path=str(artifacts / "endpoints-03-bad-payload.png"))
+
+    # Then the metrics count both calls and the invocation chart is drawn.
+    page.wait_for_function("() => Number(document.querySelector('[data-testid=metric-invocations]')"
+                           "?.dataset.value) >= 2", timeout=60_000)
+    page.wait_for_function("() => Number(document.querySelector('[data-testid=metric-4xx]')"
+                           "?.dataset.value) >= 1", timeout=60_000)
+    chart = detail.locator('[data-testid="endpoint-invocations-chart"]')
+    assert chart.get_attribute("data-series") == "1"
+    assert chart.locator("canvas").evaluate(DRAWN_PIXELS_JS) > 1000
+    assert detail.locator('[data-testid="endpoint-latency-chart"]').get_attribute("data-series") == "3"
+
+    # The capture viewer shows the captured request (100% sampling).
+    detail.locator('[data-testid="endpoint-capture-refresh"]').click()
+    detail.locator('[data-testid="capture-record"]').first.wait_for(timeout=60_000)
+    detail.locator('[data-testid="endpoint-test"]').scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "endpoints-04-metrics-capture.png"), full_page=True)
+
+    # When deleted (with confirmation), the endpoint leaves the panel and the server.
+    detail.locator('[data-testid="endpoint-delete"]').click()
+    page.locator(".jp-Dialog .jp-mod-warn").click()
+    row.wait_for(state="detached", timeout=120_000)
+    assert ui_server.api("GET", f"endpoints/{endpoint}").status_code in (200, 404)
