@@ -49,6 +49,7 @@ from .handlers.runs import (
     RunMetricHistoryHandler,
     RunsCompareHandler,
 )
+from .handlers.transform_jobs import TransformJobHandler, TransformJobsHandler
 from .services.agents import AgentService
 from .services.audit import AuditService
 from .services.endpoints import EndpointService
@@ -59,6 +60,7 @@ from .services.mlflow_common import MlflowAccess, preload_in_background
 from .services.mlflow_ui import MlflowUIServer
 from .services.registry import RegistryService
 from .services.schedules import ScheduleService
+from .services.transform import TransformService
 from .settings import StudioSettings
 from .store.db import Database
 from .supervisor import AgentSupervisor
@@ -100,6 +102,8 @@ ROUTES = [
     (r"/studio/api/endpoints/" + _ID.format("name") + r"/metrics", EndpointMetricsHandler),
     (r"/studio/api/endpoints/" + _ID.format("name") + r"/capture", EndpointCaptureHandler),
     (r"/studio/endpoints/" + _ID.format("name") + r"/invocations", EndpointInvocationsHandler),
+    (r"/studio/api/transform-jobs", TransformJobsHandler),
+    (r"/studio/api/transform-jobs/" + _ID.format("transform_job_id"), TransformJobHandler),
 ]
 
 # Not part of the REST contract (a browser UI, like /lab): the MLflow UI behind Jupyter's auth,
@@ -183,6 +187,7 @@ class StudioApp(ExtensionApp):
             "studio_ext_mlflow_ui": self.mlflow_ui,
             "studio_ext_endpoint_service": EndpointService(db, settings, lambda: mlflow.client,
                                                            self.settings["studio_ext_audit_service"]),
+            "studio_ext_transform_service": TransformService(db, settings, lambda: mlflow.client),
         })
         self.log.info("studio: home %s, database %s, server root %s", settings.home, settings.db_url,
                       settings.server_root)

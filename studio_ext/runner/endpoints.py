@@ -447,9 +447,16 @@ class EndpointReconciler:
 
 
 def reconcile_endpoints(agent) -> None:
-    """The agent loop's one hook: build this agent's reconciler once, then run a pass."""
+    """The agent loop's one hook: build this agent's reconcilers once (endpoints, then batch
+    transform jobs), then run a pass of each."""
+    from .transform import TransformReconciler
+
     reconciler = getattr(agent, "_endpoint_reconciler", None)
     if reconciler is None:
         reconciler = agent._endpoint_reconciler = EndpointReconciler(
             agent.db, agent.settings, agent.agent_id, agent._agent_alive)
-    reconciler.reconcile()
+        agent._transform_reconciler = TransformReconciler(reconciler)
+    try:
+        reconciler.reconcile()
+    finally:
+        agent._transform_reconciler.reconcile()

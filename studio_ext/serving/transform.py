@@ -287,14 +287,28 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=0)
     p.add_argument("--join", action="store_true", help="write the input columns before the prediction")
     p.add_argument("--progress-file")
+    p.add_argument("--result-file", help="write {status, reason, ...} here at the end (for the agent)")
     args = p.parse_args(argv)
+
+    def finish(result: dict) -> None:
+        if args.result_file:
+            tmp = Path(args.result_file).with_suffix(".tmp")
+            tmp.write_text(json.dumps(result))
+            os.replace(tmp, args.result_file)
+
     try:
         result = run(args.model_uri, args.input, args.output, fmt=args.format, chunk_bytes=int(args.chunk_mib * 2**20),
                      workers=args.workers, join=args.join, progress_file=args.progress_file,
                      tracking_uri=args.tracking_uri)
     except TransformError as exc:
         print(f"transform failed: {exc}", file=sys.stderr)
+        finish({"status": "Failed", "reason": str(exc)[:2000]})
         return 1
+    except Exception as exc:  # a model that cannot load, a full disk: still an honest status
+        print(f"transform failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        finish({"status": "Failed", "reason": f"{type(exc).__name__}: {exc}"[:2000]})
+        return 1
+    finish({"status": "Completed", **result})
     print(json.dumps(result))
     return 0
 

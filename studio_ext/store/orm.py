@@ -194,3 +194,30 @@ class EndpointReplica(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     healthy_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class TransformJob(Base):
+    """A batch transform: the agent runs `python -m studio_ext.serving.transform` for it (issue 4)."""
+
+    __tablename__ = "transform_jobs"
+
+    transform_job_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    model_uri: Mapped[str] = mapped_column(Text)
+    model_version: Mapped[str | None] = mapped_column(String(32))
+    input_path: Mapped[str] = mapped_column(Text)
+    input_abspath: Mapped[str] = mapped_column(Text)
+    output_path: Mapped[str] = mapped_column(Text)
+    output_abspath: Mapped[str] = mapped_column(Text)
+    format: Mapped[str | None] = mapped_column(String(16))
+    join_input: Mapped[bool] = mapped_column(Boolean, default=False)
+    instance_type: Mapped[str] = mapped_column(String(64))
+    chunk_mib: Mapped[float] = mapped_column(Float, default=8.0)
+    agent_id: Mapped[str | None] = mapped_column(String(64))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    pid_create_time: Mapped[float | None] = mapped_column(Float)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

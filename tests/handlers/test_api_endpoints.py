@@ -13,6 +13,7 @@ from serving_models import registered_models  # noqa: F401
 from traitlets.config import Config
 
 from studio_ext.runner.endpoints import EndpointReconciler
+from studio_ext.runner.transform import TransformReconciler
 from studio_ext.store.db import Database
 
 
@@ -30,12 +31,14 @@ def reconciler(studio_app, jp_serverapp):
     """What the agent does, in a thread: a reconcile pass every 0.2 s."""
     settings = studio_app.settings["studio_ext_settings"]
     rec = EndpointReconciler(Database(settings.db_url), settings, "test-agent", lambda a: a == "test-agent")
+    transforms = TransformReconciler(rec)
     stop = threading.Event()
 
     def loop():
         while not stop.is_set():
             try:
                 rec.reconcile()
+                transforms.reconcile()
             except Exception:  # a pass that hit a locked database: the next one retries
                 pass
             stop.wait(0.2)
@@ -162,3 +165,29 @@ async def test_given_bad_requests_then_4xx_naming_the_field_and_update_delete_wo
         await asyncio.sleep(0.25)
     else:
         raise AssertionError("endpoint x was never deleted")
+
+
+async def test_given_a_transform_job_over_rest_then_it_completes_and_bad_input_is_a_400(
+        studio_api, reconciler, registered_models, jp_root_dir):  # noqa: F811
+    import pandas as pd
+
+    pd.DataFrame(registered_models.rows, columns=registered_models.columns).to_csv(jp_root_dir / "in.csv", index=False)
+    code, body = await studio_api("POST", "transform-jobs", body={"model": "models:/lr/1", "input": "in.csv",
+                                                                  "output": "scored"})
+    assert code == 201 and body["status"] == "Queued", body
+    job_id = body["transform_job_id"]
+    for _ in range(480):
+        code, body = await studio_api("GET", "transform-jobs", job_id)
+        if body["status"] in ("Completed", "Failed"):
+            break
+        await asyncio.sleep(0.25)
+    assert body["status"] == "Completed", body
+    assert body["rows_done"] == len(registered_models.rows) and body["outputs"] == ["scored/in.out.csv"]
+    assert pd.read_csv(jp_root_dir / "scored" / "in.out.csv")["prediction"].tolist() == registered_models.expected
+    code, listing = await studio_api("GET", "transform-jobs")
+    assert [j["transform_job_id"] for j in listing["items"]] == [job_id]
+    code, body = await studio_api("POST", "transform-jobs", body={"model": "models:/lr/1", "input": "in.csv",
+                                                                  "format": "xml"})
+    assert code == 400 and "format" in body["message"]
+    assert (await studio_api("DELETE", "transform-jobs", job_id))[0] == 204
+    assert (await studio_api("GET", "transform-jobs", job_id))[0] == 404

@@ -1,0 +1,105 @@
+"""Batch transform jobs: create/describe/list/delete; the agent (runner/transform.py) runs them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from pathlib import Path
+
+from sqlalchemy import select
+
+from .. import schemas
+from ..exceptions import InvalidParameter, NotFound
+from ..settings import StudioSettings
+from ..store import orm
+from ..store.db import Database
+from .endpoints import parse_model_uri, resolve_model
+
+ACTIVE = (schemas.JobStatus.QUEUED.value, schemas.JobStatus.IN_PROGRESS.value)
+
+
+def job_folder(settings: StudioSettings, transform_job_id: str) -> Path:
+    return settings.home / "transform-jobs" / transform_job_id
+
+
+class TransformService:
+    def __init__(self, db: Database, settings: StudioSettings, mlflow_client_factory=None):
+        self.db = db
+        self.settings = settings
+        self._mlflow_client_factory = mlflow_client_factory
+
+    def _under_root(self, rel: str, field: str) -> Path:
+        root = self.settings.server_root.resolve()
+        path = (root / rel).resolve()
+        if path != root and root not in path.parents:
+            raise InvalidParameter(f"{field}: {rel!r} is outside the server root")
+        return path
+
+    def create(self, request: schemas.CreateTransformJob, user: str | None) -> schemas.DescribeTransformJob:
+        parse_model_uri(request.model)
+        if self._mlflow_client_factory is not None:
+            resolve_model(self._mlflow_client_factory(), request.model)
+        if request.instance_type not in self.settings.instance_types:
+            raise InvalidParameter(f"instance_type: {request.instance_type!r} is not in the catalog")
+        source = self._under_root(request.input, "input")
+        if not source.exists():
+            raise NotFound(f"input: {request.input!r} does not exist under the server root")
+        job_id = uuid.uuid4().hex[:16]
+        output = request.output or f"transform-output/{job_id}"
+        target = self._under_root(output, "output")
+        if target.exists() and any(target.iterdir()):
+            raise InvalidParameter(f"output: {output!r} exists and is not empty")
+        with self.db.session() as session:
+            session.add(orm.TransformJob(
+                transform_job_id=job_id, status=schemas.JobStatus.QUEUED.value, model_uri=request.model,
+                input_path=request.input, input_abspath=str(source), output_path=output, output_abspath=str(target),
+                format=request.format, join_input=request.join_input, instance_type=request.instance_type,
+                chunk_mib=request.chunk_mib, created_by=user))
+        return self.describe(job_id)
+
+    def _describe(self, row: orm.TransformJob) -> schemas.DescribeTransformJob:
+        folder = job_folder(self.settings, row.transform_job_id)
+        progress, outputs = {}, []
+        try:
+            progress = json.loads((folder / "progress.json").read_text())
+        except (OSError, ValueError):
+            pass
+        try:
+            outputs = [str(Path(p).relative_to(self.settings.server_root.resolve()))
+                       for p in json.loads((folder / "result.json").read_text()).get("outputs", [])]
+        except (OSError, ValueError):
+            pass
+        return schemas.DescribeTransformJob(
+            transform_job_id=row.transform_job_id, status=schemas.JobStatus(row.status),
+            status_reason=row.status_reason, model=row.model_uri, model_version=row.model_version,
+            input=row.input_path, output=row.output_path, format=row.format, join_input=row.join_input,
+            instance_type=row.instance_type, files_total=progress.get("files_total", 0),
+            files_done=progress.get("files_done", 0), rows_done=progress.get("rows_done", 0), outputs=outputs,
+            created_by=row.created_by, created_at=row.created_at, started_at=row.started_at, ended_at=row.ended_at)
+
+    def describe(self, transform_job_id: str) -> schemas.DescribeTransformJob:
+        with self.db.session() as session:
+            row = session.get(orm.TransformJob, transform_job_id)
+            if row is None:
+                raise NotFound(f"transform_job_id: no transform job {transform_job_id!r}")
+            return self._describe(row)
+
+    def list(self) -> schemas.ListTransformJobsResponse:
+        with self.db.session() as session:
+            rows = session.scalars(select(orm.TransformJob).order_by(orm.TransformJob.created_at.desc())
+                                   .limit(1000)).all()
+            return schemas.ListTransformJobsResponse(items=[self._describe(r) for r in rows])
+
+    def delete(self, transform_job_id: str) -> None:
+        """Stops it if it runs (the agent ends the process) and forgets it; output files stay."""
+        with self.db.session() as session:
+            row = session.get(orm.TransformJob, transform_job_id)
+            if row is None:
+                raise NotFound(f"transform_job_id: no transform job {transform_job_id!r}")
+            if row.status in ACTIVE:
+                row.status = schemas.JobStatus.STOPPING.value
+                row.status_reason = "deleted by the user"
+                return
+            session.delete(row)
+        shutil.rmtree(job_folder(self.settings, transform_job_id), ignore_errors=True)

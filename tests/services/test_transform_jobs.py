@@ -1,0 +1,85 @@
+"""TransformService + the agent's TransformReconciler: a real transform process on real files."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from serving_models import registered_models  # noqa: F401
+
+from studio_ext import schemas, tracking
+from studio_ext.exceptions import InvalidParameter, NotFound
+from studio_ext.runner.endpoints import EndpointReconciler
+from studio_ext.runner.transform import TransformReconciler
+from studio_ext.services.transform import TransformService
+from studio_ext.settings import StudioSettings
+from studio_ext.store.db import Database
+
+
+@pytest.fixture
+def env(tmp_path: Path, registered_models):  # noqa: F811
+    home, root = tmp_path / "home", tmp_path / "root"
+    root.mkdir()
+    settings = StudioSettings.from_env(home=home, db_url=f"sqlite:///{tmp_path / 'studio.db'}",
+                                       mlflow_tracking_uri=registered_models.tracking_uri, server_root=root)
+    db = Database(settings.db_url)
+    service = TransformService(db, settings, lambda: tracking.client(settings.mlflow_tracking_uri))
+    runner = TransformReconciler(EndpointReconciler(db, settings, "agent-a", lambda a: a == "agent-a"))
+    return service, runner, root
+
+
+def drive(runner, service, job_id, timeout=120.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runner.reconcile()
+        described = service.describe(job_id)
+        if described.status in (schemas.JobStatus.COMPLETED, schemas.JobStatus.FAILED):
+            return described
+        time.sleep(0.2)
+    raise AssertionError(service.describe(job_id))
+
+
+def test_given_a_folder_of_files_when_transformed_then_completed_with_outputs_and_progress(env, registered_models):  # noqa: F811
+    service, runner, root = env
+    df = pd.DataFrame(registered_models.rows * 25, columns=registered_models.columns)
+    (root / "data").mkdir()
+    df.to_csv(root / "data" / "a.csv", index=False)
+    df.to_parquet(root / "data" / "b.parquet", index=False)
+    job = service.create(schemas.CreateTransformJob(model="models:/lr@champion", input="data", join_input=True),
+                         "alice")
+    assert job.status == schemas.JobStatus.QUEUED and job.output == f"transform-output/{job.transform_job_id}"
+    done = drive(runner, service, job.transform_job_id)
+    assert done.status == schemas.JobStatus.COMPLETED, done.status_reason
+    assert (done.model_version, done.files_total, done.files_done, done.rows_done) == ("1", 2, 2, 2 * len(df))
+    assert sorted(done.outputs) == [f"{job.output}/a.out.csv", f"{job.output}/b.out.parquet"]
+    out = pd.read_csv(root / job.output / "a.out.csv")
+    assert out["prediction"].tolist() == registered_models.expected * 25
+    assert [j.transform_job_id for j in service.list().items] == [job.transform_job_id]
+
+
+def test_given_a_bad_row_then_failed_with_its_location(env, registered_models):  # noqa: F811
+    service, runner, root = env
+    df = pd.DataFrame(registered_models.rows, columns=registered_models.columns).astype(object)
+    df.loc[7, "worst area"] = "huge"
+    df.to_csv(root / "bad.csv", index=False)
+    job = service.create(schemas.CreateTransformJob(model="models:/lr/1", input="bad.csv"), None)
+    done = drive(runner, service, job.transform_job_id)
+    assert done.status == schemas.JobStatus.FAILED
+    assert "bad.csv, row 7 (line 9): column 'worst area': expected a number, got 'huge'" in done.status_reason
+
+
+def test_given_bad_requests_then_errors_name_the_field(env):
+    service, _runner, root = env
+    (root / "x.csv").write_text("a\n1\n")
+    with pytest.raises(NotFound, match="input"):
+        service.create(schemas.CreateTransformJob(model="models:/lr/1", input="nope.csv"), None)
+    with pytest.raises(InvalidParameter, match="outside the server root"):
+        service.create(schemas.CreateTransformJob(model="models:/lr/1", input="../x.csv"), None)
+    with pytest.raises(NotFound, match="model"):
+        service.create(schemas.CreateTransformJob(model="models:/ghost/1", input="x.csv"), None)
+    with pytest.raises(InvalidParameter, match="instance_type"):
+        service.create(schemas.CreateTransformJob(model="models:/lr/1", input="x.csv", instance_type="big"), None)
+    with pytest.raises(NotFound):
+        service.describe("nope")
