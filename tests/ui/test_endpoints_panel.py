@@ -22,8 +22,8 @@ DRAWN_PIXELS_JS = """canvas => {
 
 
 def seed_sklearn_model(server) -> str:
-    """A LogisticRegression on breast_cancer with signature and input example, registered as version 1
-    in the server's own MLflow store (artifacts under its STUDIO_HOME)."""
+    """Two LogisticRegressions on breast_cancer with signature and input example, registered as versions
+    1 and 2 in the server's own MLflow store (artifacts under its STUDIO_HOME)."""
     import mlflow
     from mlflow.models import infer_signature
     from sklearn.datasets import load_breast_cancer
@@ -42,12 +42,13 @@ def seed_sklearn_model(server) -> str:
                                    artifact_location=(Path(server.studio_home) / "mlartifacts" / suffix).as_uri())
     data = load_breast_cancer(as_frame=True)
     x, y = data.data, data.target
-    model = LogisticRegression(max_iter=5000).fit(x, y)
     name = f"ui-lr-{suffix}"
-    with mlflow.start_run(experiment_id=exp):
-        mlflow.sklearn.log_model(model, name="model", signature=infer_signature(x, model.predict(x)),
-                                 input_example=x.head(2), registered_model_name=name,
-                                 pip_requirements=["scikit-learn"])
+    for c in (1.0, 0.01):
+        model = LogisticRegression(C=c, max_iter=5000).fit(x, y)
+        with mlflow.start_run(experiment_id=exp):
+            mlflow.sklearn.log_model(model, name="model", signature=infer_signature(x, model.predict(x)),
+                                     input_example=x.head(2), registered_model_name=name,
+                                     pip_requirements=["scikit-learn"])
     return name
 
 
@@ -73,6 +74,8 @@ def test_given_a_registered_model_when_deployed_from_the_models_panel_then_it_se
     open_lab(page, ui_server)
     show_sidebar(page, "jp-studio-models-panel")
     page.locator(f'.jp-studio-ModelsPanel .jp-studio-model-row[data-model-name="{model}"]').click()
+    page.locator(f'.jp-studio-ModelDetail[data-model-name="{model}"] '
+                 '.jp-studio-version-row[data-version="1"]').click()
     version = page.locator(f'.jp-studio-ModelDetail[data-model-name="{model}"] '
                            '[data-testid="version-detail"][data-version="1"]')
     version.locator('[data-testid="version-input-example"]').wait_for()
@@ -107,6 +110,7 @@ def test_given_a_registered_model_when_deployed_from_the_models_panel_then_it_se
     assert "local.small" in variant.inner_text()
     page.wait_for_function("() => document.querySelector('[data-testid=endpoint-variant-replicas]')"
                            "?.textContent === '1/1'")
+    page.screenshot(path=str(artifacts / "endpoints-02-in-service.png"))
 
     # When the prefilled sample (from the input example) is sent, a prediction comes back.
     body = detail.locator('[data-testid="endpoint-test-body"]')
@@ -120,7 +124,7 @@ def test_given_a_registered_model_when_deployed_from_the_models_panel_then_it_se
     response.wait_for()
     predictions = json.loads(response.inner_text())["predictions"]
     assert len(predictions) == 2 and all(p in (0, 1) for p in predictions), predictions
-    page.screenshot(path=str(artifacts / "endpoints-02-prediction.png"))
+    page.screenshot(path=str(artifacts / "endpoints-03-prediction.png"))
 
     # When a payload with a wrong column is sent, the 400's message names the column.
     bad = {"dataframe_split": {"columns": ["nope"], "data": [[1.0]]}}
@@ -131,7 +135,7 @@ def test_given_a_registered_model_when_deployed_from_the_models_panel_then_it_se
     answer = json.loads(error.inner_text())
     assert answer["error_code"] == "InvalidParameterValue"
     assert "'nope'" in answer["message"], answer
-    page.screenshot(path=str(artifacts / "endpoints-03-bad-payload.png"))
+    page.screenshot(path=str(artifacts / "endpoints-04-bad-payload.png"))
 
     # Then the metrics count both calls and the invocation chart is drawn.
     page.wait_for_function("() => Number(document.querySelector('[data-testid=metric-invocations]')"
@@ -147,7 +151,27 @@ def test_given_a_registered_model_when_deployed_from_the_models_panel_then_it_se
     detail.locator('[data-testid="endpoint-capture-refresh"]').click()
     detail.locator('[data-testid="capture-record"]').first.wait_for(timeout=60_000)
     detail.locator('[data-testid="endpoint-test"]').scroll_into_view_if_needed()
-    page.screenshot(path=str(artifacts / "endpoints-04-metrics-capture.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "endpoints-05-metrics-capture.png"), full_page=True)
+
+    # When the endpoint is pointed at version 2 (all at once), it serves version 2 after the update.
+    update = detail.locator('[data-testid="endpoint-update-form"]')
+    page.wait_for_selector(f'[data-testid="endpoint-update-model"] option[value="models:/{model}/2"]',
+                           state="attached")
+    update.locator('[data-testid="endpoint-update-model"]').select_option(f"models:/{model}/2")
+    update.locator('[data-testid="endpoint-update-submit"]').click()
+    update.locator('[data-testid="endpoint-updated"]').wait_for()
+    page.wait_for_function(
+        "() => { const d = document.querySelector('.jp-studio-EndpointDetail');"
+        " return d?.dataset.status === 'InService' && d.querySelector('[data-testid=endpoint-generation]')"
+        "?.textContent === '2'; }", timeout=180_000)
+    assert f"models:/{model}/2" in variant.inner_text()
+    # The new replica's counters start at 0; the view's totals count that as a reset, not a drop.
+    page.wait_for_timeout(2500)  # at least one metrics poll after the swap
+    assert int(detail.locator('[data-testid="metric-invocations"]').get_attribute("data-value")) >= 2
+    described = ui_server.api("GET", f"endpoints/{endpoint}").json()
+    assert {r["model_version"] for r in described["replicas"] if r["status"] == "Healthy"} == {"2"}, described
+    detail.locator('[data-testid="endpoint-variants"]').scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "endpoints-06-updated.png"))
 
     # When deleted (with confirmation), the endpoint leaves the panel and the server.
     detail.locator('[data-testid="endpoint-delete"]').click()

@@ -167,22 +167,22 @@ export function CreateEndpointForm(props: {
           testid="endpoint-model-version"
         />
       </label>
+      <label className="jp-studio-form-row">
+        <span>{trans.__('Instance type')}</span>
+        <select
+          className="jp-mod-styled"
+          data-testid="endpoint-instance-type"
+          value={instanceType}
+          onChange={event => setInstanceType(event.target.value)}
+        >
+          {(types.data?.items ?? [{ name: 'local.small', description: '' }]).map(t => (
+            <option key={t.name} value={t.name} title={t.description}>
+              {t.description ? `${t.name} (${t.description})` : t.name}
+            </option>
+          ))}
+        </select>
+      </label>
       <div className="jp-studio-form-pair">
-        <label className="jp-studio-form-row">
-          <span>{trans.__('Instance type')}</span>
-          <select
-            className="jp-mod-styled"
-            data-testid="endpoint-instance-type"
-            value={instanceType}
-            onChange={event => setInstanceType(event.target.value)}
-          >
-            {(types.data?.items ?? [{ name: 'local.small', description: '' }]).map(t => (
-              <option key={t.name} value={t.name} title={t.description}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        </label>
         <label className="jp-studio-form-row">
           <span>{trans.__('Instances')}</span>
           <input

@@ -1,6 +1,8 @@
 /**
  * Invocations, 4xx/5xx and latency p50/p90/p99 over time: /metrics polled while the view is shown,
- * each answer one point (the replicas' counters are totals since they started).
+ * each answer one point. The replicas' counters are totals since each replica started, so a
+ * replaced replica (update, restart) resets them: rates and totals here count a drop as a reset,
+ * as Prometheus' rate() does.
  */
 import { ChartConfiguration } from 'chart.js';
 import * as React from 'react';
@@ -13,8 +15,21 @@ import { IEndpointsNav, usePoll } from './shared';
 const METRICS_POLL_MS = 2000;
 const MAX_POINTS = 150; // 5 minutes at one point every 2 s
 
+/** The raw counters of one answer, summed over variants. */
+interface ICounters {
+  at: number;
+  invocations: number;
+  errors4xx: number;
+  errors5xx: number;
+}
+
 interface IPoint {
   label: string;
+  /** Per second since the previous answer. */
+  rate: number;
+  rate4xx: number;
+  rate5xx: number;
+  /** Since the view opened plus what the replicas had counted before (reset-aware). */
   invocations: number;
   errors4xx: number;
   errors5xx: number;
@@ -23,19 +38,46 @@ interface IPoint {
   p99: number | null;
 }
 
-/** Totals over variants; latencies as the worst variant (what a caller can hit). */
-function toPoint(metrics: IEndpointMetrics): IPoint {
+/** Totals over variants. */
+function counters(metrics: IEndpointMetrics): ICounters {
   const sum = (pick: (v: IEndpointMetrics['variants'][0]) => number) =>
     metrics.variants.reduce((total, v) => total + pick(v), 0);
+  return {
+    at: Date.now(),
+    invocations: sum(v => v.invocations),
+    errors4xx: sum(v => v.errors_4xx),
+    errors5xx: sum(v => v.errors_5xx)
+  };
+}
+
+/** How much a counter grew; a smaller value means the replicas restarted from 0. */
+function increase(previous: number, current: number): number {
+  return current >= previous ? current - previous : current;
+}
+
+/** One chart point; latencies as the worst variant (what a caller can hit). */
+function toPoint(
+  metrics: IEndpointMetrics,
+  now: ICounters,
+  before: ICounters | null,
+  last: IPoint | undefined
+): IPoint {
+  const seconds = before ? Math.max((now.at - before.at) / 1000, 0.001) : 1;
+  const grew = (key: 'invocations' | 'errors4xx' | 'errors5xx') =>
+    before ? increase(before[key], now[key]) : 0;
+  const rate = (key: 'invocations' | 'errors4xx' | 'errors5xx') => grew(key) / seconds;
   const worst = (pick: (v: IEndpointMetrics['variants'][0]) => number | null) => {
     const values = metrics.variants.map(pick).filter((x): x is number => x !== null);
     return values.length ? Math.max(...values) : null;
   };
   return {
-    label: new Date().toLocaleTimeString(),
-    invocations: sum(v => v.invocations),
-    errors4xx: sum(v => v.errors_4xx),
-    errors5xx: sum(v => v.errors_5xx),
+    label: new Date(now.at).toLocaleTimeString(),
+    rate: rate('invocations'),
+    rate4xx: rate('errors4xx'),
+    rate5xx: rate('errors5xx'),
+    invocations: last ? last.invocations + grew('invocations') : now.invocations,
+    errors4xx: last ? last.errors4xx + grew('errors4xx') : now.errors4xx,
+    errors5xx: last ? last.errors5xx + grew('errors5xx') : now.errors5xx,
     p50: worst(v => v.latency_p50_ms),
     p90: worst(v => v.latency_p90_ms),
     p99: worst(v => v.latency_p99_ms)
@@ -64,7 +106,7 @@ function lineConfig(
       animation: false,
       responsive: true,
       maintainAspectRatio: false,
-      scales: { y: { beginAtZero: true, title: { display: true, text: yTitle } } },
+      scales: { y: { beginAtZero: true, title: { display: !!yTitle, text: yTitle } } },
       plugins: { legend: { position: 'bottom' } }
     }
   };
@@ -74,10 +116,18 @@ export function EndpointCharts(props: { nav: IEndpointsNav; name: string }): JSX
   const trans = props.nav.trans;
   const root = React.useRef<HTMLDivElement>(null);
   const [points, setPoints] = React.useState<IPoint[]>([]);
+  const before = React.useRef<ICounters | null>(null);
   const metrics = usePoll(
     async () => {
       const answer = await EndpointsAPI.metrics(props.name);
-      setPoints(previous => [...previous, toPoint(answer)].slice(-MAX_POINTS));
+      const now = counters(answer);
+      const previousCounters = before.current;
+      before.current = now;
+      setPoints(previous =>
+        [...previous, toPoint(answer, now, previousCounters, previous[previous.length - 1])].slice(
+          -MAX_POINTS
+        )
+      );
       return answer;
     },
     METRICS_POLL_MS,
@@ -89,18 +139,16 @@ export function EndpointCharts(props: { nav: IEndpointsNav; name: string }): JSX
     return {
       invocations: lineConfig(
         labels,
-        [
-          { label: trans.__('invocations'), data: points.map(p => p.invocations), color: '#1976d2' }
-        ],
-        trans.__('requests (total)')
+        [{ label: trans.__('requests/s'), data: points.map(p => p.rate), color: '#1976d2' }],
+        ''
       ),
       errors: lineConfig(
         labels,
         [
-          { label: '4xx', data: points.map(p => p.errors4xx), color: '#ef6c00' },
-          { label: '5xx', data: points.map(p => p.errors5xx), color: '#c62828' }
+          { label: '4xx', data: points.map(p => p.rate4xx), color: '#ef6c00' },
+          { label: '5xx', data: points.map(p => p.rate5xx), color: '#c62828' }
         ],
-        trans.__('errors (total)')
+        ''
       ),
       latency: lineConfig(
         labels,
@@ -142,7 +190,7 @@ export function EndpointCharts(props: { nav: IEndpointsNav; name: string }): JSX
       </div>
       <div className="jp-studio-endpoint-chart-grid">
         <div className="jp-studio-endpoint-chart">
-          <h4>{trans.__('Invocations')}</h4>
+          <h4>{trans.__('Invocations per second')}</h4>
           <ChartView
             config={configs.invocations}
             testid="endpoint-invocations-chart"
@@ -150,7 +198,7 @@ export function EndpointCharts(props: { nav: IEndpointsNav; name: string }): JSX
           />
         </div>
         <div className="jp-studio-endpoint-chart">
-          <h4>{trans.__('Errors')}</h4>
+          <h4>{trans.__('Errors per second')}</h4>
           <ChartView
             config={configs.errors}
             testid="endpoint-errors-chart"
@@ -158,7 +206,7 @@ export function EndpointCharts(props: { nav: IEndpointsNav; name: string }): JSX
           />
         </div>
         <div className="jp-studio-endpoint-chart">
-          <h4>{trans.__('Latency')}</h4>
+          <h4>{trans.__('Latency (ms)')}</h4>
           <ChartView
             config={configs.latency}
             testid="endpoint-latency-chart"

@@ -67,7 +67,7 @@ function TestInvokeBox(props: { nav: IEndpointsNav; endpoint: IDescribeEndpoint 
   }
   return (
     <div className="jp-studio-endpoint-test" data-testid="endpoint-test">
-      <div className="jp-studio-form-pair">
+      <div className="jp-studio-actions">
         <select
           className="jp-mod-styled"
           data-testid="endpoint-test-content-type"
@@ -381,7 +381,7 @@ export function EndpointDetail(props: {
       data-testid="endpoint-detail"
     >
       <div className="jp-studio-header">
-        <h2 className="jp-studio-title">{name}</h2>
+        <h2 className="jp-studio-endpoint-title">{name}</h2>
         {endpoint ? <EndpointStatusBadge status={endpoint.status} /> : null}
         <span className="jp-studio-spacer" />
         <button
@@ -412,7 +412,7 @@ export function EndpointDetail(props: {
                 </code>
               </dd>
               <dt>{trans.__('Generation')}</dt>
-              <dd>{endpoint.generation}</dd>
+              <dd data-testid="endpoint-generation">{endpoint.generation}</dd>
               <dt>{trans.__('Created')}</dt>
               <dd>
                 {formatTime(endpoint.created_at)}

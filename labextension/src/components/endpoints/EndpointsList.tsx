@@ -31,8 +31,9 @@ export function EndpointsList(props: {
   const items = endpoints.data?.items ?? [];
   return (
     <div className="jp-studio-panel-content" ref={root}>
-      <div className="jp-studio-header">
+      <div className="jp-studio-header jp-studio-endpoints-header">
         <h2 className="jp-studio-title">{trans.__('Endpoints')}</h2>
+        <span className="jp-studio-spacer" />
         <button
           className="jp-ToolbarButtonComponent jp-mod-minimal jp-Button jp-studio-icon-button"
           title={trans.__('New endpoint')}
