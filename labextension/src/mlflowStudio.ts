@@ -172,7 +172,9 @@ export class MlflowStudio implements IMlflowNav {
 
   deployVersion(name: string, version: string): void {
     // The Endpoints plugin's command (src/endpointsPlugin.ts); absent if that plugin is disabled.
-    void this._app.commands.execute('studio:deploy-model', { model: name, version });
+    if (this._app.commands.hasCommand('studio:deploy-model')) {
+      void this._app.commands.execute('studio:deploy-model', { model: name, version });
+    }
   }
 
   modelsChanged(): void {

@@ -89,6 +89,13 @@ def test_given_a_registered_model_when_deployed_from_the_models_panel_then_it_se
         "uri => document.querySelector('[data-testid=endpoint-model-version]')?.value === uri",
         arg=f"models:/{model}/1")
     page.wait_for_selector('[data-testid="endpoint-instance-type"] option[value="local.small"]', state="attached")
+    # A name the server refuses shows its 400 message, naming the field; the form stays.
+    form.locator('[data-testid="endpoint-name"]').fill("not a valid name!")
+    form.locator('[data-testid="endpoint-create-submit"]').click()
+    refused = form.locator('[data-testid="studio-error"]')
+    refused.wait_for()
+    assert "name" in refused.inner_text(), refused.inner_text()
+    form.locator('[data-testid="endpoint-name"]').fill(endpoint)
     form.locator('[data-testid="endpoint-capture-percent"]').fill("100")
     page.screenshot(path=str(artifacts / "endpoints-01-deploy-form.png"))
     form.locator('[data-testid="endpoint-create-submit"]').click()
