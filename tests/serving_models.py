@@ -31,8 +31,39 @@ class RegisteredModels:
     paths: dict[str, str]  # "lr/1", "lr/2", "broken/1" -> local model folder
 
 
+class _mlflow_env:
+    """mlflow.set_tracking_uri/set_registry_uri also set MLFLOW_* environment variables, which
+    servers and agents started later by other tests would inherit: put everything back afterwards
+    (the environment and MLflow's process-global URIs)."""
+
+    names = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
+
+    def __enter__(self):
+        from mlflow.tracking._model_registry import utils as registry_utils
+        from mlflow.tracking._tracking_service import utils as tracking_utils
+
+        self.saved_env = {n: os.environ.get(n) for n in self.names}
+        self.saved_uris = (tracking_utils._tracking_uri, registry_utils._registry_uri)
+
+    def __exit__(self, *exc):
+        from mlflow.tracking._model_registry import utils as registry_utils
+        from mlflow.tracking._tracking_service import utils as tracking_utils
+
+        tracking_utils._tracking_uri, registry_utils._registry_uri = self.saved_uris
+        for name, value in self.saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 @pytest.fixture(scope="session")
 def registered_models(tmp_path_factory: pytest.TempPathFactory) -> RegisteredModels:
+    with _mlflow_env():
+        return _register_models(tmp_path_factory)
+
+
+def _register_models(tmp_path_factory: pytest.TempPathFactory) -> RegisteredModels:
     import mlflow
     from mlflow.models import infer_signature
     from sklearn.datasets import load_breast_cancer
@@ -110,6 +141,11 @@ def stop_replica(proc: subprocess.Popen) -> None:
 
 
 def register_lr(tracking_uri: str, artifact_root: Path, name: str, versions: int = 1) -> tuple[list[str], list, list]:
+    with _mlflow_env():
+        return _register_lr(tracking_uri, artifact_root, name, versions)
+
+
+def _register_lr(tracking_uri: str, artifact_root: Path, name: str, versions: int = 1) -> tuple[list[str], list, list]:
     """Register `versions` logistic regressions on breast_cancer as `name` in the store at
     `tracking_uri` (a live server's own store, for SDK/CLI tests). Returns (columns, rows, v1 predictions)."""
     import uuid

@@ -90,9 +90,14 @@ class EndpointReconciler:
 
     def client(self):
         if self._client is None:
+            from mlflow.tracking import MlflowClient
+
             from .. import tracking
 
-            self._client = tracking.client(self.settings.mlflow_tracking_uri, self.settings.home)
+            uri = self.settings.mlflow_tracking_uri
+            tracking.client(uri, self.settings.home)  # creates/migrates a local store once, under a lock
+            # The registry is the tracking store, whatever MLFLOW_REGISTRY_URI the agent inherited.
+            self._client = MlflowClient(tracking_uri=uri, registry_uri=uri)
         return self._client
 
     # ------------------------------------------------------------------ the tick
