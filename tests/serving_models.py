@@ -140,8 +140,15 @@ def stop_replica(proc: subprocess.Popen) -> None:
             pass
 
 
-def register_lr(tracking_uri: str, artifact_root: Path, name: str, versions: int = 1) -> tuple[list[str], list, list]:
+def register_lr(tracking_uri: str, artifact_root: Path, name: str, versions: int = 1,
+                studio_home: Path | None = None) -> tuple[list[str], list, list]:
     with _mlflow_env():
+        if studio_home is not None:
+            # A server that just started may be creating its MLflow store's schema right now;
+            # opening the store under the studio's init lock keeps the two migrations apart.
+            from studio_ext import tracking
+
+            tracking.client(tracking_uri, Path(studio_home))
         return _register_lr(tracking_uri, artifact_root, name, versions)
 
 

@@ -10,7 +10,7 @@ from serving_models import register_lr
 def test_given_a_model_when_managed_with_the_cli_then_every_command_works(studio_cli, live_studio, tmp_path):
     config = live_studio.api("GET", "config").json()
     columns, head, expected = register_lr(config["mlflow_tracking_uri"], live_studio.studio_home / "test-artifacts",
-                                          "cli-lr", versions=2)
+                                          "cli-lr", versions=2, studio_home=live_studio.studio_home)
     result = studio_cli("endpoints", "create", "cli-ep", "--model", "models:/cli-lr/1", "--wait")
     assert result.exit_code == 0, result.output
     assert "InService" in result.output

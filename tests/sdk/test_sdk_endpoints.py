@@ -11,7 +11,7 @@ from studio_ext.exceptions import InvalidParameter, NotFound, StudioError
 def test_given_a_registered_model_when_deployed_from_the_sdk_then_predict_and_manage_it(studio):
     config = studio.config()
     columns, head, expected = register_lr(config.mlflow_tracking_uri, config.studio_home + "/test-artifacts",
-                                          "sdk-lr", versions=2)
+                                          "sdk-lr", versions=2, studio_home=config.studio_home)
     predictor = studio.models.deploy("sdk-lr", 1, endpoint_name="sdk-ep", timeout=240)
     assert predictor.predict(head) == expected  # a DataFrame
     assert predictor.predict(head.values) == expected  # an array
