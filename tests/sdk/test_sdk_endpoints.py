@@ -35,3 +35,45 @@ def test_given_a_registered_model_when_deployed_from_the_sdk_then_predict_and_ma
         for _ in range(600):
             studio.endpoints.get("sdk-ep")
             __import__("time").sleep(0.1)
+
+
+def test_given_the_agent_is_killed_then_replicas_keep_serving_and_the_next_agent_adopts_them(studio_server_factory):
+    import os
+    import signal
+    import time
+
+    from e2e.server import agent_pids
+
+    from studio_ext.sdk import Studio
+
+    server = studio_server_factory(extra_env={"STUDIO_AGENT_STALE_S": "3"})
+    studio = Studio(url=server.url, token=server.token)
+    config = studio.config()
+    from pathlib import Path
+
+    from studio_ext import tracking
+
+    tracking.client(config.mlflow_tracking_uri, Path(config.studio_home))  # the store's creation is locked
+    _columns, head, expected = register_lr(config.mlflow_tracking_uri, config.studio_home + "/test-artifacts",
+                                           "e2e-lr")
+    predictor = studio.endpoints.deploy("models:/e2e-lr/1", "e2e", timeout=240)
+    replica = predictor.describe().replicas[0]
+    [agent] = agent_pids(server.studio_home)
+    os.kill(agent, signal.SIGKILL)
+    assert predictor.predict(head) == expected  # no agent: the replica and the router still serve
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not [p for p in agent_pids(server.studio_home) if p != agent]:
+        time.sleep(0.5)
+    # the supervised successor adopts the endpoint: the same replica process, not a new one ...
+    time.sleep(5)
+    assert [(r.replica_id, r.pid) for r in predictor.describe().replicas] == [(replica.replica_id, replica.pid)]
+    # ... and now watches it: a crash is repaired
+    os.killpg(replica.pid, signal.SIGKILL)
+    while time.monotonic() < deadline:
+        replicas = predictor.describe().replicas
+        if replicas[0].restarts == 1 and replicas[0].status == "Healthy":
+            break
+        time.sleep(0.5)
+    assert replicas[0].restarts == 1 and replicas[0].pid != replica.pid
+    assert predictor.predict(head) == expected
+    predictor.delete()
