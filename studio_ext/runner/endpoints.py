@@ -270,7 +270,9 @@ class EndpointReconciler:
         # Healthy/Unhealthy: crashed -> restart now; /ping failing several times -> kill and restart
         if not alive:
             log.warning("endpoint %s: replica %s (pid %s) is gone; restarting it", ep.name, row.replica_id, row.pid)
-            self._update(row, restarts=row.restarts + 1, last_error=self._log_tail(ep.name, row.replica_id))
+            # One write: a reader never sees the restart counted on a replica still marked Healthy.
+            self._update(row, status=STARTING, restarts=row.restarts + 1,
+                         last_error=self._log_tail(ep.name, row.replica_id))
             self._start(ep, row)
             return
         if now - self.last_ping.get(row.replica_id, 0) < PING_EVERY_S:
@@ -286,7 +288,7 @@ class EndpointReconciler:
         if failures >= PING_FAILURES_TO_RESTART:
             log.warning("endpoint %s: replica %s does not answer /ping; restarting it", ep.name, row.replica_id)
             resources.kill_tree(row.pid)
-            self._update(row, restarts=row.restarts + 1, last_error="stopped answering /ping")
+            self._update(row, status=STARTING, restarts=row.restarts + 1, last_error="stopped answering /ping")
             self._start(ep, row)
         else:
             self._update(row, status=UNHEALTHY)
