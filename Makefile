@@ -83,6 +83,7 @@ chromium:
 	fi
 
 test: install chromium
+	$(BIN)/ruff check studio_ext tests bench
 	$(BIN)/pytest -q -p no:randomly $(PYTEST_ARGS) tests
 
 lint: install
