@@ -21,7 +21,7 @@ from traitlets.config import Config
 
 # e2e.server: the real `jupyter lab` fixtures (studio_server, studio_server_factory), importable
 # because pytest puts tests/ on sys.path for this conftest; registered here so every folder sees them.
-pytest_plugins = ("pytest_jupyter.jupyter_server", "e2e.server", "mlflow_stores")
+pytest_plugins = ("pytest_jupyter.jupyter_server", "e2e.server", "mlflow_stores", "live_clients")
 
 _STUDIO_ENV = ("STUDIO_DB_URL", "STUDIO_MLFLOW_TRACKING_URI", "STUDIO_SERVER_ROOT",
                "STUDIO_INSTANCE_TYPES", "STUDIO_URL", "STUDIO_TOKEN")
