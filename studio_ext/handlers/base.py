@@ -7,7 +7,9 @@ import getpass
 import json
 from collections.abc import Awaitable, Callable
 from http.client import responses
+from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from jupyter_server.base.handlers import APIHandler
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -18,6 +20,8 @@ from .. import schemas
 from ..exceptions import ERROR_CODE_TO_HTTP_STATUS, InvalidParameter, StudioError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+_STREAM_CHUNK = 256 * 1024  # file downloads are sent in pieces of this size
 
 
 def _is_generated_anonymous(user: Any) -> bool:
@@ -213,6 +217,24 @@ class StudioHandler(APIHandler):
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.write(model.model_dump_json())
+
+    async def stream_file(self, path: Path, content_type: str, download: bool) -> None:
+        """Send a file in chunks (read on a worker thread) as inline or as an attachment."""
+        self.set_header("Content-Type", content_type)
+        self.set_header("X-Content-Type-Options", "nosniff")
+        disposition = "attachment" if download else "inline"
+        self.set_header("Content-Disposition", f"{disposition}; filename*=UTF-8''{quote(path.name)}")
+        fh = await self.call(open, path, "rb")
+        try:
+            while True:
+                chunk = await self.call(fh.read, _STREAM_CHUNK)
+                if not chunk:
+                    break
+                self.write(chunk)
+                await self.flush()
+        finally:
+            fh.close()
+        self.finish(set_content_type=content_type)
 
     def write_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import mimetypes
-from urllib.parse import quote
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
@@ -11,8 +10,6 @@ from tornado import web
 from .. import schemas
 from ..exceptions import StudioError
 from .base import NoQuery, StudioHandler, audited
-
-_CHUNK = 256 * 1024
 
 # Types a browser should render or a client should parse; everything else is a download.
 _CONTENT_TYPES = {
@@ -93,21 +90,7 @@ class JobOutputHandler(StudioHandler):
         path = await self.call(self.job_service.output_file, job_id, name)
         content_type = (_CONTENT_TYPES.get(path.suffix.lower())
                         or mimetypes.guess_type(path.name)[0] or "application/octet-stream")
-        self.set_header("Content-Type", content_type)
-        self.set_header("X-Content-Type-Options", "nosniff")
-        disposition = "attachment" if query.download else "inline"
-        self.set_header("Content-Disposition", f"{disposition}; filename*=UTF-8''{quote(path.name)}")
-        fh = await self.call(open, path, "rb")
-        try:
-            while True:
-                chunk = await self.call(fh.read, _CHUNK)
-                if not chunk:
-                    break
-                self.write(chunk)
-                await self.flush()
-        finally:
-            fh.close()
-        self.finish(set_content_type=content_type)
+        await self.stream_file(path, content_type, query.download)
 
 
 class NotebookParametersHandler(StudioHandler):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import mimetypes
 import shutil
-from urllib.parse import quote
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
@@ -12,8 +11,6 @@ from tornado import web
 from .. import schemas
 from .base import NoQuery
 from .experiments import MlflowHandler
-
-_CHUNK = 256 * 1024
 
 
 class RunsCompareHandler(MlflowHandler):
@@ -57,20 +54,6 @@ class RunArtifactsHandler(MlflowHandler):
         path, tmp = await self.call(self.experiment_service.download_artifact, run_id, query.path)
         try:
             content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            self.set_header("Content-Type", content_type)
-            self.set_header("X-Content-Type-Options", "nosniff")
-            disposition = "attachment" if query.download else "inline"
-            self.set_header("Content-Disposition", f"{disposition}; filename*=UTF-8''{quote(path.name)}")
-            fh = await self.call(open, path, "rb")
-            try:
-                while True:
-                    chunk = await self.call(fh.read, _CHUNK)
-                    if not chunk:
-                        break
-                    self.write(chunk)
-                    await self.flush()
-            finally:
-                fh.close()
+            await self.stream_file(path, content_type, query.download)
         finally:
             await self.call(shutil.rmtree, tmp, True)
-        self.finish(set_content_type=content_type)
