@@ -11,10 +11,9 @@ from typing import Any
 
 from .. import schemas
 from ..exceptions import InvalidParameter, NotFound
-from ..settings import StudioSettings
 from ..tracking import JOB_ID_TAG
 from .mlflow_common import (
-    MlflowAccess,
+    MlflowBackedService,
     artifact_repo,
     finite,
     mlflow_errors,
@@ -77,17 +76,8 @@ def clean_artifact_path(path: str, field: str = "path") -> str:
     return "" if normal == "." else normal
 
 
-class ExperimentService:
+class ExperimentService(MlflowBackedService):
     """Reads MLflow through one client; `job_service` (optional) links runs to their studio jobs."""
-
-    def __init__(self, settings: StudioSettings, job_service=None, mlflow: MlflowAccess | None = None):
-        self.settings = settings
-        self.job_service = job_service
-        self.mlflow = mlflow or MlflowAccess(settings.mlflow_tracking_uri, settings.home)
-
-    @property
-    def client(self):
-        return self.mlflow.client
 
     # ------------------------------------------------------------------ experiments
 

@@ -91,6 +91,20 @@ class MlflowAccess:
         return self._client
 
 
+class MlflowBackedService:
+    """Base of the services that read MLflow through one shared MlflowAccess; `job_service`
+    (optional) links runs and model versions to the studio jobs that made them."""
+
+    def __init__(self, settings, job_service=None, mlflow: MlflowAccess | None = None):
+        self.settings = settings
+        self.job_service = job_service
+        self.mlflow = mlflow or MlflowAccess(settings.mlflow_tracking_uri, settings.home)
+
+    @property
+    def client(self):
+        return self.mlflow.client
+
+
 def preload_in_background() -> None:
     """Import MLflow's client modules on a daemon thread: the import costs seconds, and without
     this the first Experiments panel request pays for it. Touches no store (no files, no race)."""

@@ -10,11 +10,10 @@ from typing import Any
 
 from .. import schemas
 from ..exceptions import InvalidParameter, NotFound
-from ..settings import StudioSettings
 from ..tracking import JOB_ID_TAG
 from .experiments import REPRODUCES_JOB_TAG, REPRODUCES_RUN_TAG, clean_artifact_path
 from .mlflow_common import (
-    MlflowAccess,
+    MlflowBackedService,
     artifact_repo,
     mlflow_errors,
     ms_to_datetime,
@@ -46,17 +45,8 @@ def _version_summary(mv, model=schemas.ModelVersionSummary, **extra: Any):
         last_updated_time=ms_to_datetime(mv.last_updated_timestamp), **extra)
 
 
-class RegistryService:
+class RegistryService(MlflowBackedService):
     """The MLflow model registry on the studio's tracking URI; `lineage` links versions to jobs."""
-
-    def __init__(self, settings: StudioSettings, job_service=None, mlflow: MlflowAccess | None = None):
-        self.settings = settings
-        self.job_service = job_service
-        self.mlflow = mlflow or MlflowAccess(settings.mlflow_tracking_uri, settings.home)
-
-    @property
-    def client(self):
-        return self.mlflow.client
 
     # ------------------------------------------------------------------ registered models
 
