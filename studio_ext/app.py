@@ -17,6 +17,7 @@ from .handlers.endpoints import (
     EndpointHandler,
     EndpointInvocationsHandler,
     EndpointMetricsHandler,
+    EndpointRollbackHandler,
     EndpointsHandler,
 )
 from .handlers.experiments import ExperimentHandler, ExperimentRunsHandler, ExperimentsHandler
@@ -99,6 +100,7 @@ ROUTES = [
     # Real-time endpoints (issue 4); the invocation router is outside /api like SageMaker's runtime.
     (r"/studio/api/endpoints", EndpointsHandler),
     (r"/studio/api/endpoints/" + _ID.format("name"), EndpointHandler),
+    (r"/studio/api/endpoints/" + _ID.format("name") + r"/rollback", EndpointRollbackHandler),
     (r"/studio/api/endpoints/" + _ID.format("name") + r"/metrics", EndpointMetricsHandler),
     (r"/studio/api/endpoints/" + _ID.format("name") + r"/capture", EndpointCaptureHandler),
     (r"/studio/endpoints/" + _ID.format("name") + r"/invocations", EndpointInvocationsHandler),

@@ -1,4 +1,4 @@
-"""`studio endpoints create|list|describe|invoke|update|delete`: real-time endpoints over the SDK (registered by cli.py)."""
+"""`studio endpoints create|list|describe|invoke|update|rollback|metrics|delete`: real-time endpoints over the SDK (registered by cli.py)."""
 
 from __future__ import annotations
 
@@ -121,6 +121,16 @@ def endpoints_describe(ctx, name, as_json):
         table.add_row(r.replica_id, r.variant, r.model_version or "-", r.status, str(r.port or "-"),
                       str(r.restarts), f"{r.weight:.0%}")
     base.console.print(table)
+    d = e.deployment
+    if d:
+        state = ("rolled back" if d.rolled_back_at else "completed" if d.completed_at
+                 else f"in progress, {d.share or 0:.0%} of traffic on the new variants")
+        base.console.print(f"last {'rollback' if d.rollback else 'update'}: {d.type} by {d.by or '-'}, "
+                           f"started {base._fmt_time(d.started_at)}, {state}"
+                           + (f" ({d.rollback_reason})" if d.rollback_reason else ""))
+    if e.previous_configuration:
+        models = ", ".join(f"{v.name}={v.model}" for v in e.previous_configuration.variants)
+        base.console.print(f"previous configuration (what `studio endpoints rollback {e.name}` deploys): {models}")
 
 
 @endpoints.command("invoke")
@@ -165,6 +175,81 @@ def endpoints_update(ctx, name, model, variant_name, instance_type, instance_cou
     base.console.print(f"{name}: updating ({policy})")
     if wait:
         _wait(studio, name)
+
+
+@endpoints.command("rollback")
+@click.argument("name")
+@click.option("--policy", type=click.Choice(["all_at_once", "canary", "linear"]), default="all_at_once",
+              show_default=True, help="How traffic moves back (when no update is in progress).")
+@click.option("--wait", is_flag=True, help="Wait until InService again; exit 1 if it fails.")
+@click.pass_context
+def endpoints_rollback(ctx, name, policy, wait):
+    """Roll endpoint NAME back: stop the update in progress, or deploy its previous configuration."""
+    studio = base._studio(ctx)
+    studio.endpoints.rollback(name, deployment_policy={"type": policy}, wait=False)
+    base.console.print(f"{name}: rolling back")
+    if wait:
+        _wait(studio, name)
+
+
+SPARK = "▁▂▃▄▅▆▇█"
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _seconds(text: str, hint: str) -> float:
+    """'900', '15m', '1h', '2d' -> seconds."""
+    text = text.strip().lower()
+    try:
+        return float(text[:-1]) * UNITS[text[-1]] if text and text[-1] in UNITS else float(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a duration like 900, 15m, 1h or 2d", param_hint=hint) from None
+
+
+def _spark(values: list[float | None]) -> str:
+    known = [v for v in values if v is not None]
+    top = max(known, default=0) or 1
+    return "".join(" " if v is None else SPARK[min(len(SPARK) - 1, int(v / top * (len(SPARK) - 1) + 0.5))]
+                   for v in values)
+
+
+@endpoints.command("metrics")
+@click.argument("name")
+@click.option("--since", default="15m", show_default=True, help="How far back: 900, 15m, 1h, 2d.")
+@click.option("--period", default=None, help="One row per period (default: about 180 over the range).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (live totals, Prometheus text, history).")
+@click.pass_context
+def endpoints_metrics(ctx, name, since, period, as_json):
+    """Requests, errors and latency of endpoint NAME: live totals and the history over --since."""
+    m = base._studio(ctx).endpoints.metrics(name, since_seconds=_seconds(since, "--since"),
+                                            period_seconds=_seconds(period, "--period") if period else None)
+    if as_json:
+        base._dump(m.model_dump(mode="json"))
+        return
+
+    def ms(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1f}"
+
+    table = base._table("VARIANT", "REQUESTS", "4XX", "5XX", "P50 MS", "P90 MS", "P99 MS", id_width=16)
+    for v in m.variants:
+        table.add_row(v.variant, str(v.invocations), str(v.errors_4xx), str(v.errors_5xx), ms(v.latency_p50_ms),
+                      ms(v.latency_p90_ms), ms(v.latency_p99_ms))
+    base.console.print("[bold]live replicas (since each started)[/]")
+    base.console.print(table)
+    whole = next((s for s in m.series if s.variant is None), None)
+    if whole is None or not any(p.invocations for p in whole.points):
+        base.console.print(f"no requests in the last {since}")
+        return
+    points = whole.points
+    base.console.print(f"[bold]last {since}, one point per {m.period_seconds:g} s[/]")
+    base.console.print(f"requests/s {_spark([p.invocations / m.period_seconds for p in points])}")
+    base.console.print(f"p99 ms     {_spark([p.latency_p99_ms for p in points])}")
+    table = base._table("PERIOD", "REQUESTS", "REQ/S", "4XX", "5XX", "P50 MS", "P90 MS", "P99 MS", id_width=20)
+    for p in points:
+        if p.invocations:
+            table.add_row(p.time.astimezone().strftime("%m-%d %H:%M:%S"), str(p.invocations), f"{p.invocations / m.period_seconds:.1f}",
+                          str(p.errors_4xx), str(p.errors_5xx), ms(p.latency_p50_ms), ms(p.latency_p90_ms),
+                          ms(p.latency_p99_ms))
+    base.console.print(table)
 
 
 @endpoints.command("delete")

@@ -654,6 +654,34 @@ class UpdateEndpoint(_Model):
     deployment_policy: DeploymentPolicy | None = None
 
 
+class EndpointConfiguration(_Model):
+    """What an endpoint serves: its variants and data capture (what a rollback returns to)."""
+
+    variants: list[EndpointVariant]
+    data_capture: DataCaptureConfig | None = None
+
+
+class DeploymentProgress(_Model):
+    """The last (or current) update: its policy, how far traffic has moved, how it ended."""
+
+    type: str = "all_at_once"
+    by: str | None = Field(default=None, description="who started it ('alias' when an alias moved)")
+    rollback: bool = Field(default=False, description="this update is a requested rollback")
+    share: float | None = Field(default=None, description="traffic share on the new variants (0-1)")
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    rolled_back_at: datetime | None = None
+    rollback_reason: str | None = None
+
+
+class RollbackEndpoint(_Model):
+    """POST /studio/api/endpoints/{name}/rollback. During an update: stop it, the previous replicas
+    take all traffic again at once. Otherwise: deploy `previous_configuration` with this policy (the
+    current configuration becomes the previous one, so a second rollback rolls forward)."""
+
+    deployment_policy: DeploymentPolicy | None = None
+
+
 class EndpointReplica(_Model):
     replica_id: str
     variant: str
@@ -675,6 +703,10 @@ class DescribeEndpoint(_Model):
     variants: list[EndpointVariant]
     data_capture: DataCaptureConfig | None = None
     deployment_policy: DeploymentPolicy | None = None
+    deployment: DeploymentProgress | None = None
+    previous_configuration: EndpointConfiguration | None = Field(
+        default=None, description="what a rollback deploys; an alias that moved is pinned to the version it "
+                                  "pointed at before")
     generation: int = 1
     replicas: list[EndpointReplica] = Field(default_factory=list)
     invocation_url: str = ""
@@ -698,10 +730,37 @@ class EndpointVariantMetrics(_Model):
     latency_p99_ms: float | None = None
 
 
+class EndpointMetricsQuery(_Model):
+    since_seconds: float = Field(default=900, gt=0, le=7 * 86400, description="how far back the history goes")
+    period_seconds: float | None = Field(default=None, ge=1, le=86400,
+                                         description="one history point per period (default: about 180 points)")
+
+
+class EndpointMetricPoint(_Model):
+    """What happened within one period (counts, not totals)."""
+
+    time: datetime = Field(description="the period's start")
+    invocations: int = 0
+    errors_4xx: int = 0
+    errors_5xx: int = 0
+    latency_p50_ms: float | None = None
+    latency_p90_ms: float | None = None
+    latency_p99_ms: float | None = None
+
+
+class EndpointMetricSeries(_Model):
+    variant: str | None = Field(description="null: the whole endpoint (all variants)")
+    points: list[EndpointMetricPoint] = Field(description="oldest first, one per period, zero-filled")
+
+
 class EndpointMetrics(_Model):
     name: str
-    variants: list[EndpointVariantMetrics]
+    variants: list[EndpointVariantMetrics] = Field(description="the live replicas' totals since they started")
     prometheus: str = Field(description="the replicas' /metrics text, concatenated")
+    period_seconds: float = Field(default=5.0, description="the history's resolution")
+    series: list[EndpointMetricSeries] = Field(
+        default_factory=list, description="history sampled by the agent: the whole endpoint first, then each "
+                                          "variant; survives replica restarts and updates")
 
 
 class EndpointCaptureQuery(_Model):

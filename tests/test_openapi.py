@@ -92,6 +92,7 @@ def test_given_list_routes_then_query_parameters_match_the_list_query_models(spe
         "/studio/api/audit-events": schemas.ListAuditEventsQuery,
         "/studio/api/jobs/{job_id}/logs": schemas.GetJobLogsQuery,
         "/studio/api/notebook-parameters": schemas.NotebookParametersQuery,
+        "/studio/api/endpoints/{name}/metrics": schemas.EndpointMetricsQuery,
     }
     for path, model in pairs.items():
         documented = {p["name"] for p in spec["paths"][path]["get"].get("parameters", []) if p["in"] == "query"}

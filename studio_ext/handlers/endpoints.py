@@ -73,12 +73,23 @@ class EndpointHandler(EndpointBase):
         self.no_content()
 
 
+class EndpointRollbackHandler(EndpointBase):
+    @web.authenticated
+    @authorized
+    @audited("RollbackEndpoint", "endpoint")
+    async def post(self, name: str) -> None:
+        self.parse_query(NoQuery)
+        request = self.parse_body(schemas.RollbackEndpoint)
+        await self.call(self.endpoint_service.rollback_endpoint, name, request, self.username)
+        self.no_content()
+
+
 class EndpointMetricsHandler(EndpointBase):
     @web.authenticated
     @authorized
     async def get(self, name: str) -> None:
-        self.parse_query(NoQuery)
-        self.write_model(await self.call(self.endpoint_service.metrics, name))
+        query = self.parse_query(schemas.EndpointMetricsQuery)
+        self.write_model(await self.call(self.endpoint_service.metrics, name, query))
 
 
 class EndpointCaptureHandler(EndpointBase):

@@ -25,7 +25,14 @@ from pathlib import Path
 from sqlalchemy import delete, select, update
 
 from ..schemas import EndpointStatus
-from ..services.endpoints import merge_prometheus, resolve_model
+from ..services.endpoints import (
+    COUNTER_KEYS,
+    METRICS_SAMPLE_S,
+    counts_since,
+    merge_prometheus,
+    parse_model_uri,
+    resolve_model,
+)
 from ..settings import StudioSettings
 from ..store import orm
 from ..store.db import Database
@@ -39,6 +46,8 @@ PING_EVERY_S = 2.0
 PING_FAILURES_TO_RESTART = 3
 DRAIN_S = 3.0  # old replicas keep answering this long after their weight drops to 0
 ALIAS_CHECK_S = 5.0
+METRICS_RETENTION_S = 7 * 86400.0  # the longest history the metrics route serves
+PRUNE_EVERY_S = 3600.0
 
 STARTING, HEALTHY, UNHEALTHY, STOPPING = "Starting", "Healthy", "Unhealthy", "Stopping"
 
@@ -86,6 +95,10 @@ class EndpointReconciler:
         self.last_ping: dict[str, float] = {}
         self.ping_failures: dict[str, int] = {}
         self.last_alias_check: dict[str, float] = {}
+        self.sample_every = METRICS_SAMPLE_S
+        self.last_sample: dict[str, float] = {}  # endpoint -> when its replicas were last sampled
+        self.last_totals: dict[str, dict] = {}  # replica -> its counters at the last sample
+        self.last_prune = 0.0
         self._client = None
 
     def client(self):
@@ -123,6 +136,9 @@ class EndpointReconciler:
                 self.reconcile_endpoint(name)
             except Exception:  # one endpoint's trouble must not stop the others
                 log.exception("endpoint %s: reconcile failed", name)
+        if time.monotonic() - self.last_prune >= PRUNE_EVERY_S:
+            self.last_prune = time.monotonic()
+            self._prune_samples()
 
     def reconcile_endpoint(self, name: str) -> None:
         with self.db.session() as session:
@@ -137,6 +153,7 @@ class EndpointReconciler:
         if ep.status == EndpointStatus.DELETING.value:
             self._delete(ep, replicas)
             return
+        self._sample(ep.name, replicas)
         generation = ep.generation
         current = [r for r in replicas if r.generation == ep.generation]
         old = [r for r in replicas if r.generation != ep.generation]
@@ -169,6 +186,9 @@ class EndpointReconciler:
                 self._set_status(ep, EndpointStatus.FAILED, reason[:2000])
                 for r in current:
                     self._stop(r)
+            return
+        if ep.status == EndpointStatus.UPDATING.value and ep.rollback_requested_at is not None:
+            self._rollback(ep, current, old, f"rollback requested by {ep.rollback_requested_by or 'a user'}")
             return
         ready = bool(current) and all(r.status == HEALTHY for r in current)
         # 3. traffic
@@ -303,7 +323,9 @@ class EndpointReconciler:
 
     def _stop(self, row: orm.EndpointReplica) -> None:
         if row.pid and resources.is_alive(row.pid, row.pid_create_time):
+            self._write_samples(row.endpoint_name, [row])  # what it answered since the last sample
             resources.kill_tree(row.pid, grace=2.0)
+        self.last_totals.pop(row.replica_id, None)
         proc = self.procs.pop(row.replica_id, None)
         if proc is not None:
             try:
@@ -332,15 +354,22 @@ class EndpointReconciler:
 
     # ------------------------------------------------------------------ endpoint-level
 
-    def _set_status(self, ep: orm.Endpoint, status: EndpointStatus, reason: str | None, **values) -> None:
+    def _set_status(self, ep: orm.Endpoint, status: EndpointStatus, reason: str | None,
+                    unless_rollback_requested: bool = False, **values) -> bool:
+        """Write the endpoint's status; with `unless_rollback_requested`, only if no rollback request
+        arrived since this pass read the row (False then, and nothing is written)."""
+        query = update(orm.Endpoint).where(orm.Endpoint.name == ep.name)
+        if unless_rollback_requested:
+            query = query.where(orm.Endpoint.rollback_requested_at.is_(None))
+        with self.db.session() as session:
+            if session.execute(query.values(status=status.value, status_reason=reason, **values)).rowcount != 1:
+                return False
         if ep.status != status.value or ep.status_reason != reason or values:
             log.info("endpoint %s: %s%s", ep.name, status.value, f" ({reason})" if reason else "")
         ep.status, ep.status_reason = status.value, reason
         for key, value in values.items():
             setattr(ep, key, value)
-        with self.db.session() as session:
-            session.execute(update(orm.Endpoint).where(orm.Endpoint.name == ep.name)
-                            .values(status=status.value, status_reason=reason, **values))
+        return True
 
     def _set_weights(self, ep: orm.Endpoint, replicas: list, share: float, only_if_changed: bool = False) -> None:
         """Spread `share` of the traffic over `replicas` by their variant weights."""
@@ -378,7 +407,9 @@ class EndpointReconciler:
         self._set_weights(ep, new, share, only_if_changed=True)
         self._set_weights_old(ep, old, 1.0 - share)
         if share >= 1.0:
-            self._set_status(ep, EndpointStatus.IN_SERVICE, None, deployment={**dep, "completed_at": now})
+            if not self._set_status(ep, EndpointStatus.IN_SERVICE, None, deployment={**dep, "completed_at": now},
+                                    unless_rollback_requested=True):
+                return  # a rollback was asked for meanwhile: the next pass does it
             for r in old:
                 self._drain_then_stop(r)
         else:
@@ -418,6 +449,7 @@ class EndpointReconciler:
             self._stop(r)
         self._set_status(ep, EndpointStatus.IN_SERVICE, f"update rolled back: {reason}"[:2000],
                          config=ep.previous_config, previous_config=None, generation=old_generation,
+                         rollback_requested_at=None, rollback_requested_by=None,
                          deployment={**(ep.deployment or {}), "rolled_back_at": time.time(), "reason": reason})
 
     def _follow_aliases(self, ep: orm.Endpoint, current: list) -> None:
@@ -439,18 +471,77 @@ class EndpointReconciler:
                 log.info("endpoint %s: %s moved to version %s; updating", ep.name, r.model_uri, version)
                 with self.db.session() as session:
                     session.execute(update(orm.Endpoint).where(orm.Endpoint.name == ep.name).values(
-                        previous_config=ep.config, generation=ep.generation + 1, status=EndpointStatus.UPDATING.value,
+                        previous_config=pinned_config(ep.config, current), generation=ep.generation + 1,
+                        status=EndpointStatus.UPDATING.value,
                         status_reason=f"{r.model_uri} moved to version {version}",
-                        deployment={"type": "all_at_once", "started_at": time.time(), "by": "alias"}))
+                        deployment={"type": "all_at_once", "started_at": time.time(), "by": "alias",
+                                    "rollback": False}))
                 return
 
     def _delete(self, ep: orm.Endpoint, replicas: list) -> None:
         for r in replicas:
             self._stop(r)
         with self.db.session() as session:
-            session.execute(delete(orm.Endpoint).where(orm.Endpoint.name == ep.name,
-                                                       orm.Endpoint.status == EndpointStatus.DELETING.value))
+            gone = session.execute(delete(orm.Endpoint).where(
+                orm.Endpoint.name == ep.name, orm.Endpoint.status == EndpointStatus.DELETING.value)).rowcount
+            if gone:  # a new endpoint of the same name starts with no history
+                session.execute(delete(orm.EndpointMetricSample).where(
+                    orm.EndpointMetricSample.endpoint_name == ep.name))
         log.info("endpoint %s: deleted", ep.name)
+
+    # ------------------------------------------------------------------ metric history
+
+    def _sample(self, name: str, replicas: list) -> None:
+        """Every `sample_every` seconds: each serving replica's counters into the history."""
+        now = time.monotonic()
+        if now - self.last_sample.get(name, 0.0) < self.sample_every:
+            return
+        self.last_sample[name] = now
+        self._write_samples(name, [r for r in replicas if r.status in (HEALTHY, UNHEALTHY, STOPPING)])
+
+    def _write_samples(self, name: str, replicas: list) -> None:
+        at, rows = utcnow(), []
+        for r in replicas:
+            if not r.port:
+                continue
+            text = fetch_metrics(r.port)
+            if not text:
+                continue
+            total: dict = {}
+            merge_prometheus(total, text)
+            previous = self.last_totals.get(r.replica_id)
+            if previous is None:  # a new replica, or this agent just started: the stored baseline
+                with self.db.session() as session:
+                    previous = session.scalar(
+                        select(orm.EndpointMetricSample.total).where(orm.EndpointMetricSample.replica_id == r.replica_id)
+                        .order_by(orm.EndpointMetricSample.at.desc(), orm.EndpointMetricSample.sample_id.desc())
+                        .limit(1))
+            self.last_totals[r.replica_id] = total
+            delta = counts_since(previous, total)
+            if any(delta.get(k) for k in COUNTER_KEYS):  # an idle replica writes nothing
+                rows.append(orm.EndpointMetricSample(endpoint_name=name, variant=r.variant, replica_id=r.replica_id,
+                                                     at=at, delta=delta, total=total))
+        if rows:
+            with self.db.session() as session:
+                session.add_all(rows)
+
+    def _prune_samples(self) -> None:
+        cutoff = datetime.fromtimestamp(time.time() - METRICS_RETENTION_S, UTC)
+        with self.db.session() as session:
+            session.execute(delete(orm.EndpointMetricSample).where(orm.EndpointMetricSample.at < cutoff))
+
+
+def pinned_config(config: dict, replicas: list) -> dict:
+    """`config` with each alias replaced by the version its replicas serve: rolling back after an
+    alias moved returns to that version (and stops following the alias until the next update)."""
+    served = {r.variant: r.model_version for r in replicas if r.model_version}
+    variants = []
+    for v in config.get("variants", []):
+        if "@" in v["model"] and served.get(v["name"]):
+            name, _version, _alias = parse_model_uri(v["model"])
+            v = {**v, "model": f"models:/{name}/{served[v['name']]}"}
+        variants.append(v)
+    return {**config, "variants": variants}
 
 
 def reconcile_endpoints(agent) -> None:

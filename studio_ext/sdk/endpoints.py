@@ -61,6 +61,10 @@ class Predictor:
     def describe(self) -> DescribeEndpoint:
         return self._studio.endpoints.get(self.name)
 
+    def rollback(self, *, deployment_policy: dict | None = None, wait: bool = True) -> DescribeEndpoint:
+        """Back to the previous configuration (or stop the update in progress); see EndpointsClient.rollback."""
+        return self._studio.endpoints.rollback(self.name, deployment_policy=deployment_policy, wait=wait)
+
     def delete(self) -> None:
         self._studio.endpoints.delete(self.name)
 
@@ -110,6 +114,16 @@ class EndpointsClient:
                                   ("deployment_policy", deployment_policy)) if v is not None}
         self._studio._http.patch(f"endpoints/{_q(name)}", body)
 
+    def rollback(self, name: str, *, deployment_policy: dict | None = None, wait: bool = True,
+                 timeout: float = 300.0) -> DescribeEndpoint:
+        """During an update: stop it (the previous replicas take all traffic back at once).
+        Otherwise deploy the previous configuration (`describe().previous_configuration`) with
+        `deployment_policy` (default all at once); a second rollback rolls forward again. With
+        `wait` (the default), returns once the endpoint is InService again."""
+        body = {"deployment_policy": deployment_policy} if deployment_policy is not None else {}
+        self._studio._http.post(f"endpoints/{_q(name)}/rollback", body)
+        return self.wait(name, timeout=timeout) if wait else self.get(name)
+
     def delete(self, name: str) -> None:
         self._studio._http.delete(f"endpoints/{_q(name)}")
 
@@ -137,8 +151,12 @@ class EndpointsClient:
             raise _error_from(response)
         return response.json()
 
-    def metrics(self, name: str) -> EndpointMetrics:
-        return EndpointMetrics.model_validate(self._studio._http.get(f"endpoints/{_q(name)}/metrics"))
+    def metrics(self, name: str, *, since_seconds: float | None = None,
+                period_seconds: float | None = None) -> EndpointMetrics:
+        """Live totals per variant, and the history (`series`, one point per period) of the last
+        `since_seconds` (default 900)."""
+        return EndpointMetrics.model_validate(self._studio._http.get(
+            f"endpoints/{_q(name)}/metrics", since_seconds=since_seconds, period_seconds=period_seconds))
 
     def capture(self, name: str, max_items: int = 50) -> EndpointCapture:
         return EndpointCapture.model_validate(self._studio._http.get(f"endpoints/{_q(name)}/capture",

@@ -7,6 +7,7 @@ Creating -> InService, Updating -> InService (or rolled back), -> Failed with a 
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import threading
@@ -14,7 +15,7 @@ import time
 import urllib.request
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .. import schemas
 from ..exceptions import Conflict, InvalidParameter, NotFound, ServiceUnavailable
@@ -25,6 +26,9 @@ from ..store.db import Database
 MODEL_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:/(?P<version>\d+)|@(?P<alias>[A-Za-z0-9_-]+))$")
 ROUTES_TTL_S = 0.5  # the router re-reads healthy replicas at most this often
 AUDIT_FLUSH_S = 30.0  # invocations are summed per (user, endpoint) and written this often
+METRICS_SAMPLE_S = 5.0  # the agent reads every replica's /metrics this often (the history's resolution)
+HISTORY_POINTS = 180  # points per series when the caller gives no period
+MAX_HISTORY_POINTS = 2000
 
 
 def parse_model_uri(uri: str, field: str = "model") -> tuple[str, str | None, str | None]:
@@ -63,21 +67,21 @@ class EndpointService:
 
     # ------------------------------------------------------------------ desired state
 
-    def _validate(self, variants: list[schemas.EndpointVariant]) -> None:
+    def _validate(self, variants: list[schemas.EndpointVariant], field: str = "variants") -> None:
         seen = set()
         for i, variant in enumerate(variants):
             if variant.name in seen:
-                raise InvalidParameter(f"variants[{i}].name: {variant.name!r} is used twice")
+                raise InvalidParameter(f"{field}[{i}].name: {variant.name!r} is used twice")
             seen.add(variant.name)
             if variant.instance_type not in self.settings.instance_types:
                 known = ", ".join(sorted(self.settings.instance_types))
-                raise InvalidParameter(f"variants[{i}].instance_type: {variant.instance_type!r} is not in the "
+                raise InvalidParameter(f"{field}[{i}].instance_type: {variant.instance_type!r} is not in the "
                                        f"catalog ({known})")
-            parse_model_uri(variant.model, f"variants[{i}].model")
+            parse_model_uri(variant.model, f"{field}[{i}].model")
             if self._mlflow_client_factory is not None:
-                resolve_model(self._mlflow_client_factory(), variant.model, f"variants[{i}].model")
+                resolve_model(self._mlflow_client_factory(), variant.model, f"{field}[{i}].model")
         if not any(v.weight > 0 for v in variants):
-            raise InvalidParameter("variants: at least one variant needs a weight above 0")
+            raise InvalidParameter(f"{field}: at least one variant needs a weight above 0")
 
     def create_endpoint(self, request: schemas.CreateEndpoint, user: str | None) -> schemas.DescribeEndpoint:
         self._validate(request.variants)
@@ -104,14 +108,46 @@ class EndpointService:
                 config["variants"] = [v.model_dump() for v in request.variants]
             if request.data_capture is not None:
                 config["data_capture"] = request.data_capture.model_dump()
-            policy = (request.deployment_policy or schemas.DeploymentPolicy()).model_dump()
-            failed = row.status == schemas.EndpointStatus.FAILED.value
-            row.previous_config = None if failed else row.config
-            row.config = config
-            row.generation += 1
-            row.deployment = {**policy, "started_at": time.time(), "by": user}
-            row.status = (schemas.EndpointStatus.CREATING if failed else schemas.EndpointStatus.UPDATING).value
-            row.status_reason = f"deploying generation {row.generation} ({policy['type']})"
+            self._deploy(row, config, request.deployment_policy, user)
+
+    def rollback_endpoint(self, name: str, request: schemas.RollbackEndpoint, user: str | None) -> None:
+        """During an update: ask the agent to stop it (the previous replicas still run and take all
+        traffic back at once). Otherwise: deploy the previous configuration as a new generation."""
+        with self.db.session() as session:
+            row = self._row(session, name)
+            if row.status == schemas.EndpointStatus.UPDATING.value:
+                asked = session.execute(update(orm.Endpoint).where(
+                    orm.Endpoint.name == name, orm.Endpoint.generation == row.generation,
+                    orm.Endpoint.status == schemas.EndpointStatus.UPDATING.value).values(
+                    rollback_requested_at=_utcnow(), rollback_requested_by=user or "unknown",
+                    status_reason="rollback requested; the previous replicas take the traffic back")).rowcount
+                if asked == 1:
+                    return
+                session.expire_all()  # the update ended meanwhile: roll back what it left, below
+                row = self._row(session, name)
+            if row.status in (schemas.EndpointStatus.CREATING.value, schemas.EndpointStatus.DELETING.value):
+                raise Conflict(f"endpoint {name!r} is {row.status}; there is nothing to roll back yet")
+            if not row.previous_config:
+                raise Conflict(f"endpoint {name!r} has no previous configuration to roll back to")
+            previous = schemas.EndpointConfiguration.model_validate(row.previous_config)
+            self._validate(previous.variants, "previous_configuration.variants")
+            self._deploy(row, row.previous_config, request.deployment_policy, user, rollback=True)
+
+    @staticmethod
+    def _deploy(row: orm.Endpoint, config: dict, policy: schemas.DeploymentPolicy | None, user: str | None,
+                rollback: bool = False) -> None:
+        """A new generation: the agent starts its replicas and shifts traffic by `policy`; the
+        configuration it replaces becomes the previous one (what a rollback deploys)."""
+        policy_fields = (policy or schemas.DeploymentPolicy()).model_dump()
+        failed = row.status == schemas.EndpointStatus.FAILED.value
+        row.previous_config = None if failed else row.config
+        row.config = config
+        row.generation += 1
+        row.deployment = {**policy_fields, "started_at": time.time(), "by": user, "rollback": rollback}
+        row.rollback_requested_at = row.rollback_requested_by = None
+        row.status = (schemas.EndpointStatus.CREATING if failed else schemas.EndpointStatus.UPDATING).value
+        what = "rolling back to the previous configuration" if rollback else "deploying"
+        row.status_reason = f"{what}: generation {row.generation} ({policy_fields['type']})"
 
     def delete_endpoint(self, name: str) -> None:
         with self.db.session() as session:
@@ -138,6 +174,9 @@ class EndpointService:
             deployment_policy=schemas.DeploymentPolicy(**{k: v for k, v in dep.items()
                                                           if k in schemas.DeploymentPolicy.model_fields})
             if dep else None,
+            deployment=deployment_progress(dep) if dep else None,
+            previous_configuration=schemas.EndpointConfiguration.model_validate(row.previous_config)
+            if row.previous_config else None,
             generation=row.generation,
             replicas=[schemas.EndpointReplica(
                 replica_id=r.replica_id, variant=r.variant, generation=r.generation, model_version=r.model_version,
@@ -239,7 +278,9 @@ class EndpointService:
 
     # ------------------------------------------------------------------ metrics
 
-    def metrics(self, name: str) -> schemas.EndpointMetrics:
+    def metrics(self, name: str, query: schemas.EndpointMetricsQuery | None = None) -> schemas.EndpointMetrics:
+        """The live replicas' totals (their /metrics now) and the history the agent sampled."""
+        query = query or schemas.EndpointMetricsQuery()
         described = self.describe_endpoint(name)
         texts, per_variant = [], {}
         for replica in described.replicas:
@@ -253,7 +294,44 @@ class EndpointService:
             texts.append(text)
             merge_prometheus(per_variant.setdefault(replica.variant, {}), text)
         variants = [variant_metrics(v, agg) for v, agg in sorted(per_variant.items())]
-        return schemas.EndpointMetrics(name=name, variants=variants, prometheus="".join(texts))
+        period, series = self.history(name, query)
+        return schemas.EndpointMetrics(name=name, variants=variants, prometheus="".join(texts),
+                                       period_seconds=period, series=series)
+
+    def history(self, name: str, query: schemas.EndpointMetricsQuery
+                ) -> tuple[float, list[schemas.EndpointMetricSeries]]:
+        """Per-period counts and latency quantiles from the agent's samples: the whole endpoint first,
+        then each variant; periods are aligned to the clock and zero-filled."""
+        period = query.period_seconds or max(
+            METRICS_SAMPLE_S, math.ceil(query.since_seconds / HISTORY_POINTS / METRICS_SAMPLE_S) * METRICS_SAMPLE_S)
+        points = math.ceil(query.since_seconds / period)
+        if points > MAX_HISTORY_POINTS:
+            raise InvalidParameter(f"period_seconds: {period:g} s over since_seconds {query.since_seconds:g} gives "
+                                   f"{points} points; at most {MAX_HISTORY_POINTS} (use a longer period)")
+        now = time.time()
+        start = math.floor((now - query.since_seconds) / period) * period
+        count = max(1, math.ceil((now - start) / period))
+        with self.db.session() as session:
+            rows = session.execute(
+                select(orm.EndpointMetricSample.variant, orm.EndpointMetricSample.at, orm.EndpointMetricSample.delta)
+                .where(orm.EndpointMetricSample.endpoint_name == name,
+                       orm.EndpointMetricSample.at >= datetime.fromtimestamp(start, UTC))).all()
+        whole: list[dict] = [{} for _ in range(count)]
+        by_variant: dict[str, list[dict]] = {}
+        for variant, at, delta in rows:
+            i = min(count - 1, int((at.timestamp() - start) // period))
+            merge_counts(whole[i], delta)
+            merge_counts(by_variant.setdefault(variant, [{} for _ in range(count)])[i], delta)
+
+        def points_of(aggs: list[dict]) -> list[schemas.EndpointMetricPoint]:
+            return [schemas.EndpointMetricPoint(time=datetime.fromtimestamp(start + i * period, UTC),
+                                                **variant_metrics("", agg).model_dump(exclude={"variant"}))
+                    for i, agg in enumerate(aggs)]
+
+        series = [schemas.EndpointMetricSeries(variant=None, points=points_of(whole))]
+        series += [schemas.EndpointMetricSeries(variant=v, points=points_of(aggs))
+                   for v, aggs in sorted(by_variant.items())]
+        return period, series
 
     # ------------------------------------------------------------------ data capture
 
@@ -283,6 +361,18 @@ class EndpointService:
                                        records=records[:query.max_items])
 
 
+def _epoch(value: float | None) -> datetime | None:
+    return datetime.fromtimestamp(value, UTC) if value else None
+
+
+def deployment_progress(dep: dict) -> schemas.DeploymentProgress:
+    """The agent's deployment record (epoch seconds, internal keys) as the API shows it."""
+    return schemas.DeploymentProgress(
+        type=dep.get("type", "all_at_once"), by=dep.get("by"), rollback=bool(dep.get("rollback")),
+        share=dep.get("share"), started_at=_epoch(dep.get("started_at")), completed_at=_epoch(dep.get("completed_at")),
+        rolled_back_at=_epoch(dep.get("rolled_back_at")), rollback_reason=dep.get("reason"))
+
+
 def merge_prometheus(agg: dict, text: str) -> None:
     """Sum a replica's studio_invocations_total and latency buckets into `agg`."""
     for line in text.splitlines():
@@ -296,6 +386,35 @@ def merge_prometheus(agg: dict, text: str) -> None:
             le = key.split('le="', 1)[1].split('"', 1)[0]
             buckets = agg.setdefault("buckets", {})
             buckets[le] = buckets.get(le, 0) + float(value)
+
+
+COUNTER_KEYS = ("2xx", "4xx", "5xx")
+
+
+def merge_counts(agg: dict, counts: dict) -> None:
+    """Add one {"2xx", "4xx", "5xx", "buckets": {le: n}} to another."""
+    for key in COUNTER_KEYS:
+        agg[key] = agg.get(key, 0) + counts.get(key, 0)
+    buckets = agg.setdefault("buckets", {})
+    for le, n in (counts.get("buckets") or {}).items():
+        buckets[le] = buckets.get(le, 0) + n
+
+
+def counts_since(previous: dict | None, now: dict) -> dict:
+    """What a replica counted between two reads of its totals. A total that went down means the
+    replica restarted from zero (as Prometheus' rate() reads a reset): then all of `now` is new."""
+    if previous is None:
+        return now
+    keys = [(k, None) for k in COUNTER_KEYS] + [("buckets", le) for le in now.get("buckets", {})]
+
+    def get(d: dict, key: str, le: str | None) -> float:
+        return (d.get("buckets") or {}).get(le, 0) if le else d.get(key, 0)
+
+    if any(get(now, k, le) < get(previous, k, le) for k, le in keys):
+        return now
+    delta = {k: now.get(k, 0) - previous.get(k, 0) for k in COUNTER_KEYS}
+    delta["buckets"] = {le: n - (previous.get("buckets") or {}).get(le, 0) for le, n in now.get("buckets", {}).items()}
+    return delta
 
 
 def variant_metrics(variant: str, agg: dict) -> schemas.EndpointVariantMetrics:

@@ -163,6 +163,10 @@ class Endpoint(Base):
     config: Mapped[dict] = mapped_column(JSON)
     previous_config: Mapped[dict | None] = mapped_column(JSON)
     deployment: Mapped[dict | None] = mapped_column(JSON)
+    # A rollback asked for during an update: its own columns, so the agent finishes an update only
+    # with a conditional write that a concurrent request cannot be lost to.
+    rollback_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rollback_requested_by: Mapped[str | None] = mapped_column(String(200))
     generation: Mapped[int] = mapped_column(Integer, default=1)
     agent_id: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[str | None] = mapped_column(String(200))
@@ -194,6 +198,24 @@ class EndpointReplica(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     healthy_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class EndpointMetricSample(Base):
+    """One replica's counters as the agent read them from /metrics: `total` since the replica started,
+    `delta` since the previous sample (reset-aware). History queries sum deltas; `total` is the next
+    sample's baseline, also after an agent restart. Both are {"2xx", "4xx", "5xx", "buckets": {le: n}}."""
+
+    __tablename__ = "endpoint_metric_samples"
+
+    sample_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    endpoint_name: Mapped[str] = mapped_column(String(64))
+    variant: Mapped[str] = mapped_column(String(64))
+    replica_id: Mapped[str] = mapped_column(String(32), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    delta: Mapped[dict] = mapped_column(JSON)
+    total: Mapped[dict] = mapped_column(JSON)
+
+    __table_args__ = (Index("ix_endpoint_metric_samples_endpoint_at", "endpoint_name", "at"),)
 
 
 class TransformJob(Base):

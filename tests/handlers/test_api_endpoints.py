@@ -156,6 +156,25 @@ async def test_given_bad_requests_then_4xx_naming_the_field_and_update_delete_wo
     assert (await studio_api("PATCH", "endpoints", "x", body={"variants": [{"model": "models:/lr/2"}]}))[0] == 204
     described = await wait_status(studio_api, "x", "InService")
     assert described["generation"] == 2
+    assert [v["model"] for v in described["previous_configuration"]["variants"]] == ["models:/lr/1"]
+    # rollback: a bad policy is a 400 naming it; then back to version 1
+    code, body = await studio_api("POST", "endpoints", "x", "rollback", body={"deployment_policy": {"type": "back"}})
+    assert code == 400 and "deployment_policy.type" in body["message"]
+    assert (await studio_api("POST", "endpoints", "x", "rollback"))[0] == 204
+    described = await wait_status(studio_api, "x", "InService")
+    assert [v["model"] for v in described["variants"]] == ["models:/lr/1"] and described["deployment"]["rollback"]
+    code, audit = await studio_api("GET", "audit-events", params={"action": "RollbackEndpoint"})
+    assert code == 200 and [(e["resource_id"], e["outcome"]) for e in audit["items"]][:2] == [
+        ("x", "Success"), ("x", "Failure")]
+    assert (await studio_api("POST", "endpoints", "ghost", "rollback"))[0] == 404
+    # metrics history: bad query values are a 400 naming the parameter
+    code, body = await studio_api("GET", "endpoints", "x", "metrics", params={"since_seconds": "-5"})
+    assert code == 400 and "since_seconds" in body["message"]
+    code, body = await studio_api("GET", "endpoints", "x", "metrics", params={"period_seconds": "0.5"})
+    assert code == 400 and "period_seconds" in body["message"]
+    code, body = await studio_api("GET", "endpoints", "x", "metrics", params={"since_seconds": "3600",
+                                                                             "period_seconds": "60"})
+    assert code == 200 and body["period_seconds"] == 60 and body["series"][0]["variant"] is None
     code, listing = await studio_api("GET", "endpoints")
     assert [e["name"] for e in listing["items"]] == ["x"]
     assert (await studio_api("DELETE", "endpoints", "x"))[0] == 204

@@ -217,3 +217,163 @@ def test_given_a_linear_update_then_traffic_moves_in_steps(env):
     assert {r.generation: r.weight for r in d.replicas} == {1: pytest.approx(0.5), 2: pytest.approx(0.5)}
     d = drive(reconciler, service, "lin", in_service)
     assert {r.generation: r.weight for r in d.replicas if r.weight > 0} == {2: pytest.approx(1.0)}
+
+
+# ---------------------------------------------------------------------------------- rollback
+
+
+def versions(d) -> list[str]:
+    return sorted(r.model_version for r in d.replicas)
+
+
+def test_given_a_finished_update_when_rolled_back_then_the_previous_version_serves_and_again_rolls_forward(
+        env, registered_models):  # noqa: F811
+    service, reconciler, _settings, _db = env
+    create(service, "rb")
+    d = drive(reconciler, service, "rb", in_service)
+    assert d.previous_configuration is None
+    with pytest.raises(Conflict, match="no previous configuration"):
+        service.rollback_endpoint("rb", schemas.RollbackEndpoint(), "carol")
+    service.update_endpoint("rb", schemas.UpdateEndpoint(variants=[schemas.EndpointVariant(
+        name="v1", model="models:/lr/2")]), "bob")
+    d = drive(reconciler, service, "rb", lambda d: in_service(d) and versions(d) == ["2"])
+    assert [v.model for v in d.previous_configuration.variants] == ["models:/lr/1"]
+    assert d.deployment.completed_at is not None and not d.deployment.rollback and d.deployment.by == "bob"
+
+    service.rollback_endpoint("rb", schemas.RollbackEndpoint(), "carol")
+    d = service.describe_endpoint("rb")
+    assert d.status == schemas.EndpointStatus.UPDATING and "rolling back" in d.status_reason
+    d = drive(reconciler, service, "rb", lambda d: in_service(d) and versions(d) == ["1"])
+    assert [v.model for v in d.variants] == ["models:/lr/1"] and d.generation == 3
+    assert d.deployment.rollback and d.deployment.by == "carol"
+    assert invoke(d.replicas[0].port, registered_models.rows).json() == {"predictions": registered_models.expected}
+    # the configuration it replaced is the previous one now: a second rollback rolls forward
+    assert [v.model for v in d.previous_configuration.variants] == ["models:/lr/2"]
+    service.rollback_endpoint("rb", schemas.RollbackEndpoint(), "carol")
+    d = drive(reconciler, service, "rb", lambda d: in_service(d) and versions(d) == ["2"])
+    with pytest.raises(NotFound):
+        service.rollback_endpoint("ghost", schemas.RollbackEndpoint(), "carol")
+
+
+def test_given_a_canary_in_progress_when_rolled_back_then_the_old_replica_takes_all_traffic_at_once(env):
+    service, reconciler, _settings, _db = env
+    create(service, "abort")
+    first = drive(reconciler, service, "abort", in_service).replicas[0]
+    service.update_endpoint("abort", schemas.UpdateEndpoint(
+        variants=[schemas.EndpointVariant(name="v1", model="models:/lr/2")],
+        deployment_policy=schemas.DeploymentPolicy(type="canary", canary_percent=40, baking_seconds=600)), "bob")
+    d = drive(reconciler, service, "abort", lambda d: any(r.generation == 2 and r.weight > 0 for r in d.replicas))
+    canary = next(r for r in d.replicas if r.generation == 2)
+    service.rollback_endpoint("abort", schemas.RollbackEndpoint(), "carol")
+    reconciler.reconcile()  # one pass, not a new deployment: the old replica is still there
+    d = service.describe_endpoint("abort")
+    assert d.status == schemas.EndpointStatus.IN_SERVICE
+    assert d.status_reason == "update rolled back: rollback requested by carol"
+    assert [(r.replica_id, r.pid, r.weight) for r in d.replicas] == [(first.replica_id, first.pid, pytest.approx(1.0))]
+    assert not resources.is_alive(canary.pid, None)
+    assert [v.model for v in d.variants] == ["models:/lr/1"] and d.generation == 1
+    assert d.deployment.rolled_back_at is not None and d.deployment.rollback_reason == "rollback requested by carol"
+
+
+def test_given_a_rollback_request_racing_the_end_of_an_update_then_it_is_not_lost(env):
+    """The request lands between the agent's read of the endpoint and its write that ends the update
+    (a timing the test makes certain by writing it from inside that pass)."""
+    service, reconciler, _settings, _db = env
+    create(service, "race")
+    first = drive(reconciler, service, "race", in_service).replicas[0]
+    service.update_endpoint("race", schemas.UpdateEndpoint(variants=[schemas.EndpointVariant(
+        name="v1", model="models:/lr/2")]), "bob")
+    advance = reconciler._advance_update
+
+    def request_then_advance(ep, new, old):
+        service.rollback_endpoint("race", schemas.RollbackEndpoint(), "carol")
+        advance(ep, new, old)
+
+    reconciler._advance_update = request_then_advance
+    drive(reconciler, service, "race", lambda d: d.replicas and all(r.status == "Healthy" for r in d.replicas)
+          and len(d.replicas) == 2, timeout=120)
+    reconciler._advance_update = advance
+    d = drive(reconciler, service, "race", lambda d: in_service(d) and len(d.replicas) == 1)
+    assert d.status_reason == "update rolled back: rollback requested by carol"
+    assert (d.replicas[0].replica_id, d.replicas[0].model_version) == (first.replica_id, "1")
+
+
+def test_given_an_alias_moved_when_rolled_back_then_the_version_it_pointed_at_before_serves(env):
+    service, reconciler, settings, _db = env
+    client = tracking.client(settings.mlflow_tracking_uri)
+    client.set_registered_model_alias("lr", "pin", "1")
+    create(service, "pin", model="models:/lr@pin")
+    drive(reconciler, service, "pin", in_service)
+    client.set_registered_model_alias("lr", "pin", "2")
+    d = drive(reconciler, service, "pin", lambda d: in_service(d) and versions(d) == ["2"])
+    assert [v.model for v in d.previous_configuration.variants] == ["models:/lr/1"]  # pinned, not the alias
+    service.rollback_endpoint("pin", schemas.RollbackEndpoint(), "carol")
+    d = drive(reconciler, service, "pin", lambda d: in_service(d) and versions(d) == ["1"])
+    assert [v.model for v in d.variants] == ["models:/lr/1"]
+    for _ in range(3):  # pinned: the alias (still on 2) no longer moves it
+        reconciler.last_alias_check.clear()
+        reconciler.reconcile()
+    assert service.describe_endpoint("pin").status == schemas.EndpointStatus.IN_SERVICE
+    assert versions(service.describe_endpoint("pin")) == ["1"]
+
+
+# ---------------------------------------------------------------------------------- metric history
+
+
+def history_totals(service, name, since=600.0):
+    m = service.metrics(name, schemas.EndpointMetricsQuery(since_seconds=since))
+    whole = m.series[0]
+    assert whole.variant is None
+    return (sum(p.invocations for p in whole.points), sum(p.errors_4xx for p in whole.points),
+            [p for p in whole.points if p.invocations], m)
+
+
+def sample_now(reconciler, name):
+    reconciler.last_sample.pop(name, None)
+    reconciler.reconcile()
+
+
+def test_given_traffic_then_the_history_counts_every_request_across_a_replica_restart_and_an_agent_restart(
+        env, registered_models):  # noqa: F811
+    service, reconciler, settings, db = env
+    create(service, "hist")
+    port = drive(reconciler, service, "hist", in_service).replicas[0].port
+    for _ in range(20):
+        assert invoke(port, registered_models.rows[:1]).status_code == 200
+    for _ in range(3):
+        assert invoke(port, [[1.0]]).status_code == 400  # wrong shape
+    sample_now(reconciler, "hist")
+    total, errors, busy, m = history_totals(service, "hist")
+    assert (total, errors) == (23, 3)
+    assert m.period_seconds == 5.0 and len(m.series[0].points) >= 120  # 10 minutes of zero-filled 5 s points
+    assert [s.variant for s in m.series] == [None, "v1"]
+    assert busy[-1].latency_p50_ms is not None and busy[-1].latency_p99_ms >= busy[-1].latency_p50_ms
+
+    # the replica crashes and is restarted from zero counters: the history keeps what it had
+    pid = service.describe_endpoint("hist").replicas[0].pid
+    os.kill(pid, signal.SIGKILL)
+    d = drive(reconciler, service, "hist", lambda d: d.replicas[0].status == "Healthy" and d.replicas[0].pid != pid)
+    for _ in range(5):
+        assert invoke(d.replicas[0].port, registered_models.rows[:1]).status_code == 200
+    sample_now(reconciler, "hist")
+    assert history_totals(service, "hist")[:2] == (28, 3)
+
+    # a new agent (no memory of the last sample) neither loses nor double-counts
+    successor = EndpointReconciler(db, settings, "agent-b", lambda agent_id: agent_id == "agent-b")
+    for _ in range(4):
+        assert invoke(d.replicas[0].port, registered_models.rows[:1]).status_code == 200
+    sample_now(successor, "hist")
+    sample_now(successor, "hist")
+    assert history_totals(service, "hist")[:2] == (32, 3)
+    # periods: one point per minute over an hour; bad periods are a 400 naming the field
+    m = service.metrics("hist", schemas.EndpointMetricsQuery(since_seconds=3600, period_seconds=60))
+    assert m.period_seconds == 60 and 60 <= len(m.series[0].points) <= 61
+    assert sum(p.invocations for p in m.series[0].points) == 32
+    with pytest.raises(InvalidParameter, match="period_seconds"):
+        service.metrics("hist", schemas.EndpointMetricsQuery(since_seconds=7 * 86400, period_seconds=1))
+    # deleted: a new endpoint of the same name starts with no history
+    service.delete_endpoint("hist")
+    for _ in range(3):
+        successor.reconcile()
+    create(service, "hist")
+    assert history_totals(service, "hist")[:2] == (0, 0)
