@@ -61,9 +61,11 @@ class Predictor:
     def describe(self) -> DescribeEndpoint:
         return self._studio.endpoints.get(self.name)
 
-    def rollback(self, *, deployment_policy: dict | None = None, wait: bool = True) -> DescribeEndpoint:
+    def rollback(self, *, deployment_policy: dict | None = None, wait: bool = True,
+                 timeout: float = 300.0) -> DescribeEndpoint:
         """Back to the previous configuration (or stop the update in progress); see EndpointsClient.rollback."""
-        return self._studio.endpoints.rollback(self.name, deployment_policy=deployment_policy, wait=wait)
+        return self._studio.endpoints.rollback(self.name, deployment_policy=deployment_policy, wait=wait,
+                                               timeout=timeout)
 
     def delete(self) -> None:
         self._studio.endpoints.delete(self.name)

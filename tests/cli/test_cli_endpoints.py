@@ -1,8 +1,9 @@
-"""CLI: `studio endpoints create|list|describe|invoke|update|delete` against a real server, agent and replicas."""
+"""CLI: `studio endpoints create|list|describe|invoke|update|rollback|metrics|delete` against a real server, agent and replicas."""
 
 from __future__ import annotations
 
 import json
+import time
 
 from serving_models import register_lr
 
@@ -31,6 +32,24 @@ def test_given_a_model_when_managed_with_the_cli_then_every_command_works(studio
     described = json.loads(result.output)
     assert described["generation"] == 2
     assert [r["model_version"] for r in described["replicas"] if r["generation"] == 2] == ["2"]
+    result = studio_cli("endpoints", "describe", "cli-ep")
+    assert "previous configuration" in result.output and "models:/cli-lr/1" in result.output
+    result = studio_cli("endpoints", "rollback", "cli-ep", "--wait")
+    assert result.exit_code == 0, result.output
+    described = json.loads(studio_cli("endpoints", "describe", "cli-ep", "--json").output)
+    assert [v["model"] for v in described["variants"]] == ["models:/cli-lr/1"] and described["deployment"]["rollback"]
+    # the history (sampled by the agent every 5 s) counts the 3 requests above; 1 was a 4xx
+    for _ in range(40):
+        history = json.loads(studio_cli("endpoints", "metrics", "cli-ep", "--since", "10m", "--json").output)
+        if sum(p["invocations"] for p in history["series"][0]["points"]) >= 3:
+            break
+        time.sleep(0.5)
+    whole = history["series"][0]["points"]
+    assert sum(p["invocations"] for p in whole) == 3 and sum(p["errors_4xx"] for p in whole) == 1
+    result = studio_cli("endpoints", "metrics", "cli-ep", "--since", "10m")
+    assert result.exit_code == 0 and "requests/s" in result.output and "P99 MS" in result.output
+    result = studio_cli("endpoints", "metrics", "cli-ep", "--since", "soon")
+    assert result.exit_code == 2 and "--since" in result.output
     result = studio_cli("endpoints", "create", "bad", "--model", "models:/cli-lr/9")
     assert result.exit_code == 3 and "version 9" in result.output
     assert studio_cli("endpoints", "delete", "cli-ep").exit_code == 0

@@ -28,6 +28,12 @@ def test_given_a_registered_model_when_deployed_from_the_sdk_then_predict_and_ma
     assert described.generation == 2
     assert [r.model_version for r in described.replicas if r.generation == 2] == ["2"]
     assert all(r.weight == 0 for r in described.replicas if r.generation == 1)
+    assert [v.model for v in described.previous_configuration.variants] == ["models:/sdk-lr/1"]
+    described = predictor.rollback(timeout=240)  # waits until InService on version 1 again
+    assert [v.model for v in described.variants] == ["models:/sdk-lr/1"] and described.deployment.rollback
+    assert predictor.predict(head) == expected
+    with pytest.raises(InvalidParameter, match="period_seconds"):
+        studio.endpoints.metrics("sdk-ep", since_seconds=86400, period_seconds=1)
     with pytest.raises(NotFound):
         studio.endpoints.get("nope")
     predictor.delete()
