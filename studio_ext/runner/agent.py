@@ -33,6 +33,7 @@ from ..store.db import Database
 from . import resources
 from .endpoints import reconcile_endpoints
 from .executors.local import LocalExecutor
+from .slots import slots_in_use
 from .state import ACTIVE, JobState, read_result, stopped_reason
 
 log = logging.getLogger("studio_ext.agent")
@@ -130,12 +131,8 @@ class Agent:
         if not queued:
             return []
         with self.db.session() as session:
-            active = session.execute(select(orm.Job.instance_type, orm.Job.cpu_set)
-                                     .where(orm.Job.status.in_(ACTIVE))).all()
-        used: dict[str, int] = {}
-        cpu_sets = [cpu_set for _t, cpu_set in active]
-        for itype, _c in active:
-            used[itype] = used.get(itype, 0) + 1
+            cpu_sets = list(session.scalars(select(orm.Job.cpu_set).where(orm.Job.status.in_(ACTIVE))).all())
+            used = slots_in_use(session)  # transform jobs take slots of their instance type too
         claimed = []
         for job_id, itype_name in queued:
             itype = self.settings.instance_types.get(itype_name)

@@ -19,6 +19,7 @@ from ..services.endpoints import resolve_model
 from ..services.transform import job_folder
 from ..store import orm
 from . import resources
+from .slots import slots_in_use
 
 log = logging.getLogger("studio_ext.agent")
 
@@ -40,15 +41,20 @@ class TransformReconciler:
                 del self.procs[job_id]
         with rec.db.session() as session:
             rows = session.scalars(select(orm.TransformJob).where(orm.TransformJob.status.in_(
-                (JobStatus.QUEUED.value, JobStatus.IN_PROGRESS.value, JobStatus.STOPPING.value)))).all()
+                (JobStatus.QUEUED.value, JobStatus.IN_PROGRESS.value, JobStatus.STOPPING.value)))
+                .order_by(orm.TransformJob.created_at, orm.TransformJob.transform_job_id)).all()
             for row in rows:
                 session.expunge(row)
+            used = slots_in_use(session)
         for row in rows:
             if row.agent_id not in (None, rec.agent_id) and rec.agent_alive(row.agent_id):
                 continue  # its own agent watches it
             try:
                 if row.status == JobStatus.QUEUED.value:
+                    if self._wait_for_slot(row, used):
+                        continue
                     self._start(row)
+                    used[row.instance_type] = used.get(row.instance_type, 0) + 1
                 elif row.status == JobStatus.IN_PROGRESS.value:
                     self._check(row)
                 else:
@@ -62,10 +68,23 @@ class TransformReconciler:
                 orm.TransformJob.transform_job_id == row.transform_job_id,
                 orm.TransformJob.status == expected).values(**values)).rowcount == 1
 
+    def _wait_for_slot(self, row: orm.TransformJob, used: dict[str, int]) -> bool:
+        """True while the instance type's slots are all taken (by jobs or transforms); says so in
+        the status reason, which a person reads as "queued behind others"."""
+        itype = self.rec.settings.instance_types.get(row.instance_type)
+        limit = itype.max_concurrent if itype else 1
+        busy = used.get(row.instance_type, 0)
+        if busy < limit:
+            return False
+        reason = f"waiting for a free {row.instance_type} slot ({busy} of {limit} in use)"
+        if row.status_reason != reason:
+            self._set(row, JobStatus.QUEUED.value, status_reason=reason)
+        return True
+
     def _start(self, row: orm.TransformJob) -> None:
         rec = self.rec
         if not self._set(row, JobStatus.QUEUED.value, status=JobStatus.IN_PROGRESS.value, agent_id=rec.agent_id,
-                         started_at=utcnow()):
+                         started_at=utcnow(), status_reason=None):
             return  # another agent took it, or it was deleted
         try:
             version, uri = resolve_model(rec.client(), row.model_uri)

@@ -83,3 +83,18 @@ def test_given_bad_requests_then_errors_name_the_field(env):
         service.create(schemas.CreateTransformJob(model="models:/lr/1", input="x.csv", instance_type="big"), None)
     with pytest.raises(NotFound):
         service.describe("nope")
+
+
+def test_given_more_transform_jobs_than_slots_then_the_rest_wait_in_the_queue_and_all_complete(env, registered_models):  # noqa: F811
+    service, runner, root = env
+    pd.DataFrame(registered_models.rows * 10, columns=registered_models.columns).to_csv(root / "s.csv", index=False)
+    # local.small has 2 slots (the default catalog), shared with jobs of that type
+    jobs = [service.create(schemas.CreateTransformJob(model="models:/lr/1", input="s.csv", instance_type="local.small"),
+                           None).transform_job_id for _ in range(3)]
+    runner.reconcile()
+    described = [service.describe(j) for j in jobs]
+    assert [d.status for d in described] == [schemas.JobStatus.IN_PROGRESS] * 2 + [schemas.JobStatus.QUEUED]
+    assert described[2].status_reason == "waiting for a free local.small slot (2 of 2 in use)"
+    done = [drive(runner, service, j) for j in jobs]
+    assert [d.status for d in done] == [schemas.JobStatus.COMPLETED] * 3
+    assert done[2].status_reason is None and done[2].started_at >= min(d.ended_at for d in done[:2])
