@@ -643,6 +643,7 @@ def agent(args):
 
 __import__("studio_ext.cli_experiments", fromlist=["register"]).register(cli, sys.modules[__name__])
 __import__("studio_ext.cli_endpoints", fromlist=["register"]).register(cli, sys.modules[__name__])
+__import__("studio_ext.cli_transform", fromlist=["register"]).register(cli, sys.modules[__name__])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,6 +13,7 @@ from .experiments import ExperimentsClient, RunsClient
 from .jobs import JobsClient
 from .models import ModelsClient
 from .schedules import SchedulesClient
+from .transform import TransformJobsClient
 
 
 class Studio:
@@ -33,6 +34,7 @@ class Studio:
         self.runs = RunsClient(self)
         self.models = ModelsClient(self)
         self.endpoints = EndpointsClient(self)
+        self.transforms = TransformJobsClient(self)
 
     @property
     def url(self) -> str:

@@ -32,3 +32,15 @@ class WaitTimeout(StudioError, TimeoutError):
     """Job.wait(timeout=...) ran out of time; the job itself keeps running."""
 
     error_code = "WaitTimeout"
+
+
+class TransformFailed(StudioError):
+    """TransformJob.wait(): the batch transform ended Failed. `.reason` names the bad row's file,
+    row and column (or why the model or the input could not be read)."""
+
+    error_code = "TransformFailed"
+
+    def __init__(self, message: str, transform_job=None):
+        super().__init__(message)
+        self.transform_job = transform_job
+        self.reason = transform_job.status_reason if transform_job is not None else None
