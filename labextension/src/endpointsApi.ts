@@ -45,6 +45,35 @@ export interface IUpdateEndpoint {
   deployment_policy?: IDeploymentPolicy | null;
 }
 
+/** What an endpoint serves: its variants and data capture (what a rollback returns to). */
+export interface IEndpointConfiguration {
+  variants: Required<IEndpointVariant>[];
+  data_capture: IDataCaptureConfig | null;
+}
+
+/** The last (or current) update: its policy, how far traffic has moved, how it ended. */
+export interface IDeploymentProgress {
+  type: DeploymentPolicyType;
+  /** Who started it ('alias' when an alias moved). */
+  by: string | null;
+  /** This update is a requested rollback. */
+  rollback: boolean;
+  /** Traffic share on the new variants (0-1). */
+  share: number | null;
+  started_at: string | null;
+  completed_at: string | null;
+  rolled_back_at: string | null;
+  rollback_reason: string | null;
+}
+
+/**
+ * POST endpoints/{name}/rollback. During an update: stop it (the previous replicas take all traffic
+ * at once). Otherwise: deploy `previous_configuration` with this policy (default all at once).
+ */
+export interface IRollbackEndpoint {
+  deployment_policy?: IDeploymentPolicy | null;
+}
+
 export interface IEndpointReplica {
   replica_id: string;
   variant: string;
@@ -66,6 +95,9 @@ export interface IDescribeEndpoint {
   variants: Required<IEndpointVariant>[];
   data_capture: IDataCaptureConfig | null;
   deployment_policy: IDeploymentPolicy | null;
+  deployment: IDeploymentProgress | null;
+  /** What a rollback deploys (null: nothing to roll back to). */
+  previous_configuration: IEndpointConfiguration | null;
   generation: number;
   replicas: IEndpointReplica[];
   invocation_url: string;
@@ -89,10 +121,34 @@ export interface IEndpointVariantMetrics {
   latency_p99_ms: number | null;
 }
 
+/** What happened within one period (counts, not totals). */
+export interface IEndpointMetricPoint {
+  /** The period's start. */
+  time: string;
+  invocations: number;
+  errors_4xx: number;
+  errors_5xx: number;
+  latency_p50_ms: number | null;
+  latency_p90_ms: number | null;
+  latency_p99_ms: number | null;
+}
+
+export interface IEndpointMetricSeries {
+  /** null: the whole endpoint (all variants). */
+  variant: string | null;
+  /** Oldest first, one per period, zero-filled. */
+  points: IEndpointMetricPoint[];
+}
+
 export interface IEndpointMetrics {
   name: string;
+  /** The live replicas' totals since they started. */
   variants: IEndpointVariantMetrics[];
   prometheus: string;
+  /** The history's resolution. */
+  period_seconds: number;
+  /** Sampled by the agent: the whole endpoint first, then each variant. */
+  series: IEndpointMetricSeries[];
 }
 
 export interface IEndpointCaptureRecord {
@@ -185,8 +241,27 @@ export namespace EndpointsAPI {
     return requestAPI<void>(`endpoints/${enc(name)}`, { method: 'DELETE' });
   }
 
-  export function metrics(name: string): Promise<IEndpointMetrics> {
-    return requestAPI<IEndpointMetrics>(`endpoints/${enc(name)}/metrics`);
+  /** Roll back (or abort the running update); 409 when there is nothing to go back to. */
+  export function rollback(name: string, policy?: IDeploymentPolicy | null): Promise<void> {
+    const body: IRollbackEndpoint = policy ? { deployment_policy: policy } : {};
+    return requestAPI<void>(`endpoints/${enc(name)}/rollback`, jsonBody('POST', body));
+  }
+
+  /**
+   * The live totals and the agent's history over the last `sinceSeconds` (server default 900),
+   * one point per `periodSeconds` (server default: about 180 points).
+   */
+  export function metrics(
+    name: string,
+    sinceSeconds?: number,
+    periodSeconds?: number
+  ): Promise<IEndpointMetrics> {
+    return requestAPI<IEndpointMetrics>(
+      `endpoints/${enc(name)}/metrics${queryString({
+        since_seconds: sinceSeconds,
+        period_seconds: periodSeconds
+      })}`
+    );
   }
 
   export function capture(name: string, maxItems = 50): Promise<IEndpointCapture> {

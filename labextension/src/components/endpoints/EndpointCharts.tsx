@@ -1,92 +1,103 @@
 /**
- * Invocations, 4xx/5xx and latency p50/p90/p99 over time: /metrics polled while the view is shown,
- * each answer one point. The replicas' counters are totals since each replica started, so a
- * replaced replica (update, restart) resets them: rates and totals here count a drop as a reset,
- * as Prometheus' rate() does.
+ * Invocations, 4xx/5xx and latency p50/p90/p99 over a chosen range, drawn from the history the agent
+ * samples into the database (`series` of GET .../metrics): it survives replica restarts, updates and
+ * closing the view, so the charts show the same past whenever they are opened. With two or more
+ * variants, per-variant lines show how traffic splits (a canary's share, its p99).
  */
-import { ChartConfiguration } from 'chart.js';
+import { ChartConfiguration, ScriptableContext } from 'chart.js';
 import * as React from 'react';
 
-import { EndpointsAPI, IEndpointMetrics } from '../../endpointsApi';
+import { EndpointsAPI, IEndpointMetricPoint, IEndpointMetrics } from '../../endpointsApi';
+import { parseDate } from '../../format';
 import { ChartView } from '../experiments/Chart';
 import { ErrorBox } from '../common';
 import { IEndpointsNav, usePoll } from './shared';
 
-const METRICS_POLL_MS = 2000;
-const MAX_POINTS = 150; // 5 minutes at one point every 2 s
+/** The ranges offered, and how often each is polled (a point per period is ~1/180 of the range). */
+const RANGES: { seconds: number; pollMs: number }[] = [
+  { seconds: 15 * 60, pollMs: 2000 },
+  { seconds: 60 * 60, pollMs: 5000 },
+  { seconds: 6 * 3600, pollMs: 10000 },
+  { seconds: 24 * 3600, pollMs: 15000 }
+];
 
-/** The raw counters of one answer, summed over variants. */
-interface ICounters {
-  at: number;
+const COLORS = ['#1976d2', '#8e24aa', '#00897b', '#f4511e', '#6d4c41', '#3949ab'];
+
+/** One answer and the range it was asked for (the view may already show another range). */
+interface IAnswer {
+  sinceSeconds: number;
+  metrics: IEndpointMetrics;
+}
+
+interface ITotals {
   invocations: number;
   errors4xx: number;
   errors5xx: number;
+  /** history: summed over the range; live: the replicas' counters (a server without history). */
+  source: 'history' | 'live';
+  latest: { p50: number | null; p90: number | null; p99: number | null };
 }
 
-interface IPoint {
-  label: string;
-  /** Per second since the previous answer. */
-  rate: number;
-  rate4xx: number;
-  rate5xx: number;
-  /** Since the view opened plus what the replicas had counted before (reset-aware). */
-  invocations: number;
-  errors4xx: number;
-  errors5xx: number;
-  p50: number | null;
-  p90: number | null;
-  p99: number | null;
+function rangeLabel(seconds: number, trans: IEndpointsNav['trans']): string {
+  return seconds < 3600
+    ? trans.__('Last %1 min', Math.round(seconds / 60))
+    : trans.__('Last %1 h', Math.round(seconds / 3600));
 }
 
-/** Totals over variants. */
-function counters(metrics: IEndpointMetrics): ICounters {
-  const sum = (pick: (v: IEndpointMetrics['variants'][0]) => number) =>
-    metrics.variants.reduce((total, v) => total + pick(v), 0);
+/** A period's start in local time: to the minute on the axis, to the second in the tooltip. */
+function timeLabel(value: string, seconds = false): string {
+  const date = parseDate(value);
+  return date
+    ? date.toLocaleTimeString([], {
+        hour: 'numeric',
+        minute: '2-digit',
+        second: seconds ? '2-digit' : undefined
+      })
+    : value;
+}
+
+function totals(metrics: IEndpointMetrics): ITotals {
+  const whole = metrics.series.find(s => s.variant === null);
+  if (!whole) {
+    // A server without the agent's history: the live counters, as before.
+    const sum = (pick: (v: IEndpointMetrics['variants'][0]) => number) =>
+      metrics.variants.reduce((total, v) => total + pick(v), 0);
+    const worst = (pick: (v: IEndpointMetrics['variants'][0]) => number | null) => {
+      const values = metrics.variants.map(pick).filter((x): x is number => x !== null);
+      return values.length ? Math.max(...values) : null;
+    };
+    return {
+      invocations: sum(v => v.invocations),
+      errors4xx: sum(v => v.errors_4xx),
+      errors5xx: sum(v => v.errors_5xx),
+      source: 'live',
+      latest: {
+        p50: worst(v => v.latency_p50_ms),
+        p90: worst(v => v.latency_p90_ms),
+        p99: worst(v => v.latency_p99_ms)
+      }
+    };
+  }
+  const sum = (pick: (p: IEndpointMetricPoint) => number) =>
+    whole.points.reduce((total, p) => total + pick(p), 0);
+  const last = [...whole.points].reverse().find(p => p.latency_p99_ms !== null);
   return {
-    at: Date.now(),
-    invocations: sum(v => v.invocations),
-    errors4xx: sum(v => v.errors_4xx),
-    errors5xx: sum(v => v.errors_5xx)
-  };
-}
-
-/** How much a counter grew; a smaller value means the replicas restarted from 0. */
-function increase(previous: number, current: number): number {
-  return current >= previous ? current - previous : current;
-}
-
-/** One chart point; latencies as the worst variant (what a caller can hit). */
-function toPoint(
-  metrics: IEndpointMetrics,
-  now: ICounters,
-  before: ICounters | null,
-  last: IPoint | undefined
-): IPoint {
-  const seconds = before ? Math.max((now.at - before.at) / 1000, 0.001) : 1;
-  const grew = (key: 'invocations' | 'errors4xx' | 'errors5xx') =>
-    before ? increase(before[key], now[key]) : 0;
-  const rate = (key: 'invocations' | 'errors4xx' | 'errors5xx') => grew(key) / seconds;
-  const worst = (pick: (v: IEndpointMetrics['variants'][0]) => number | null) => {
-    const values = metrics.variants.map(pick).filter((x): x is number => x !== null);
-    return values.length ? Math.max(...values) : null;
-  };
-  return {
-    label: new Date(now.at).toLocaleTimeString(),
-    rate: rate('invocations'),
-    rate4xx: rate('errors4xx'),
-    rate5xx: rate('errors5xx'),
-    invocations: last ? last.invocations + grew('invocations') : now.invocations,
-    errors4xx: last ? last.errors4xx + grew('errors4xx') : now.errors4xx,
-    errors5xx: last ? last.errors5xx + grew('errors5xx') : now.errors5xx,
-    p50: worst(v => v.latency_p50_ms),
-    p90: worst(v => v.latency_p90_ms),
-    p99: worst(v => v.latency_p99_ms)
+    invocations: sum(p => p.invocations),
+    errors4xx: sum(p => p.errors_4xx),
+    errors5xx: sum(p => p.errors_5xx),
+    source: 'history',
+    latest: {
+      p50: last?.latency_p50_ms ?? null,
+      p90: last?.latency_p90_ms ?? null,
+      p99: last?.latency_p99_ms ?? null
+    }
   };
 }
 
 function lineConfig(
   labels: string[],
-  datasets: { label: string; data: (number | null)[]; color: string }[],
+  titles: string[],
+  datasets: { label: string; data: (number | null)[]; color: string; dashed?: boolean }[],
   yTitle: string
 ): ChartConfiguration {
   return {
@@ -98,88 +109,199 @@ function lineConfig(
         data: d.data,
         borderColor: d.color,
         backgroundColor: d.color,
-        pointRadius: 2,
-        spanGaps: true
+        borderDash: d.dashed ? [4, 3] : undefined,
+        borderWidth: 1.5,
+        // Dense series are lines; a lone value between gaps (one busy period) still shows as a dot.
+        pointRadius: (ctx: ScriptableContext<'line'>) => {
+          const i = ctx.dataIndex;
+          if (d.data[i] === null || d.data[i] === undefined) {
+            return 0;
+          }
+          const lone = (d.data[i - 1] ?? null) === null && (d.data[i + 1] ?? null) === null;
+          return labels.length <= 60 || lone ? 2.5 : 0;
+        },
+        // A period without traffic has no latency: a gap, not a line through it.
+        spanGaps: false
       }))
     },
     options: {
       animation: false,
       responsive: true,
       maintainAspectRatio: false,
-      scales: { y: { beginAtZero: true, title: { display: !!yTitle, text: yTitle } } },
-      plugins: { legend: { position: 'bottom' } }
+      interaction: { mode: 'index', intersect: false },
+      scales: {
+        x: { ticks: { autoSkip: true, maxTicksLimit: 6, maxRotation: 0 } },
+        y: { beginAtZero: true, title: { display: !!yTitle, text: yTitle } }
+      },
+      plugins: {
+        legend: { position: 'bottom' },
+        tooltip: { callbacks: { title: items => (items.length ? titles[items[0].dataIndex] : '') } }
+      }
     }
+  };
+}
+
+/** Chart configs from one answer: the whole endpoint, plus a line per variant when there are 2+. */
+function chartConfigs(metrics: IEndpointMetrics, trans: IEndpointsNav['trans']) {
+  const period = metrics.period_seconds > 0 ? metrics.period_seconds : 1;
+  const whole = metrics.series.find(s => s.variant === null);
+  const variants = metrics.series.filter(s => s.variant !== null);
+  const points = whole?.points ?? [];
+  const labels = points.map(p => timeLabel(p.time));
+  const titles = points.map(p => timeLabel(p.time, true));
+  const perSecond = (pick: (p: IEndpointMetricPoint) => number) => (p: IEndpointMetricPoint) =>
+    pick(p) / period;
+  const split = variants.length >= 2;
+  // A variant's series has the same periods as the whole endpoint's; align by time to be safe.
+  const aligned = (
+    series: (typeof variants)[0],
+    pick: (p: IEndpointMetricPoint) => number | null
+  ): (number | null)[] => {
+    const byTime = new Map(series.points.map(p => [p.time, p]));
+    return points.map(p => {
+      const match = byTime.get(p.time);
+      return match ? pick(match) : null;
+    });
+  };
+  return {
+    invocations: lineConfig(
+      labels,
+      titles,
+      [
+        {
+          label: split ? trans.__('all variants') : trans.__('invocations/s'),
+          data: points.map(perSecond(p => p.invocations)),
+          color: COLORS[0]
+        },
+        ...(split
+          ? variants.map((s, i) => ({
+              label: s.variant ?? '',
+              data: aligned(s, p => p.invocations / period),
+              color: COLORS[(i + 1) % COLORS.length],
+              dashed: true
+            }))
+          : [])
+      ],
+      trans.__('per second')
+    ),
+    errors: lineConfig(
+      labels,
+      titles,
+      [
+        { label: '4xx/s', data: points.map(perSecond(p => p.errors_4xx)), color: '#ef6c00' },
+        { label: '5xx/s', data: points.map(perSecond(p => p.errors_5xx)), color: '#c62828' }
+      ],
+      trans.__('per second')
+    ),
+    latency: lineConfig(
+      labels,
+      titles,
+      [
+        { label: 'p50', data: points.map(p => p.latency_p50_ms), color: '#2e7d32' },
+        { label: 'p90', data: points.map(p => p.latency_p90_ms), color: '#f9a825' },
+        { label: 'p99', data: points.map(p => p.latency_p99_ms), color: '#c62828' },
+        ...(split
+          ? variants.map((s, i) => ({
+              label: trans.__('%1 p99', s.variant ?? ''),
+              data: aligned(s, p => p.latency_p99_ms),
+              color: COLORS[(i + 1) % COLORS.length],
+              dashed: true
+            }))
+          : [])
+      ],
+      'ms'
+    )
   };
 }
 
 export function EndpointCharts(props: { nav: IEndpointsNav; name: string }): JSX.Element {
   const trans = props.nav.trans;
   const root = React.useRef<HTMLDivElement>(null);
-  const [points, setPoints] = React.useState<IPoint[]>([]);
-  const before = React.useRef<ICounters | null>(null);
-  const metrics = usePoll(
-    async () => {
-      const answer = await EndpointsAPI.metrics(props.name);
-      const now = counters(answer);
-      const previousCounters = before.current;
-      before.current = now;
-      setPoints(previous =>
-        [...previous, toPoint(answer, now, previousCounters, previous[previous.length - 1])].slice(
-          -MAX_POINTS
-        )
-      );
-      return answer;
-    },
-    METRICS_POLL_MS,
+  const [range, setRange] = React.useState(RANGES[0]);
+  const metrics = usePoll<IAnswer>(
+    async () => ({
+      sinceSeconds: range.seconds,
+      metrics: await EndpointsAPI.metrics(props.name, range.seconds)
+    }),
+    range.pollMs,
     root,
-    [props.name]
+    [props.name, range.seconds]
   );
-  const configs = React.useMemo(() => {
-    const labels = points.map(p => p.label);
-    return {
-      invocations: lineConfig(
-        labels,
-        [{ label: trans.__('requests/s'), data: points.map(p => p.rate), color: '#1976d2' }],
-        ''
-      ),
-      errors: lineConfig(
-        labels,
-        [
-          { label: '4xx', data: points.map(p => p.rate4xx), color: '#ef6c00' },
-          { label: '5xx', data: points.map(p => p.rate5xx), color: '#c62828' }
-        ],
-        ''
-      ),
-      latency: lineConfig(
-        labels,
-        [
-          { label: 'p50', data: points.map(p => p.p50), color: '#2e7d32' },
-          { label: 'p90', data: points.map(p => p.p90), color: '#f9a825' },
-          { label: 'p99', data: points.map(p => p.p99), color: '#c62828' }
-        ],
-        'ms'
-      )
-    };
-  }, [points]);
-  const last = points[points.length - 1];
+  const answer = metrics.data;
+  const configs = React.useMemo(
+    () => chartConfigs(answer?.metrics ?? emptyMetrics(props.name), trans),
+    [answer]
+  );
+  const sums = answer ? totals(answer.metrics) : null;
+  // Periods with traffic in the drawn history (a hook for tests and a hint when the range is empty).
+  const busyPeriods =
+    answer?.metrics.series.find(s => s.variant === null)?.points.filter(p => p.invocations > 0)
+      .length ?? 0;
+  const over =
+    sums?.source === 'history'
+      ? rangeLabel(answer!.sinceSeconds, trans).toLowerCase()
+      : trans.__('since the replicas started');
   return (
-    <div className="jp-studio-endpoint-charts" ref={root} data-testid="endpoint-metrics">
+    <div
+      className="jp-studio-endpoint-charts"
+      ref={root}
+      data-testid="endpoint-metrics"
+      data-since-seconds={answer?.sinceSeconds ?? ''}
+      data-period-seconds={answer?.metrics.period_seconds ?? ''}
+    >
+      <div className="jp-studio-actions jp-studio-endpoint-metrics-bar">
+        <label className="jp-studio-endpoint-range">
+          <span>{trans.__('Range')}</span>
+          <select
+            className="jp-mod-styled"
+            data-testid="endpoint-metrics-range"
+            value={range.seconds}
+            onChange={event =>
+              setRange(RANGES.find(r => r.seconds === Number(event.target.value)) ?? RANGES[0])
+            }
+          >
+            {RANGES.map(r => (
+              <option key={r.seconds} value={r.seconds}>
+                {rangeLabel(r.seconds, trans)}
+              </option>
+            ))}
+          </select>
+        </label>
+        {answer && sums?.source === 'history' ? (
+          <span className="jp-studio-muted">
+            {trans.__('one point per %1 s', answer.metrics.period_seconds)}
+          </span>
+        ) : null}
+      </div>
       <ErrorBox message={metrics.error} />
-      <div className="jp-studio-endpoint-totals" data-testid="endpoint-metric-totals">
-        {last ? (
+      <div
+        className="jp-studio-endpoint-totals"
+        data-testid="endpoint-metric-totals"
+        data-source={sums?.source ?? ''}
+      >
+        {sums ? (
           <>
-            <span data-testid="metric-invocations" data-value={last.invocations}>
-              {trans.__('Invocations: %1', last.invocations)}
+            <span className="jp-studio-muted" data-testid="metric-totals-label">
+              {trans.__('Totals (%1):', over)}
             </span>
-            <span data-testid="metric-4xx" data-value={last.errors4xx}>
-              4xx: {last.errors4xx}
+            <span data-testid="metric-invocations" data-value={sums.invocations}>
+              {trans.__('Invocations: %1', sums.invocations)}
             </span>
-            <span data-testid="metric-5xx" data-value={last.errors5xx}>
-              5xx: {last.errors5xx}
+            <span data-testid="metric-4xx" data-value={sums.errors4xx}>
+              4xx: {sums.errors4xx}
             </span>
-            <span>
-              p50/p90/p99:{' '}
-              {[last.p50, last.p90, last.p99]
+            <span data-testid="metric-5xx" data-value={sums.errors5xx}>
+              5xx: {sums.errors5xx}
+            </span>
+            <span
+              title={
+                sums.source === 'history'
+                  ? trans.__('The latest period with traffic')
+                  : trans.__('The slowest variant, since its replicas started')
+              }
+            >
+              {trans.__('Latest p50/p90/p99:')}{' '}
+              {[sums.latest.p50, sums.latest.p90, sums.latest.p99]
                 .map(x => (x === null ? '—' : `${x.toFixed(1)} ms`))
                 .join(' / ')}
             </span>
@@ -189,12 +311,12 @@ export function EndpointCharts(props: { nav: IEndpointsNav; name: string }): JSX
         )}
       </div>
       <div className="jp-studio-endpoint-chart-grid">
-        <div className="jp-studio-endpoint-chart">
+        <div className="jp-studio-endpoint-chart" data-traffic-points={busyPeriods}>
           <h4>{trans.__('Invocations per second')}</h4>
           <ChartView
             config={configs.invocations}
             testid="endpoint-invocations-chart"
-            label={trans.__('Invocations over time')}
+            label={trans.__('Invocations per second over time')}
           />
         </div>
         <div className="jp-studio-endpoint-chart">
@@ -202,7 +324,7 @@ export function EndpointCharts(props: { nav: IEndpointsNav; name: string }): JSX
           <ChartView
             config={configs.errors}
             testid="endpoint-errors-chart"
-            label={trans.__('4xx and 5xx over time')}
+            label={trans.__('4xx and 5xx per second over time')}
           />
         </div>
         <div className="jp-studio-endpoint-chart">
@@ -216,4 +338,8 @@ export function EndpointCharts(props: { nav: IEndpointsNav; name: string }): JSX
       </div>
     </div>
   );
+}
+
+function emptyMetrics(name: string): IEndpointMetrics {
+  return { name, variants: [], prometheus: '', period_seconds: 5, series: [] };
 }

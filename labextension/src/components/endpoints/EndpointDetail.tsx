@@ -1,6 +1,7 @@
 /**
- * One endpoint in the main area: status, variants and replicas, charts, test-invoke box, capture
- * viewer, update with a deployment policy, delete.
+ * One endpoint in the main area: status, variants and replicas, the last deployment and the
+ * previous configuration (Roll back), charts, test-invoke box, capture viewer, update with a
+ * deployment policy, delete.
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import * as React from 'react';
@@ -19,6 +20,12 @@ import { ErrorBox } from '../common';
 import { errorText, LinkButton, useRequest } from '../experiments/shared';
 import { ModelTargetSelect } from './CreateEndpointForm';
 import { EndpointCharts } from './EndpointCharts';
+import {
+  canRollBack,
+  DeploymentProgressView,
+  PreviousConfiguration,
+  useRollback
+} from './Rollback';
 import { EndpointStatusBadge, IEndpointsNav, usePoll } from './shared';
 
 const DETAIL_POLL_MS = 2000;
@@ -352,6 +359,8 @@ export function EndpointDetail(props: {
   const state = usePoll(() => EndpointsAPI.get(name), DETAIL_POLL_MS, root, [name]);
   const [deleteError, setDeleteError] = React.useState<string | null>(null);
   const endpoint = state.data;
+  const rollback = useRollback(nav, endpoint, state.reload);
+  const updating = endpoint?.status === 'Updating';
   const remove = async () => {
     const answer = await showDialog({
       title: trans.__('Delete endpoint %1?', name),
@@ -384,6 +393,26 @@ export function EndpointDetail(props: {
         <h2 className="jp-studio-endpoint-title">{name}</h2>
         {endpoint ? <EndpointStatusBadge status={endpoint.status} /> : null}
         <span className="jp-studio-spacer" />
+        {rollback.started ? (
+          <span className="jp-studio-success" data-testid="endpoint-rollback-started">
+            {trans.__('Rollback started')}
+          </span>
+        ) : null}
+        <button
+          className="jp-Button jp-mod-styled"
+          data-testid="endpoint-rollback"
+          disabled={!endpoint || !canRollBack(endpoint) || rollback.busy}
+          title={
+            updating
+              ? trans.__('Stop this update: the previous replicas take all traffic at once')
+              : endpoint?.previous_configuration
+                ? trans.__('Deploy the previous configuration again')
+                : trans.__('Nothing to roll back to yet')
+          }
+          onClick={() => void rollback.run()}
+        >
+          {updating ? trans.__('Abort update and roll back') : trans.__('Roll back')}
+        </button>
         <button
           className="jp-Button jp-mod-styled jp-mod-warn"
           data-testid="endpoint-delete"
@@ -393,6 +422,11 @@ export function EndpointDetail(props: {
         </button>
       </div>
       <ErrorBox message={state.error ?? deleteError} />
+      {rollback.error ? (
+        <div className="jp-studio-error" role="alert" data-testid="endpoint-rollback-error">
+          {trans.__('Roll back refused: %1', rollback.error)}
+        </div>
+      ) : null}
       {endpoint ? (
         <>
           {endpoint.status_reason ? (
@@ -479,13 +513,20 @@ export function EndpointDetail(props: {
                   </thead>
                   <tbody>
                     {endpoint.replicas.map(r => (
-                      <tr key={r.replica_id} data-testid="endpoint-replica" data-status={r.status}>
+                      <tr
+                        key={r.replica_id}
+                        data-testid="endpoint-replica"
+                        data-status={r.status}
+                        data-variant={r.variant}
+                        data-generation={r.generation}
+                        data-version={r.model_version ?? ''}
+                      >
                         <td>
                           <code>{r.replica_id.slice(0, 8)}</code>
                         </td>
                         <td>{r.variant}</td>
                         <td>{r.generation}</td>
-                        <td>{r.model_version ?? '—'}</td>
+                        <td data-testid="endpoint-replica-version">{r.model_version ?? '—'}</td>
                         <td>{r.status}</td>
                         <td>{r.port ?? '—'}</td>
                         <td>{`${Math.round(r.weight * 100)}%`}</td>
@@ -497,6 +538,12 @@ export function EndpointDetail(props: {
                 </table>
               </details>
             ) : null}
+          </section>
+          <section className="jp-studio-section jp-studio-endpoint-rollback-section">
+            <h3>{trans.__('Last deployment')}</h3>
+            <DeploymentProgressView nav={nav} deployment={endpoint.deployment ?? null} />
+            <h3>{trans.__('Previous configuration (what Roll back deploys)')}</h3>
+            <PreviousConfiguration nav={nav} endpoint={endpoint} />
           </section>
           <section className="jp-studio-section">
             <h3>{trans.__('Metrics')}</h3>
