@@ -34,6 +34,26 @@ def test_getting_started_runs_a_job_through_the_sdk_and_shows_its_result(studio_
     assert "accuracy" in text
 
 
+def test_deploy_and_monitor_trains_deploys_rolls_back_charts_and_transforms(studio_server, monkeypatch):
+    root = studio_server.root_dir / "notebooks-deploy"
+    shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.out.ipynb"))
+    monkeypatch.setenv("STUDIO_URL", studio_server.url)
+    monkeypatch.setenv("STUDIO_TOKEN", studio_server.token)
+
+    executed = papermill.execute_notebook(
+        str(root / "deploy-and-monitor.ipynb"), str(root / "deploy-and-monitor.out.ipynb"),
+        parameters={"model_name": "nb-breast-cancer", "endpoint_name": "nb-breast-cancer", "wait_timeout": 600},
+        cwd=str(root), kernel_name="python3", progress_bar=False)
+
+    outputs = [output for cell in executed.cells for output in cell.get("outputs", [])]
+    text = "\n".join(output.get("text", "") for output in outputs if output.get("output_type") == "stream")
+    assert "nb-breast-cancer version 2" in text
+    assert "refused: " in text and "mean radius" in text  # the signature check named the column
+    assert "Updating" in text and "rollback: True" in text
+    assert "accuracy on the file:" in text
+    assert any("image/png" in output.get("data", {}) for output in outputs)  # the metrics chart was drawn
+
+
 def test_example_notebook_and_script_are_valid_and_parameterized():
     train = nbformat.read(NOTEBOOKS / "examples" / "train.ipynb", as_version=4)
     nbformat.validate(train)
