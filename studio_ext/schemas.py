@@ -750,6 +750,8 @@ class EndpointMetricPoint(_Model):
 
 class EndpointMetricSeries(_Model):
     variant: str | None = Field(description="null: the whole endpoint (all variants)")
+    model_version: str | None = Field(default=None, description="the version the variant's replicas served; "
+                                                                "during an update a variant has one series per version")
     points: list[EndpointMetricPoint] = Field(description="oldest first, one per period, zero-filled")
 
 
@@ -760,7 +762,7 @@ class EndpointMetrics(_Model):
     period_seconds: float = Field(default=5.0, description="the history's resolution")
     series: list[EndpointMetricSeries] = Field(
         default_factory=list, description="history sampled by the agent: the whole endpoint first, then each "
-                                          "variant; survives replica restarts and updates")
+                                          "variant and model version; survives replica restarts and updates")
 
 
 class EndpointCaptureQuery(_Model):

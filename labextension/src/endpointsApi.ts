@@ -136,6 +136,8 @@ export interface IEndpointMetricPoint {
 export interface IEndpointMetricSeries {
   /** null: the whole endpoint (all variants). */
   variant: string | null;
+  /** The version the variant's replicas served: during an update a variant has one series per version. */
+  model_version: string | null;
   /** Oldest first, one per period, zero-filled. */
   points: IEndpointMetricPoint[];
 }

@@ -520,7 +520,7 @@ class EndpointReconciler:
             delta = counts_since(previous, total)
             if any(delta.get(k) for k in COUNTER_KEYS):  # an idle replica writes nothing
                 rows.append(orm.EndpointMetricSample(endpoint_name=name, variant=r.variant, replica_id=r.replica_id,
-                                                     at=at, delta=delta, total=total))
+                                                     model_version=r.model_version, at=at, delta=delta, total=total))
         if rows:
             with self.db.session() as session:
                 session.add_all(rows)

@@ -301,7 +301,8 @@ class EndpointService:
     def history(self, name: str, query: schemas.EndpointMetricsQuery
                 ) -> tuple[float, list[schemas.EndpointMetricSeries]]:
         """Per-period counts and latency quantiles from the agent's samples: the whole endpoint first,
-        then each variant; periods are aligned to the clock and zero-filled."""
+        then each (variant, model version), so a canary's traffic shows beside the version it
+        replaces; periods are aligned to the clock and zero-filled."""
         period = query.period_seconds or max(
             METRICS_SAMPLE_S, math.ceil(query.since_seconds / HISTORY_POINTS / METRICS_SAMPLE_S) * METRICS_SAMPLE_S)
         points = math.ceil(query.since_seconds / period)
@@ -313,15 +314,16 @@ class EndpointService:
         count = max(1, math.ceil((now - start) / period))
         with self.db.session() as session:
             rows = session.execute(
-                select(orm.EndpointMetricSample.variant, orm.EndpointMetricSample.at, orm.EndpointMetricSample.delta)
+                select(orm.EndpointMetricSample.variant, orm.EndpointMetricSample.model_version,
+                       orm.EndpointMetricSample.at, orm.EndpointMetricSample.delta)
                 .where(orm.EndpointMetricSample.endpoint_name == name,
                        orm.EndpointMetricSample.at >= datetime.fromtimestamp(start, UTC))).all()
         whole: list[dict] = [{} for _ in range(count)]
-        by_variant: dict[str, list[dict]] = {}
-        for variant, at, delta in rows:
+        by_variant: dict[tuple[str, str | None], list[dict]] = {}
+        for variant, version, at, delta in rows:
             i = min(count - 1, int((at.timestamp() - start) // period))
             merge_counts(whole[i], delta)
-            merge_counts(by_variant.setdefault(variant, [{} for _ in range(count)])[i], delta)
+            merge_counts(by_variant.setdefault((variant, version), [{} for _ in range(count)])[i], delta)
 
         def points_of(aggs: list[dict]) -> list[schemas.EndpointMetricPoint]:
             return [schemas.EndpointMetricPoint(time=datetime.fromtimestamp(start + i * period, UTC),
@@ -329,8 +331,9 @@ class EndpointService:
                     for i, agg in enumerate(aggs)]
 
         series = [schemas.EndpointMetricSeries(variant=None, points=points_of(whole))]
-        series += [schemas.EndpointMetricSeries(variant=v, points=points_of(aggs))
-                   for v, aggs in sorted(by_variant.items())]
+        series += [schemas.EndpointMetricSeries(variant=v, model_version=version, points=points_of(aggs))
+                   for (v, version), aggs in sorted(by_variant.items(), key=lambda item: (item[0][0], _version_key(
+                       item[0][1])))]
         return period, series
 
     # ------------------------------------------------------------------ data capture
@@ -359,6 +362,11 @@ class EndpointService:
         records.sort(key=lambda r: r.time, reverse=True)
         return schemas.EndpointCapture(name=name, folder=str(folder), files=[f.name for f in files],
                                        records=records[:query.max_items])
+
+
+def _version_key(version: str | None) -> tuple[int, str]:
+    """Model versions in numeric order ('2' before '10')."""
+    return (int(version), "") if version and version.isdigit() else (0, version or "")
 
 
 def _epoch(value: float | None) -> datetime | None:

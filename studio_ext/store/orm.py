@@ -210,6 +210,7 @@ class EndpointMetricSample(Base):
     sample_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     endpoint_name: Mapped[str] = mapped_column(String(64))
     variant: Mapped[str] = mapped_column(String(64))
+    model_version: Mapped[str | None] = mapped_column(String(32), doc="what the replica served")
     replica_id: Mapped[str] = mapped_column(String(32), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     delta: Mapped[dict] = mapped_column(JSON)

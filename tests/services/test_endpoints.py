@@ -264,6 +264,14 @@ def test_given_a_canary_in_progress_when_rolled_back_then_the_old_replica_takes_
         deployment_policy=schemas.DeploymentPolicy(type="canary", canary_percent=40, baking_seconds=600)), "bob")
     d = drive(reconciler, service, "abort", lambda d: any(r.generation == 2 and r.weight > 0 for r in d.replicas))
     canary = next(r for r in d.replicas if r.generation == 2)
+    # the history tells the two versions apart (one variant name, two series)
+    for port, n in ((first.port, 3), (canary.port, 2)):
+        for _ in range(n):
+            assert invoke(port, [[0.0] * 30]).status_code == 200
+    sample_now(reconciler, "abort")
+    m = service.metrics("abort", schemas.EndpointMetricsQuery(since_seconds=300))
+    assert [(s.variant, s.model_version, sum(p.invocations for p in s.points)) for s in m.series] == [
+        (None, None, 5), ("v1", "1", 3), ("v1", "2", 2)]
     service.rollback_endpoint("abort", schemas.RollbackEndpoint(), "carol")
     reconciler.reconcile()  # one pass, not a new deployment: the old replica is still there
     d = service.describe_endpoint("abort")
@@ -346,7 +354,7 @@ def test_given_traffic_then_the_history_counts_every_request_across_a_replica_re
     total, errors, busy, m = history_totals(service, "hist")
     assert (total, errors) == (23, 3)
     assert m.period_seconds == 5.0 and len(m.series[0].points) >= 120  # 10 minutes of zero-filled 5 s points
-    assert [s.variant for s in m.series] == [None, "v1"]
+    assert [(s.variant, s.model_version) for s in m.series] == [(None, None), ("v1", "1")]
     assert busy[-1].latency_p50_ms is not None and busy[-1].latency_p99_ms >= busy[-1].latency_p50_ms
 
     # the replica crashes and is restarted from zero counters: the history keeps what it had

@@ -2,7 +2,8 @@
  * Invocations, 4xx/5xx and latency p50/p90/p99 over a chosen range, drawn from the history the agent
  * samples into the database (`series` of GET .../metrics): it survives replica restarts, updates and
  * closing the view, so the charts show the same past whenever they are opened. With two or more
- * variants, per-variant lines show how traffic splits (a canary's share, its p99).
+ * series (variants, or one variant's old and new model version during an update), dashed lines
+ * show how traffic splits (a canary's share, its p99).
  */
 import { ChartConfiguration, ScriptableContext } from 'chart.js';
 import * as React from 'react';
@@ -141,7 +142,18 @@ function lineConfig(
   };
 }
 
-/** Chart configs from one answer: the whole endpoint, plus a line per variant when there are 2+. */
+/** "primary v2": a series' variant and the model version its replicas served. */
+function seriesLabel(series: IEndpointMetrics['series'][0]): string {
+  return series.model_version
+    ? `${series.variant ?? ''} v${series.model_version}`
+    : (series.variant ?? '');
+}
+
+/**
+ * Chart configs from one answer: the whole endpoint, plus a line per variant and model version
+ * when there are 2+ (two variants, or one variant during and after an update: the canary beside
+ * the version it replaces).
+ */
 function chartConfigs(metrics: IEndpointMetrics, trans: IEndpointsNav['trans']) {
   const period = metrics.period_seconds > 0 ? metrics.period_seconds : 1;
   const whole = metrics.series.find(s => s.variant === null);
@@ -175,7 +187,7 @@ function chartConfigs(metrics: IEndpointMetrics, trans: IEndpointsNav['trans']) 
         },
         ...(split
           ? variants.map((s, i) => ({
-              label: s.variant ?? '',
+              label: seriesLabel(s),
               data: aligned(s, p => p.invocations / period),
               color: COLORS[(i + 1) % COLORS.length],
               dashed: true
@@ -202,7 +214,7 @@ function chartConfigs(metrics: IEndpointMetrics, trans: IEndpointsNav['trans']) 
         { label: 'p99', data: points.map(p => p.latency_p99_ms), color: '#c62828' },
         ...(split
           ? variants.map((s, i) => ({
-              label: trans.__('%1 p99', s.variant ?? ''),
+              label: trans.__('%1 p99', seriesLabel(s)),
               data: aligned(s, p => p.latency_p99_ms),
               color: COLORS[(i + 1) % COLORS.length],
               dashed: true

@@ -21,6 +21,7 @@ def upgrade() -> None:
         sa.Column("sample_id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("endpoint_name", sa.String(length=64), nullable=False),
         sa.Column("variant", sa.String(length=64), nullable=False),
+        sa.Column("model_version", sa.String(length=32), nullable=True),
         sa.Column("replica_id", sa.String(length=32), nullable=False),
         sa.Column("at", studio_ext.store.orm.UTCDateTime(), nullable=False),
         sa.Column("delta", sa.JSON(), nullable=False),
