@@ -31,7 +31,41 @@ def local_path(model_uri: str, tracking_uri: str | None = None) -> Path:
     return Path(download_artifacts(artifact_uri=model_uri, tracking_uri=tracking_uri))
 
 
+class DeserializationDisallowed(RuntimeError):
+    """MLFLOW_ALLOW_PICKLE_DESERIALIZATION says no, and the model can only be loaded by deserializing it."""
+
+
+def allow_deserialization() -> bool:
+    """MLFLOW_ALLOW_PICKLE_DESERIALIZATION as MLflow reads it (mlflow/environment_variables.py): unset
+    means allowed; true/false/1/0 in any case; anything else is an error, as in MLflow."""
+    value = os.environ.get("MLFLOW_ALLOW_PICKLE_DESERIALIZATION")
+    if value is None:
+        return True
+    if value.lower() not in ("true", "false", "1", "0"):
+        raise ValueError("MLFLOW_ALLOW_PICKLE_DESERIALIZATION value must be one of ['true', 'false', '1', '0'] "
+                         f"(case-insensitive), but got {value}")
+    return value.lower() in ("true", "1")
+
+
+def _check_deserialization_allowed(serialization_format: str) -> None:
+    # NB: mlflow.sklearn (3.x, _load_model_from_local_file) refuses every format when the flag is
+    # false, skops included: skops only blocks the types outside its trusted list, and that list is
+    # read from the model's own MLmodel file (skops_trusted_types), so a crafted model can trust
+    # anything. We load the same files without MLflow, so we refuse the same way. (MLflow also
+    # exempts Databricks runtimes, where the studio does not run.)
+    if not allow_deserialization():
+        raise DeserializationDisallowed(
+            f"Deserializing this model ({serialization_format} format) is disallowed because "
+            "'MLFLOW_ALLOW_PICKLE_DESERIALIZATION' is not set to 'true'. Loading a model can execute arbitrary "
+            "code from the model artifact, including models saved in the 'skops' format, whose trusted-types "
+            "allow-list is read from the model itself. Only load models from trusted sources; set "
+            "'MLFLOW_ALLOW_PICKLE_DESERIALIZATION' to 'true' to allow loading.")
+
+
 def load(model_uri: str, tracking_uri: str | None = None) -> LoadedModel:
+    """Load the model at `model_uri`. Raises DeserializationDisallowed for a scikit-learn model
+    when MLFLOW_ALLOW_PICKLE_DESERIALIZATION is false (as mlflow.sklearn does; other flavors go
+    through mlflow.pyfunc, which applies the flag itself)."""
     import yaml
 
     path = local_path(model_uri, tracking_uri)
@@ -47,6 +81,7 @@ def load(model_uri: str, tracking_uri: str | None = None) -> LoadedModel:
             and pyfunc.get("loader_module") == "mlflow.sklearn" and pyfunc.get("predict_fn", "predict") == "predict"):
         # The same bytes mlflow.sklearn would unpickle, without importing mlflow (seconds of
         # start-up and ~100 MB per replica).
+        _check_deserialization_allowed(sk["serialization_format"])
         import cloudpickle
 
         with open(path / sk["pickled_model"], "rb") as fh:
@@ -57,6 +92,7 @@ def load(model_uri: str, tracking_uri: str | None = None) -> LoadedModel:
         return LoadedModel(model.predict, schema, "sklearn", path)
     if (sk.get("serialization_format") == "skops" and sk.get("pickled_model")
             and pyfunc.get("loader_module") == "mlflow.sklearn" and pyfunc.get("predict_fn", "predict") == "predict"):
+        _check_deserialization_allowed("skops")
         model = _load_skops(path / sk["pickled_model"], sk.get("skops_trusted_types") or [])
         warnings.filterwarnings("ignore", message="X does not have valid feature names")
         return LoadedModel(model.predict, schema, "sklearn", path)

@@ -3,32 +3,46 @@
     python -m studio_ext.serving.transform --model-uri PATH --input PATH --output FOLDER
         [--format csv|jsonl|parquet] [--chunk-mib 8] [--workers N] [--join] [--progress-file F]
 
-Memory stays flat as the input grows: each worker reads and parses its own chunk of the file (byte
-ranges cut at line ends, or Parquet row groups), at most 2 x workers chunks are in flight, and each
-output file is written chunk by chunk, in input order. The model is
-loaded once, before the worker processes fork. A row that cannot be scored fails the transform
-with its location (file, row, column). Output: one file per input file, `<stem>.out.<ext>`, with
-a `prediction` column (after the input columns with --join).
+The model is loaded once, in the parent, before the worker processes fork. The parent then only
+plans chunks and writes bytes: each worker reads its own chunk of the file (a byte range ending at
+a record end, or a Parquet row group), parses it (CSV with pandas' C parser, JSON Lines with
+pyarrow), checks it against the signature, predicts, and encodes its part of the output (CSV or
+JSON Lines bytes, or an Arrow table that the parent appends to a ParquetWriter). At most
+2 x workers chunks are in flight and outputs are written in input order, so memory stays flat as
+the input grows. CSV chunks are cut at a newline outside quotes (the planner tracks the parity of
+`"` through the file), so quoted fields may hold newlines.
+
+Output: one file per input file, `<stem>.out.<ext>`, with a `prediction` column (after the input
+columns with --join; for CSV the input rows are copied as they are). A model that returns k values
+per row gives `prediction_0..prediction_{k-1}` columns in CSV and a list in JSON Lines and
+Parquet; a DataFrame result keeps its own column names. A row that cannot be scored fails the
+transform with its place: file, data row (0-based) and, for CSV and JSON Lines, the 1-based
+physical line the row starts on, then the column. `run()` returns rows, files, seconds and their
+split: load_seconds (model and parser libraries) and score_seconds (first chunk to last byte).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import multiprocessing
 import os
 import sys
 import time
 from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 from . import model as model_mod
 from .payload import PayloadError, _check_value
+from .signature import NUMERIC
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
 _MODEL: model_mod.LoadedModel | None = None  # set in the parent before the pool forks
+_SCAN_BLOCK = 1 << 20
 
 
 class TransformError(RuntimeError):
@@ -50,56 +64,234 @@ def input_files(path: Path, fmt: str | None) -> list[tuple[Path, str]]:
     return files
 
 
-def plan_chunks(path: Path, kind: str, chunk_bytes: int) -> list[tuple]:
-    """Tasks for the workers, each one chunk of the file that a worker reads itself (so parsing runs
-    in parallel and the parent never holds the data): byte ranges cut at line ends for CSV and JSON
-    Lines (a CSV field with a quoted newline is not supported), row groups for Parquet."""
+# ---------------------------------------------------------------------------- planning (parent)
+
+
+class _QuoteParity:
+    """Walks a CSV file forward keeping the parity of the `"` bytes before `offset`. A newline at
+    even parity ends a record: a quoted field opens and closes with one quote each and an escaped
+    quote inside it is doubled (RFC 4180), so only a newline inside a quoted field sees odd parity.
+    `bytes.count` runs at memory speed, so the scan costs little next to parsing."""
+
+    def __init__(self, fh):
+        self.fh, self.offset, self.odd = fh, 0, False
+
+    def skip_to(self, target: int) -> None:
+        self.fh.seek(self.offset)
+        while self.offset < target:
+            block = self.fh.read(min(_SCAN_BLOCK, target - self.offset))
+            if not block:
+                break
+            if b'"' in block:  # memchr: files without quotes cost one pass at memory speed
+                self.odd ^= bool(block.count(b'"') & 1)
+            self.offset += len(block)
+
+    def next_record_end(self) -> int:
+        """The offset just past the next newline outside quotes (or the end of the file)."""
+        self.fh.seek(self.offset)
+        while True:
+            block = self.fh.read(_SCAN_BLOCK)
+            if not block:
+                return self.offset
+            i = 0
+            while True:
+                j = block.find(b"\n", i)
+                if j < 0:
+                    self.odd ^= bool(block.count(b'"', i) & 1)
+                    self.offset += len(block)
+                    break
+                self.odd ^= bool(block.count(b'"', i, j) & 1)
+                i = j + 1
+                if not self.odd:
+                    self.offset += i
+                    return self.offset
+
+
+def plan_chunks(path: Path, kind: str, chunk_bytes: int) -> Iterator[tuple]:
+    """Tasks for the workers, `(file, kind, start, end, header)`, each one chunk of the file that a
+    worker reads itself (so parsing runs in parallel and the parent never holds the data): byte
+    ranges cut at record ends for CSV (a newline outside quotes) and JSON Lines (any newline: JSON
+    strings cannot hold a raw one), row groups for Parquet (start = the row group, end = None).
+    A generator: the workers start on the first chunks while the planner scans on."""
     if kind == "parquet":
         import pyarrow.parquet as pq
 
-        return [(str(path), kind, i, None, b"") for i in range(pq.ParquetFile(path).num_row_groups)]
+        for i in range(pq.ParquetFile(path).num_row_groups):
+            yield (str(path), kind, i, None, b"")
+        return
     size = path.stat().st_size
-    tasks = []
     with open(path, "rb") as fh:
-        header = fh.readline() if kind == "csv" else b""
-        start = fh.tell()
+        if kind == "jsonl":
+            start = 0
+            while start < size:
+                fh.seek(min(size, start + chunk_bytes))
+                fh.readline()  # to the end of the line the cut fell in
+                end = min(size, fh.tell())
+                yield (str(path), kind, start, end, b"")
+                start = end
+            return
+        parity = _QuoteParity(fh)
+        start = parity.next_record_end()
+        fh.seek(0)
+        header = fh.read(start)
         while start < size:
-            fh.seek(min(size, start + chunk_bytes))
-            fh.readline()  # to the end of the line the cut fell in
-            end = min(size, fh.tell())
-            tasks.append((str(path), kind, start, end, header))
+            if start + chunk_bytes >= size:
+                end = size
+            else:
+                parity.skip_to(start + chunk_bytes)
+                end = parity.next_record_end()
+            yield (str(path), kind, start, end, header)
             start = end
-    return tasks
 
 
-def read_chunk(task: tuple):
-    """A worker reads its chunk: a pyarrow RecordBatch (or Table)."""
+# ---------------------------------------------------------------------------- scoring (workers)
+
+
+class _RowError(Exception):
+    def __init__(self, row: int, message: str):
+        super().__init__(message)
+        self.row, self.message = row, message
+
+
+def _score(task: tuple, join: bool) -> tuple:
+    """In a worker: read the chunk, check it, predict, encode the output.
+
+    Returns ('ok', rows, header, body): `header` the CSV header line for this output (the parent
+    writes the first one), `body` CSV or JSON Lines bytes or an Arrow IPC stream (Parquet). Or
+    ('error', local row or -1, message, local line or None): the lines of the chunk before the bad
+    row; the parent turns local rows and lines into the file's."""
     file, kind, start, end, header = task
-    if kind == "parquet":
-        import pyarrow.parquet as pq
+    data = b""
+    try:
+        if kind == "parquet":
+            import pyarrow.parquet as pq
 
-        return pq.ParquetFile(file).read_row_group(start)
-    import io
-
-    with open(file, "rb") as fh:
-        fh.seek(start)
-        data = fh.read(end - start)
+            table = pq.ParquetFile(file).read_row_group(start)
+        else:
+            with open(file, "rb") as fh:
+                fh.seek(start)
+                data = fh.read(end - start)
+    except OSError as exc:
+        return ("error", -1, f"cannot read it: {exc}"[:1000], None)
     if kind == "csv":
-        import pyarrow.csv as pacsv
+        return _score_csv(data, header, join)
+    if kind == "jsonl":
+        import pyarrow.json as pajson
 
-        # One block for the whole chunk: column types are inferred from all of it, so a bad value
-        # makes a string column that the numeric check below reports with its row (1 MiB blocks
-        # parse ~25% faster but fail with a conversion error that has no row).
-        return pacsv.read_csv(io.BytesIO(header + data),
-                              read_options=pacsv.ReadOptions(use_threads=False, block_size=max(1 << 20, len(data) + 1)))
-    import pyarrow.json as pajson
+        try:
+            table = pajson.read_json(io.BytesIO(data), read_options=pajson.ReadOptions(
+                use_threads=False, block_size=max(1 << 20, len(data) + 1)))
+        except Exception as exc:
+            row, message = _jsonl_bad_row(data, _MODEL.schema)
+            if row >= 0:
+                return ("error", row, message, _record_line(kind, data, row))
+            return ("error", -1, f"cannot read it as jsonl: {exc}"[:1000], None)
+    if not table.num_rows:
+        return ("ok", 0, None, b"")
+    try:
+        batch = table.combine_chunks().to_batches()[0]
+        predictions = _predict(_arrow_input(batch, _MODEL.schema))
+    except _RowError as exc:
+        return ("error", exc.row, exc.message, _record_line(kind, data, exc.row))
+    if kind == "parquet":
+        return ("ok", batch.num_rows, None, _ipc(_output_table(table if join else None, predictions)))
+    return ("ok", batch.num_rows, None, _encode_jsonl(data if join else None, table, predictions))
 
-    return pajson.read_json(io.BytesIO(data), read_options=pajson.ReadOptions(use_threads=False,
-                                                                              block_size=max(1 << 20, len(data) + 1)))
+
+def _score_csv(data: bytes, header: bytes, join: bool) -> tuple:
+    import pandas as pd
+
+    schema = _MODEL.schema
+    names = _csv_header(header)
+    # String columns stay strings ("007" is not 7); numbers are inferred and checked below.
+    dtype = {c.name: "str" for c in schema.columns
+             if schema.kind == "columns" and c.type in ("string", "binary", "datetime") and c.name in names}
+    try:
+        frame = pd.read_csv(io.BytesIO(header + data), dtype=dtype or None)
+    except pd.errors.ParserError as exc:
+        row, line, message = _csv_bad_record(data, len(names))
+        if row >= 0:
+            return ("error", row, message, line)
+        return ("error", -1, f"cannot read it as csv: {exc}"[:1000], None)
+    except (UnicodeDecodeError, ValueError) as exc:
+        return ("error", -1, f"cannot read it as csv: {exc}"[:1000], None)
+    if _first_row_fields(data) > len(names):
+        # pandas would take the extra leading fields of the first row as the index instead of
+        # refusing the row, as it does further down.
+        row, line, message = _csv_bad_record(data, len(names))
+        return ("error", row, message, line)
+    if not len(frame):
+        return ("ok", 0, None, b"")
+    try:
+        predictions = _predict(_frame_input(frame, schema))
+    except _RowError as exc:
+        return ("error", exc.row, exc.message, _record_line("csv", data, exc.row))
+    out_header, body = _encode_csv(data if join else None, header, frame, predictions)
+    return ("ok", len(frame), out_header, body)
 
 
-def _to_input(batch, schema, file: str, first_row: int):
-    """A batch -> the model's input: a float64 array for numeric signatures, else a DataFrame."""
+def _first_row_fields(data: bytes) -> int:
+    """The field count of the chunk's first non-blank record (0 if there is none)."""
+    import csv
+
+    start = 0
+    while start < len(data):
+        end, odd = start, False
+        while True:  # to the next newline outside quotes
+            j = data.find(b"\n", end)
+            stop = len(data) if j < 0 else j
+            odd ^= bool(data.count(b'"', end, stop) & 1)
+            end = stop + 1
+            if not odd or j < 0:
+                break
+        record = data[start:end]
+        if record.strip(b" \t\r\n"):
+            return len(next(csv.reader(io.StringIO(record.decode("utf-8", errors="replace"), newline="")), []))
+        start = end
+    return 0
+
+
+def _csv_header(header: bytes) -> list[str]:
+    import csv
+
+    return next(csv.reader(io.StringIO(header.decode("utf-8-sig", errors="replace"), newline="")), [])
+
+
+def _frame_input(frame, schema):
+    """A parsed CSV chunk -> the model's input: a float64 array for numeric signatures, else a DataFrame."""
+    import pandas as pd
+
+    if schema.kind == "columns":
+        missing = [n for n, c in zip(schema.names, schema.columns, strict=True) if n not in frame.columns and c.required]
+        if missing:
+            raise _RowError(-1, f"column {missing[0]!r} required by the model's signature is missing")
+        for name, col in zip(schema.names, schema.columns, strict=True):
+            if col.type in NUMERIC and name in frame.columns and frame[name].dtype.kind not in "fiub":
+                series = frame[name]  # pandas found text among the numbers: the first bad value
+                numbers = pd.to_numeric(series, errors="coerce")
+                bad = (numbers.isna() & series.notna()).to_numpy()
+                if bad.any():
+                    i = int(bad.argmax())
+                    raise _RowError(i, f"column {name!r}: expected a number, got {series.iloc[i]!r}")
+                frame[name] = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+        if not schema.numeric:
+            return _checked_frame(frame, schema)
+        for name, col in zip(schema.names, schema.columns, strict=True):
+            if col.required:
+                nulls = frame[name].isna().to_numpy()
+                if nulls.any():
+                    raise _RowError(int(nulls.argmax()), f"column {name!r}: a value is required, got an empty or "
+                                                         "NA value")
+        if list(frame.columns) != schema.names:
+            frame = frame.reindex(columns=schema.names)
+        return frame.to_numpy(dtype=np.float64)  # one block of float64 columns: nearly free
+    if schema.kind == "tensor":
+        return frame.to_numpy(dtype=np.dtype(schema.tensor_dtype or "float64"))
+    return frame
+
+
+def _arrow_input(batch, schema):
+    """A JSON Lines or Parquet batch -> the model's input, as `_frame_input` (nulls are Arrow's nulls)."""
     names = batch.schema.names
     if schema.kind == "columns":
         missing = [n for n, c in zip(schema.names, schema.columns, strict=True) if n not in names and c.required]
@@ -108,6 +300,9 @@ def _to_input(batch, schema, file: str, first_row: int):
         if schema.numeric:
             columns = []
             for name, col in zip(schema.names, schema.columns, strict=True):
+                if name not in names:
+                    columns.append(np.full(batch.num_rows, np.nan))
+                    continue
                 column = batch.column(names.index(name))
                 if column.null_count and col.required:
                     i = column.is_null().to_pylist().index(True)
@@ -115,57 +310,178 @@ def _to_input(batch, schema, file: str, first_row: int):
                 try:
                     columns.append(column.to_numpy(zero_copy_only=False).astype(np.float64, copy=False))
                 except (ValueError, TypeError):
-                    values = column.to_pylist()
-                    for i, value in enumerate(values):
+                    for i, value in enumerate(column.to_pylist()):
                         try:
                             float(value)
                         except (TypeError, ValueError):
                             raise _RowError(i, f"column {name!r}: expected a number, got {value!r}") from None
                     raise
             return np.column_stack(columns) if columns else np.empty((batch.num_rows, 0))
-        frame = batch.to_pandas()[schema.names]
-        for j, col in enumerate(schema.columns):
-            for i, value in enumerate(frame[col.name].tolist()):
-                try:
-                    _check_value(None if value != value else value, i, j, col.type, col.required, schema, "")
-                except PayloadError as exc:
-                    raise _RowError(i, str(exc)) from None
-        return frame
+        return _checked_frame(batch.to_pandas(), schema)
     if schema.kind == "tensor":
         return np.column_stack([batch.column(i).to_numpy(zero_copy_only=False) for i in range(batch.num_columns)])
     return batch.to_pandas()
 
 
-def _score(task: tuple, join: bool):
-    """In a worker: read the chunk, check it, predict. ('ok', rows, predictions or joined IPC bytes) or
-    ('error', local row or -1, message); the parent turns local rows into file rows."""
+def _checked_frame(frame, schema):
+    """The signature's columns of a mixed-type table, each value checked against its column's type
+    (the scoring server's rules) and numeric columns in the signature's dtype."""
+    frame = frame.reindex(columns=schema.names)
+    for j, col in enumerate(schema.columns):
+        for i, value in enumerate(frame[col.name].tolist()):
+            value = None if value != value else value  # NaN: an empty field
+            try:
+                _check_value(value, i, j, col.type, col.required, schema, "")
+            except PayloadError:
+                problem = ("a value is required, got an empty or NA value" if value is None
+                           else f"expected {col.type}, got {type(value).__name__} {value!r}"[:300])
+                raise _RowError(i, f"column {col.name!r}: {problem}") from None
+        if col.type in NUMERIC and not frame[col.name].isna().any():
+            frame[col.name] = frame[col.name].astype(NUMERIC[col.type])
+    return frame
+
+
+def _predict(x):
+    """The model's predictions for `x`: a DataFrame as it came, else an array of len(x) rows."""
     try:
-        table = read_chunk(task)
-    except Exception as exc:
-        return ("error", -1, f"cannot read it as {task[1]}: {exc}"[:1000])
-    batch = table.combine_chunks().to_batches()[0] if table.num_rows else None
-    if batch is None:
-        return ("ok", 0, None)
-    try:
-        x = _to_input(batch, _MODEL.schema, "", 0)
-    except _RowError as exc:
-        return ("error", exc.row, exc.message)
-    try:
-        predictions = np.asarray(_MODEL.predict(x))
+        result = _MODEL.predict(x)
     except Exception as exc:
         for i in range(len(x)):  # find the first row the model cannot score
             row = x[i:i + 1] if isinstance(x, np.ndarray) else x.iloc[i:i + 1]
             try:
                 _MODEL.predict(row)
             except Exception as row_exc:
-                return ("error", i, f"the model cannot score it: {type(row_exc).__name__}: {row_exc}"[:1000])
-        return ("error", -1, f"{type(exc).__name__}: {exc}"[:1000])
-    if not join:
-        return ("ok", batch.num_rows, predictions)
+                raise _RowError(i, f"the model cannot score it: {type(row_exc).__name__}: {row_exc}"[:1000]) from None
+        raise _RowError(-1, f"{type(exc).__name__}: {exc}"[:1000]) from None
+    if hasattr(result, "columns"):
+        predictions = result.reset_index(drop=True)
+        predictions.columns = [str(c) for c in predictions.columns]
+    else:
+        predictions = np.asarray(result)
+    if predictions.ndim == 0 or len(predictions) != len(x):
+        raise _RowError(-1, f"the model returned {predictions.size if predictions.ndim == 0 else len(predictions)} "
+                            f"predictions for {len(x)} rows")
+    return predictions
+
+
+def _prediction_table(predictions, kind: str):
+    """Predictions as an Arrow table: `prediction`, or `prediction_<i>` columns (CSV) / a list
+    column (JSON Lines, Parquet) for k values a row, or a DataFrame's own columns."""
     import pyarrow as pa
 
-    column = pa.array(predictions.tolist() if predictions.ndim > 1 else predictions)
-    return ("ok", batch.num_rows, _ipc(pa.Table.from_batches([batch]).append_column("prediction", column)))
+    if hasattr(predictions, "columns"):
+        return pa.Table.from_pandas(predictions, preserve_index=False)
+    if predictions.ndim == 1:
+        try:
+            return pa.table({"prediction": pa.array(predictions)})
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return pa.table({"prediction": pa.array(predictions.tolist())})
+    if kind == "csv":
+        flat = predictions.reshape(len(predictions), -1)
+        return pa.table({f"prediction_{j}": flat[:, j] for j in range(flat.shape[1])})
+    return pa.table({"prediction": pa.array(predictions.tolist())})
+
+
+def _write_csv(table, header: bool) -> bytes:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=header))
+    return sink.getvalue().to_pybytes()
+
+
+def _csv_line(fields: list[str]) -> bytes:
+    """One CSV line, fields quoted only where they need it (as pandas writes a header)."""
+    import csv
+
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(fields)
+    return out.getvalue().encode()
+
+
+def _encode_csv(data: bytes | None, header: bytes, frame, predictions) -> tuple[bytes, bytes]:
+    """(header line, body) of a CSV chunk's output; with `data` (join) each input record is copied
+    as it is, followed by its predictions."""
+    table = _prediction_table(predictions, "csv")
+    pred_header = _csv_line(table.column_names)
+    body = _write_csv(table, header=False)
+    if data is None:
+        return pred_header, body
+    records = _csv_records(data, drop_blank=True)
+    values = body.split(b"\n")[:-1] if b'"' not in body else _csv_records(body, drop_blank=False)
+    if len(records) == len(values) == len(frame):
+        head = _csv_records(header, drop_blank=False)[0]
+        return head + b"," + pred_header, b"\n".join(map(b",".join, zip(records, values, strict=True))) + b"\n"
+    # The records did not line up with pandas' rows (a stray quote in an unquoted field, say): write
+    # the parsed values instead.
+    import pyarrow as pa
+
+    joined = pa.Table.from_pandas(frame, preserve_index=False)
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        joined = joined.append_column(name, column)
+    return _csv_line(joined.column_names), _write_csv(joined, header=False)
+
+
+def _csv_records(data: bytes, drop_blank: bool) -> list[bytes]:
+    """The records of CSV bytes without their line ends: physical lines, joined where a newline
+    falls inside quotes; blank lines dropped with `drop_blank` (pandas skips them)."""
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    if b'"' in data:
+        records, pending, odd = [], [], False
+        for line in lines:
+            pending.append(line)
+            odd ^= bool(line.count(b'"') & 1)
+            if not odd:
+                records.append(pending[0] if len(pending) == 1 else b"\n".join(pending))
+                pending = []
+        if pending:
+            records.append(b"\n".join(pending))
+        lines = records
+    if b"\r" in data:  # CRLF line ends (a \r inside quotes stays)
+        lines = [line[:-1] if line.endswith(b"\r") else line for line in lines]
+    if drop_blank:
+        lines = [line for line in lines if line.strip(b" \t")]
+    return lines
+
+
+def _encode_jsonl(data: bytes | None, table, predictions) -> bytes:
+    """JSON Lines bytes of a chunk's output; with `data` (join) each input object gets the
+    prediction fields appended before its closing brace."""
+    fields = _json_fields(predictions)
+    if data is not None:
+        lines = [line.strip() for line in data.split(b"\n")]
+        lines = [line for line in lines if line]
+        if len(lines) == len(fields) and all(line[:1] == b"{" and line[-1:] == b"}" for line in lines):
+            return b"".join(line[:-1] + (b", " if line[1:-1].strip() else b"") + f + b"}\n"
+                            for line, f in zip(lines, fields, strict=True))
+        records = table.to_pylist()
+        extra = _prediction_table(predictions, "jsonl").to_pylist()
+        return "".join(json.dumps({**r, **e}, default=str) + "\n" for r, e in zip(records, extra, strict=True)).encode()
+    return b"".join(b"{" + f + b"}\n" for f in fields)
+
+
+def _json_fields(predictions) -> list[bytes]:
+    """Each row's predictions as JSON object members (`"prediction": 1`), without the braces."""
+    if not hasattr(predictions, "columns") and predictions.ndim == 1 and predictions.dtype.kind in "iubf" \
+            and (predictions.dtype.kind != "f" or np.isfinite(predictions).all()):
+        if predictions.dtype.kind == "b":
+            values = ["true" if v else "false" for v in predictions.tolist()]
+        else:
+            values = map(repr, predictions.tolist())  # repr of int/float is what json.dumps writes
+        return [f'"prediction": {v}'.encode() for v in values]
+    return [json.dumps(r, default=str)[1:-1].encode() for r in _prediction_table(predictions, "jsonl").to_pylist()]
+
+
+def _output_table(table, predictions):
+    out = _prediction_table(predictions, "parquet")
+    if table is None:
+        return out
+    for name, column in zip(out.column_names, out.columns, strict=True):
+        table = table.append_column(name, column)
+    return table
 
 
 def _ipc(table) -> bytes:
@@ -177,48 +493,113 @@ def _ipc(table) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-class _RowError(Exception):
-    def __init__(self, row: int, message: str):
-        super().__init__(message)
-        self.row, self.message = row, message
+# ---------------------------------------------------------------------------- locating bad rows
+
+
+def _csv_walk(data: bytes):
+    """(data row, physical lines before it, fields) for each record of a CSV chunk, as pandas
+    counts rows (blank lines are not rows). Python's csv module: slow, for the error path only."""
+    import csv
+
+    reader = csv.reader(io.StringIO(data.decode("utf-8", errors="replace"), newline=""))
+    row, before = 0, 0
+    for record in reader:
+        if record and not (len(record) == 1 and not record[0].strip()):
+            yield row, before, len(record)
+            row += 1
+        before = reader.line_num
+
+
+def _csv_bad_record(data: bytes, width: int) -> tuple[int, int | None, str]:
+    """The first record with more fields than the header: (row, line offset, message), or -1."""
+    for row, before, fields in _csv_walk(data):
+        if fields > width:
+            return row, before, f"expected {width} fields, saw {fields}"
+    return -1, None, ""
+
+
+def _jsonl_bad_row(data: bytes, schema) -> tuple[int, str]:
+    """The first line pyarrow could not take (it names a row only for some errors, and not always
+    the bad one): not JSON, not an object, or text where the signature wants a number; or -1."""
+    numeric = [(c.name, c.type) for c in schema.columns if c.type in NUMERIC] if schema.kind == "columns" else []
+    lines = (line for line in data.split(b"\n") if line.strip())
+    for row, line in enumerate(lines):
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            return row, f"not valid JSON: {exc}"
+        if not isinstance(record, dict):
+            return row, f"expected a JSON object, got {type(record).__name__}"
+        for name, ctype in numeric:
+            value = record.get(name)
+            ok = isinstance(value, bool) if ctype == "boolean" else \
+                isinstance(value, int | float) and not isinstance(value, bool)
+            if value is not None and not ok:
+                return row, f"column {name!r}: expected {'a boolean' if ctype == 'boolean' else 'a number'}, " \
+                            f"got {value!r}"[:300]
+    return -1, ""
+
+
+def _record_line(kind: str, data: bytes, row: int) -> int | None:
+    """Physical lines of the chunk before its data row `row` (None where lines mean nothing)."""
+    if row < 0 or kind == "parquet":
+        return None
+    if kind == "csv":
+        for i, before, _fields in _csv_walk(data):
+            if i == row:
+                return before
+        return None
+    seen = -1
+    for before, line in enumerate(data.split(b"\n")):
+        seen += bool(line.strip())
+        if seen == row:
+            return before
+    return None
+
+
+# ---------------------------------------------------------------------------- the parent
 
 
 class _Writer:
+    """One output file; CSV and JSON Lines get the workers' bytes, Parquet their Arrow tables."""
+
     def __init__(self, path: Path, kind: str):
-        self.path, self.kind, self.writer, self.fh = path, kind, None, None
+        self.path, self.kind, self.writer, self.header_written = path, kind, None, False
+        self.fh = None if kind == "parquet" else open(path, "wb")  # noqa: SIM115 (closed in close())
 
-    def write(self, table) -> None:
+    def write(self, header: bytes | None, body: bytes) -> None:
+        if self.kind != "parquet":
+            if header and not self.header_written:
+                self.fh.write(header)
+                self.header_written = True
+            self.fh.write(body)
+            return
         import pyarrow as pa
+        import pyarrow.parquet as pq
 
-        if self.kind == "parquet":
-            import pyarrow.parquet as pq
-
-            if self.writer is None:
-                self.writer = pq.ParquetWriter(self.path, table.schema)
-            self.writer.write_table(table)
-        elif self.kind == "csv":
-            import pyarrow.csv as pacsv
-
-            if self.writer is None:
-                self.writer = pacsv.CSVWriter(self.path, table.schema)
-            self.writer.write_table(table)
-        else:
-            if self.fh is None:
-                self.fh = open(self.path, "w", encoding="utf-8")
-            for record in pa.Table.to_pylist(table):
-                self.fh.write(json.dumps(record) + "\n")
+        table = pa.ipc.open_stream(body).read_all()
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, table.schema)
+        self.writer.write_table(table)
 
     def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
         if self.fh is not None:
             self.fh.close()
+        if self.writer is not None:
+            self.writer.close()
+        elif self.kind == "parquet":  # no rows: still a file, with no rows
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            pq.write_table(pa.table({"prediction": pa.array([], pa.null())}), self.path)
 
 
 def run(model_uri: str, input_path: str, output: str, *, fmt: str | None = None, chunk_bytes: int = 8 << 20,
         workers: int = 0, join: bool = False, progress_file: str | None = None,
         tracking_uri: str | None = None) -> dict:
-    """Score every input file; returns {"rows", "files", "seconds", "outputs"}."""
+    """Score every input file; returns {"rows", "files", "seconds", "load_seconds", "score_seconds",
+    "outputs"}: load_seconds is the model load and the parsers' imports (before the workers fork),
+    score_seconds the rest, from the first chunk to the last byte written."""
     global _MODEL
 
     started = time.perf_counter()
@@ -226,6 +607,17 @@ def run(model_uri: str, input_path: str, output: str, *, fmt: str | None = None,
     out_dir = Path(output)
     out_dir.mkdir(parents=True, exist_ok=True)
     _MODEL = model_mod.load(model_uri, tracking_uri)
+    # Imported here, once, so the forked workers inherit them instead of each paying for them.
+    import pyarrow  # noqa: F401
+    kinds = {kind for _path, kind in files}
+    if "csv" in kinds:
+        import pandas  # noqa: F401
+        import pyarrow.csv  # noqa: F401
+    if "jsonl" in kinds:
+        import pyarrow.json  # noqa: F401
+    if "parquet" in kinds:
+        import pyarrow.parquet  # noqa: F401
+    loaded = time.perf_counter()
     workers = workers or model_mod.cpu_count()
     ctx = multiprocessing.get_context("fork")
     outputs = []
@@ -242,41 +634,59 @@ def run(model_uri: str, input_path: str, output: str, *, fmt: str | None = None,
             target = out_dir / f"{path.stem}.out.{'jsonl' if kind == 'jsonl' else kind}"
             writer = _Writer(target, kind)
             in_flight: deque = deque()
-            done_in_file = 0
+            place = _Place(path)
             try:
-                for task in plan_chunks(path, kind, chunk_bytes):
-                    in_flight.append(pool.apply_async(_score, (task, join)))
+                # A small file is cut finer, so that every worker gets a share of it.
+                size = path.stat().st_size if kind != "parquet" else 0
+                chunk = max(min(chunk_bytes, size // (4 * workers)), min(chunk_bytes, 256 << 10))
+                for task in plan_chunks(path, kind, chunk):
+                    in_flight.append((pool.apply_async(_score, (task, join)), task))
                     while len(in_flight) >= 2 * workers:  # bounded: memory stays flat
-                        done_in_file = _drain(in_flight.popleft(), writer, path, kind, done_in_file, join, progress)
+                        place.drain(*in_flight.popleft(), writer, progress)
                         report()
                 while in_flight:
-                    done_in_file = _drain(in_flight.popleft(), writer, path, kind, done_in_file, join, progress)
+                    place.drain(*in_flight.popleft(), writer, progress)
                     report()
             finally:
                 writer.close()
             outputs.append(str(target))
             progress["files_done"] += 1
             report()
-    return {"rows": progress["rows_done"], "files": len(files), "seconds": time.perf_counter() - started, "outputs": outputs}
+    finished = time.perf_counter()
+    return {"rows": progress["rows_done"], "files": len(files), "seconds": finished - started,
+            "load_seconds": loaded - started, "score_seconds": finished - loaded, "outputs": outputs}
 
 
-def _drain(result, writer: _Writer, path: Path, kind: str, done_in_file: int, join: bool, progress: dict) -> int:
-    import pyarrow as pa
+class _Place:
+    """Data rows written so far in one file; turns a worker's local row and line into the file's."""
 
-    status, rows, payload = result.get()
-    if status == "error":
-        row = done_in_file + rows
-        line = {"csv": row + 2, "jsonl": row + 1}.get(kind)  # 1-based, after the CSV header
-        where = (f"row {row}" + (f" (line {line})" if line else "")) if rows >= 0 else f"rows after {done_in_file}"
-        raise TransformError(f"{path.name}, {where}: {payload}")
-    if rows:
-        if join:
-            table = pa.ipc.open_stream(payload).read_all()
-        else:
-            table = pa.table({"prediction": pa.array(payload.tolist() if payload.ndim > 1 else payload)})
-        writer.write(table)
-    progress["rows_done"] += rows
-    return done_in_file + rows
+    def __init__(self, path: Path):
+        self.path, self.rows_before = path, 0
+
+    def drain(self, result, task: tuple, writer: _Writer, progress: dict) -> None:
+        status, rows, a, b = result.get()
+        if status == "error":
+            if rows < 0:
+                raise TransformError(f"{self.path.name}, rows after {self.rows_before}: {a}")
+            where = f"row {self.rows_before + rows}"
+            if b is not None:  # lines before the chunk (header included) are counted only now, for the message
+                where += f" (line {_count_newlines(self.path, task[2]) + b + 1})"
+            raise TransformError(f"{self.path.name}, {where}: {a}")
+        if rows:
+            writer.write(a, b)
+        self.rows_before += rows
+        progress["rows_done"] += rows
+
+
+def _count_newlines(path: Path, end: int) -> int:
+    count = 0
+    with open(path, "rb") as fh:
+        while fh.tell() < end:
+            block = fh.read(min(_SCAN_BLOCK, end - fh.tell()))
+            if not block:
+                break
+            count += block.count(b"\n")
+    return count
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -286,7 +696,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--input", required=True, help="a file or a folder of files")
     p.add_argument("--output", required=True, help="folder for <stem>.out.<ext> files")
     p.add_argument("--format", choices=["csv", "jsonl", "parquet"])
-    p.add_argument("--chunk-mib", type=float, default=8.0, help="input read per task")
+    p.add_argument("--chunk-mib", type=float, default=8.0,
+                   help="input read per task (at most: a small file is cut finer, so every worker gets some)")
     p.add_argument("--workers", type=int, default=0)
     p.add_argument("--join", action="store_true", help="write the input columns before the prediction")
     p.add_argument("--progress-file")
@@ -319,4 +730,10 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(_name, "1")
-    sys.exit(main())
+    _rc = main()
+    # Every output and the result file are closed by now; tearing down the interpreter (sklearn,
+    # scipy, pandas, pyarrow: ~0.3 s of garbage collection) would only delay the exit that the
+    # agent waits for. mypy skips it the same way (mypy/util.py: hard_exit).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_rc)
