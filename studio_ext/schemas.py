@@ -720,14 +720,19 @@ class ListEndpointsResponse(_Model):
     next_token: str | None = None
 
 
-class EndpointVariantMetrics(_Model):
-    variant: str
+class EndpointCounts(_Model):
+    """Requests by outcome and latency quantiles (from the replicas' histograms; null without requests)."""
+
     invocations: int = 0
     errors_4xx: int = 0
     errors_5xx: int = 0
     latency_p50_ms: float | None = None
     latency_p90_ms: float | None = None
     latency_p99_ms: float | None = None
+
+
+class EndpointVariantMetrics(EndpointCounts):
+    variant: str
 
 
 class EndpointMetricsQuery(_Model):
@@ -736,16 +741,10 @@ class EndpointMetricsQuery(_Model):
                                          description="one history point per period (default: about 180 points)")
 
 
-class EndpointMetricPoint(_Model):
+class EndpointMetricPoint(EndpointCounts):
     """What happened within one period (counts, not totals)."""
 
     time: datetime = Field(description="the period's start")
-    invocations: int = 0
-    errors_4xx: int = 0
-    errors_5xx: int = 0
-    latency_p50_ms: float | None = None
-    latency_p90_ms: float | None = None
-    latency_p99_ms: float | None = None
 
 
 class EndpointMetricSeries(_Model):

@@ -25,17 +25,19 @@ def is_local_store(tracking_uri: str) -> bool:
 
 
 def client(tracking_uri: str, home: Path | None = None):
-    """An MlflowClient. For a local store the first use creates and migrates its schema, and two
-    processes doing that at once corrupt the migration: a file lock in STUDIO_HOME serialises it."""
+    """An MlflowClient whose model registry is the tracking store too (the studio's registry),
+    whatever MLFLOW_REGISTRY_URI or mlflow.set_registry_uri() the process carries. For a local
+    store the first use creates and migrates its schema, and two processes doing that at once
+    corrupt the migration: a file lock in STUDIO_HOME serialises it."""
     from mlflow.tracking import MlflowClient
 
     if home is None or not is_local_store(tracking_uri):
-        return MlflowClient(tracking_uri=tracking_uri)
+        return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     import fcntl
 
     with open(Path(home) / ".mlflow-init.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        mc = MlflowClient(tracking_uri=tracking_uri)
+        mc = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
         mc.search_experiments(max_results=1)  # forces the store (and its migrations) now
         return mc
 

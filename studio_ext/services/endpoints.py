@@ -327,7 +327,7 @@ class EndpointService:
 
         def points_of(aggs: list[dict]) -> list[schemas.EndpointMetricPoint]:
             return [schemas.EndpointMetricPoint(time=datetime.fromtimestamp(start + i * period, UTC),
-                                                **variant_metrics("", agg).model_dump(exclude={"variant"}))
+                                                **counts_summary(agg))
                     for i, agg in enumerate(aggs)]
 
         series = [schemas.EndpointMetricSeries(variant=None, points=points_of(whole))]
@@ -426,6 +426,12 @@ def counts_since(previous: dict | None, now: dict) -> dict:
 
 
 def variant_metrics(variant: str, agg: dict) -> schemas.EndpointVariantMetrics:
+    return schemas.EndpointVariantMetrics(variant=variant, **counts_summary(agg))
+
+
+def counts_summary(agg: dict) -> dict:
+    """Requests by outcome and p50/p90/p99 in ms (interpolated in the histogram's buckets, as
+    Prometheus' histogram_quantile does) of one {"2xx", "4xx", "5xx", "buckets"}."""
     buckets = sorted(((float("inf") if le == "+Inf" else float(le)), n) for le, n in agg.get("buckets", {}).items())
     total = buckets[-1][1] if buckets else 0
 
@@ -442,7 +448,6 @@ def variant_metrics(variant: str, agg: dict) -> schemas.EndpointVariantMetrics:
             prev_le, prev_n = le, n
         return prev_le * 1000
 
-    return schemas.EndpointVariantMetrics(
-        variant=variant, invocations=int(sum(agg.get(c, 0) for c in ("2xx", "4xx", "5xx"))),
-        errors_4xx=int(agg.get("4xx", 0)), errors_5xx=int(agg.get("5xx", 0)),
-        latency_p50_ms=quantile(0.5), latency_p90_ms=quantile(0.9), latency_p99_ms=quantile(0.99))
+    return {"invocations": int(sum(agg.get(c, 0) for c in COUNTER_KEYS)), "errors_4xx": int(agg.get("4xx", 0)),
+            "errors_5xx": int(agg.get("5xx", 0)), "latency_p50_ms": quantile(0.5), "latency_p90_ms": quantile(0.9),
+            "latency_p99_ms": quantile(0.99)}

@@ -33,7 +33,15 @@ TOTALS_FROM_HISTORY_JS = """least => {
 
 def seed_sklearn_model(server) -> str:
     """Two LogisticRegressions on breast_cancer with signature and input example, registered as versions
-    1 and 2 in the server's own MLflow store (artifacts under its STUDIO_HOME)."""
+    1 and 2 in the server's own MLflow store (artifacts under its STUDIO_HOME). MLflow's global URIs
+    are put back afterwards, so later tests in this process do not talk to this server's store."""
+    from serving_models import _mlflow_env
+
+    with _mlflow_env():
+        return _seed_sklearn_model(server)
+
+
+def _seed_sklearn_model(server) -> str:
     import mlflow
     from mlflow.models import infer_signature
     from sklearn.datasets import load_breast_cancer

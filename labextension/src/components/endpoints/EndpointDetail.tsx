@@ -17,7 +17,7 @@ import {
 import { formatTime } from '../../format';
 import { MlflowAPI } from '../../mlflowApi';
 import { ErrorBox } from '../common';
-import { errorText, LinkButton, useRequest } from '../experiments/shared';
+import { errorText, useRequest } from '../experiments/shared';
 import { ModelTargetSelect } from './CreateEndpointForm';
 import { EndpointCharts } from './EndpointCharts';
 import {
@@ -26,7 +26,7 @@ import {
   PreviousConfiguration,
   useRollback
 } from './Rollback';
-import { EndpointStatusBadge, IEndpointsNav, usePoll } from './shared';
+import { EndpointStatusBadge, IEndpointsNav, usePoll, VariantsTable } from './shared';
 
 const DETAIL_POLL_MS = 2000;
 
@@ -456,44 +456,13 @@ export function EndpointDetail(props: {
               <dd>{formatTime(endpoint.updated_at)}</dd>
             </dl>
             <h3>{trans.__('Variants')}</h3>
-            <table className="jp-studio-table" data-testid="endpoint-variants">
-              <thead>
-                <tr>
-                  <th>{trans.__('Variant')}</th>
-                  <th>{trans.__('Model')}</th>
-                  <th>{trans.__('Instance type')}</th>
-                  <th>{trans.__('Replicas (healthy/desired)')}</th>
-                  <th>{trans.__('Weight')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {endpoint.variants.map(v => {
-                  const parsed = parseModelUri(v.model);
-                  const healthy = endpoint.replicas.filter(
-                    r => r.variant === v.name && r.status === 'Healthy'
-                  ).length;
-                  return (
-                    <tr key={v.name} data-testid="endpoint-variant" data-variant={v.name}>
-                      <td>{v.name}</td>
-                      <td>
-                        {parsed ? (
-                          <LinkButton onClick={() => nav.openModel(parsed.name, parsed.version)}>
-                            {v.model}
-                          </LinkButton>
-                        ) : (
-                          v.model
-                        )}
-                      </td>
-                      <td>{v.instance_type}</td>
-                      <td data-testid="endpoint-variant-replicas">
-                        {healthy}/{v.instance_count}
-                      </td>
-                      <td>{v.weight}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+            <VariantsTable
+              nav={nav}
+              variants={endpoint.variants}
+              replicas={endpoint.replicas}
+              testid="endpoint-variants"
+              rowTestid="endpoint-variant"
+            />
             {endpoint.replicas.length ? (
               <details className="jp-studio-endpoint-replicas">
                 <summary>{trans.__('Replicas (%1)', endpoint.replicas.length)}</summary>

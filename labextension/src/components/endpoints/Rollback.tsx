@@ -9,12 +9,11 @@ import {
   EndpointsAPI,
   IDeploymentProgress,
   IDescribeEndpoint,
-  IEndpointConfiguration,
-  parseModelUri
+  IEndpointConfiguration
 } from '../../endpointsApi';
 import { formatTime } from '../../format';
-import { errorText, LinkButton } from '../experiments/shared';
-import { IEndpointsNav } from './shared';
+import { errorText } from '../experiments/shared';
+import { IEndpointsNav, VariantsTable } from './shared';
 
 /** Roll back is possible: there is a configuration to return to, or an update to abort. */
 export function canRollBack(endpoint: IDescribeEndpoint): boolean {
@@ -124,44 +123,12 @@ export function PreviousConfiguration(props: {
   }
   return (
     <div data-testid="endpoint-previous-configuration">
-      <table className="jp-studio-table">
-        <thead>
-          <tr>
-            <th>{trans.__('Variant')}</th>
-            <th>{trans.__('Model')}</th>
-            <th>{trans.__('Instance type')}</th>
-            <th>{trans.__('Instances')}</th>
-            <th>{trans.__('Weight')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {previous.variants.map(v => {
-            const parsed = parseModelUri(v.model);
-            return (
-              <tr
-                key={v.name}
-                data-testid="endpoint-previous-variant"
-                data-variant={v.name}
-                data-model={v.model}
-              >
-                <td>{v.name}</td>
-                <td>
-                  {parsed ? (
-                    <LinkButton onClick={() => nav.openModel(parsed.name, parsed.version)}>
-                      {v.model}
-                    </LinkButton>
-                  ) : (
-                    v.model
-                  )}
-                </td>
-                <td>{v.instance_type}</td>
-                <td>{v.instance_count}</td>
-                <td>{v.weight}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <VariantsTable
+        nav={nav}
+        variants={previous.variants}
+        testid="endpoint-previous-variants"
+        rowTestid="endpoint-previous-variant"
+      />
       <div className="jp-studio-muted">
         {previous.data_capture && previous.data_capture.sampling_percent > 0
           ? trans.__('Data capture: %1%', previous.data_capture.sampling_percent)
