@@ -14,6 +14,7 @@ DataFrame.to_csv. For each size it prints, best of --repeat runs each:
 the ratios of (a) and (b) (transform rows/s over baseline rows/s, target >= 0.7x) and the peak
 memory (PSS of the process tree, sampled every 20 ms in one more run of each, so that sampling
 does not slow the timed runs). Target for memory: flat from 100k to 1M rows for the transform.
+It checks that both sides wrote the same predictions and removes its temporary folder (--keep).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -84,13 +86,25 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--chunk-mib", type=float, default=8.0)
     parser.add_argument("--repeat", type=int, default=2, help="timed runs of each side; the best counts")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (inputs, outputs, model)")
     args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="studio-bench-transform-"))
+    try:
+        return bench(args, tmp)
+    finally:
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def bench(args: argparse.Namespace, tmp: Path) -> int:
     import mlflow.sklearn
+    import pandas as pd
     from mlflow.models import infer_signature
     from sklearn.datasets import load_breast_cancer
     from sklearn.linear_model import LogisticRegression
 
-    tmp = Path(tempfile.mkdtemp(prefix="studio-bench-transform-"))
     data = load_breast_cancer(as_frame=True)
     model = LogisticRegression(max_iter=5000).fit(data.data, data.target)
     model_dir = tmp / "model"
@@ -116,6 +130,9 @@ def main() -> int:
             assert result["rows"] == n, result
             tx_wall, tx_score = min(tx_wall, wall), min(tx_score, result["score_seconds"])
             tx_load = min(tx_load, result["load_seconds"])
+        same = pd.read_csv(tmp / f"baseline-{n}.csv")["prediction"].equals(
+            pd.read_csv(tmp / f"out-{n}" / f"in-{n}.out.csv")["prediction"])
+        assert same, "the transform's predictions differ from the baseline's"
         base_peak = timed(base_cmd, env, sample=True)[2]
         tx_peak = timed(tx_cmd, env, sample=True)[2]
         print(f"{n:>9,} rows:\n"
@@ -124,7 +141,8 @@ def main() -> int:
               f"  (b) steady state:  baseline {n / base_steady:>9,.0f} rows/s ({base_steady:.2f} s), transform "
               f"{n / tx_score:>9,.0f} rows/s ({tx_score:.2f} s after a {tx_load:.2f} s load): ratio "
               f"{base_steady / tx_score:.2f}x (target >= 0.7x)\n"
-              f"  peak memory (PSS): transform {tx_peak / 2**20:.0f} MiB, baseline {base_peak / 2**20:.0f} MiB")
+              f"  peak memory (PSS): transform {tx_peak / 2**20:.0f} MiB, baseline {base_peak / 2**20:.0f} MiB; "
+              "predictions identical")
     return 0
 
 
