@@ -28,7 +28,10 @@ import io
 import json
 import multiprocessing
 import os
+import shutil
+import signal
 import sys
+import tempfile
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -43,6 +46,7 @@ from .signature import NUMERIC
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
 _MODEL: model_mod.LoadedModel | None = None  # set in the parent before the pool forks
 _SCAN_BLOCK = 1 << 20
+_SPILL_BYTES = 1 << 20
 
 
 class TransformError(RuntimeError):
@@ -153,7 +157,25 @@ class _RowError(Exception):
         self.row, self.message = row, message
 
 
-def _score(task: tuple, join: bool) -> tuple:
+class _Spill(str):
+    """The path of a file holding a worker's encoded output, in place of the bytes."""
+
+
+def _score(task: tuple, join: bool, spill_dir: str | None = None) -> tuple:
+    """`_score_chunk` in a worker; an output bigger than _SPILL_BYTES (a joined chunk) is left in a
+    file in `spill_dir` instead of going back through the pool's pipe: piping 200 MB costs the
+    parent about a second of system time, and the parent is the one process that cannot run in
+    parallel. The parent appends the file in the kernel (copy_file_range)."""
+    result = _score_chunk(task, join)
+    if result[0] == "ok" and spill_dir and len(result[3]) > _SPILL_BYTES:
+        path = _Spill(os.path.join(spill_dir, f"{task[2]}.part"))
+        with open(path, "wb") as fh:
+            fh.write(result[3])
+        return (*result[:3], path)
+    return result
+
+
+def _score_chunk(task: tuple, join: bool) -> tuple:
     """In a worker: read the chunk, check it, predict, encode the output.
 
     Returns ('ok', rows, header, body): `header` the CSV header line for this output (the parent
@@ -408,11 +430,15 @@ def _encode_csv(data: bytes | None, header: bytes, frame, predictions) -> tuple[
     body = _write_csv(table, header=False)
     if data is None:
         return pred_header, body
+    head = _csv_records(header, drop_blank=False)[0] + b"," + pred_header
+    if b"\r" not in data:
+        joined = _insert_values(data if data.endswith(b"\n") else data + b"\n", body, len(frame))
+        if joined is not None:
+            return head, joined
     records = _csv_records(data, drop_blank=True)
     values = body.split(b"\n")[:-1] if b'"' not in body else _csv_records(body, drop_blank=False)
     if len(records) == len(values) == len(frame):
-        head = _csv_records(header, drop_blank=False)[0]
-        return head + b"," + pred_header, b"\n".join(map(b",".join, zip(records, values, strict=True))) + b"\n"
+        return head, b"\n".join(map(b",".join, zip(records, values, strict=True))) + b"\n"
     # The records did not line up with pandas' rows (a stray quote in an unquoted field, say): write
     # the parsed values instead.
     import pyarrow as pa
@@ -421,6 +447,23 @@ def _encode_csv(data: bytes | None, header: bytes, frame, predictions) -> tuple[
     for name, column in zip(table.column_names, table.columns, strict=True):
         joined = joined.append_column(name, column)
     return _csv_line(joined.column_names), _write_csv(joined, header=False)
+
+
+def _insert_values(data: bytes, values: bytes, rows: int) -> bytes | None:
+    """Each line of `data` followed by "," and the same line of `values`, in numpy (4x faster than
+    joining line by line); None unless both have exactly `rows` lines, i.e. no blank lines and no
+    record spanning lines (then every line is a record)."""
+    lines = np.frombuffer(data, np.uint8)
+    ends = np.flatnonzero(lines == 10)
+    vals = np.frombuffer(values, np.uint8)
+    val_ends = np.flatnonzero(vals == 10)
+    if len(ends) != rows or len(val_ends) != rows:
+        return None
+    inserted = np.empty_like(vals)  # "," + each value, the value's own newline shifted out
+    inserted[0] = 44
+    inserted[1:] = vals[:-1]
+    inserted[val_ends[:-1] + 1] = 44
+    return np.insert(lines, np.repeat(ends, np.diff(val_ends, prepend=-1)), inserted).tobytes()
 
 
 def _csv_records(data: bytes, drop_blank: bool) -> list[bytes]:
@@ -561,26 +604,37 @@ def _record_line(kind: str, data: bytes, row: int) -> int | None:
 
 
 class _Writer:
-    """One output file; CSV and JSON Lines get the workers' bytes, Parquet their Arrow tables."""
+    """One output file; CSV and JSON Lines get the workers' bytes, Parquet their Arrow tables (in an
+    IPC stream); either may come as a _Spill file, which is appended and removed."""
 
     def __init__(self, path: Path, kind: str):
         self.path, self.kind, self.writer, self.header_written = path, kind, None, False
-        self.fh = None if kind == "parquet" else open(path, "wb")  # noqa: SIM115 (closed in close())
+        # Unbuffered: the writes are whole chunks, and copy_file_range moves the file offset itself.
+        self.fh = None if kind == "parquet" else open(path, "wb", buffering=0)  # noqa: SIM115 (close())
 
     def write(self, header: bytes | None, body: bytes) -> None:
-        if self.kind != "parquet":
-            if header and not self.header_written:
-                self.fh.write(header)
-                self.header_written = True
-            self.fh.write(body)
-            return
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+        try:
+            if self.kind != "parquet":
+                if header and not self.header_written:
+                    self.fh.write(header)
+                    self.header_written = True
+                if isinstance(body, _Spill):
+                    with open(body, "rb") as src:
+                        _append(src, self.fh)
+                else:
+                    self.fh.write(body)
+                return
+            import pyarrow as pa
+            import pyarrow.parquet as pq
 
-        table = pa.ipc.open_stream(body).read_all()
-        if self.writer is None:
-            self.writer = pq.ParquetWriter(self.path, table.schema)
-        self.writer.write_table(table)
+            source = pa.memory_map(body) if isinstance(body, _Spill) else pa.py_buffer(body)
+            table = pa.ipc.open_stream(source).read_all()
+            if self.writer is None:
+                self.writer = pq.ParquetWriter(self.path, table.schema)
+            self.writer.write_table(table)
+        finally:
+            if isinstance(body, _Spill):
+                os.unlink(body)
 
     def close(self) -> None:
         if self.fh is not None:
@@ -592,6 +646,17 @@ class _Writer:
             import pyarrow.parquet as pq
 
             pq.write_table(pa.table({"prediction": pa.array([], pa.null())}), self.path)
+
+
+def _append(src, dst) -> None:
+    """Append the rest of file `src` to `dst`, in the kernel where it can."""
+    try:
+        while os.copy_file_range(src.fileno(), dst.fileno(), 1 << 30):
+            pass
+    except (AttributeError, OSError):  # not Linux, or not across these file systems
+        import shutil
+
+        shutil.copyfileobj(src, dst, 8 << 20)
 
 
 def run(model_uri: str, input_path: str, output: str, *, fmt: str | None = None, chunk_bytes: int = 8 << 20,
@@ -629,32 +694,41 @@ def run(model_uri: str, input_path: str, output: str, *, fmt: str | None = None,
             tmp.write_text(json.dumps(progress))
             os.replace(tmp, progress_file)
 
-    with ctx.Pool(workers) as pool:
-        for path, kind in files:
-            target = out_dir / f"{path.stem}.out.{'jsonl' if kind == 'jsonl' else kind}"
-            writer = _Writer(target, kind)
-            in_flight: deque = deque()
-            place = _Place(path)
-            try:
-                # A small file is cut finer, so that every worker gets a share of it.
-                size = path.stat().st_size if kind != "parquet" else 0
-                chunk = max(min(chunk_bytes, size // (4 * workers)), min(chunk_bytes, 256 << 10))
-                for task in plan_chunks(path, kind, chunk):
-                    in_flight.append((pool.apply_async(_score, (task, join)), task))
-                    while len(in_flight) >= 2 * workers:  # bounded: memory stays flat
-                        place.drain(*in_flight.popleft(), writer, progress)
-                        report()
-                while in_flight:
-                    place.drain(*in_flight.popleft(), writer, progress)
-                    report()
-            finally:
-                writer.close()
-            outputs.append(str(target))
-            progress["files_done"] += 1
-            report()
+    spill_dir = tempfile.mkdtemp(prefix=".transform-", dir=out_dir)  # beside the outputs: same file system
+    try:
+        with ctx.Pool(workers, initializer=signal.signal, initargs=(signal.SIGTERM, signal.SIG_DFL)) as pool:
+            _run_files(pool, files, out_dir, workers, chunk_bytes, join, spill_dir, outputs, progress, report)
+    finally:  # after the pool's workers are gone, so none writes a part file behind it
+        shutil.rmtree(spill_dir, ignore_errors=True)
     finished = time.perf_counter()
     return {"rows": progress["rows_done"], "files": len(files), "seconds": finished - started,
             "load_seconds": loaded - started, "score_seconds": finished - loaded, "outputs": outputs}
+
+
+def _run_files(pool, files, out_dir: Path, workers: int, chunk_bytes: int, join: bool, spill_dir: str,
+               outputs: list, progress: dict, report) -> None:
+    for path, kind in files:
+        target = out_dir / f"{path.stem}.out.{'jsonl' if kind == 'jsonl' else kind}"
+        writer = _Writer(target, kind)
+        in_flight: deque = deque()
+        place = _Place(path)
+        try:
+            # A small file is cut finer, so that every worker gets a share of it.
+            size = path.stat().st_size if kind != "parquet" else 0
+            chunk = max(min(chunk_bytes, size // (4 * workers)), min(chunk_bytes, 256 << 10))
+            for task in plan_chunks(path, kind, chunk):
+                in_flight.append((pool.apply_async(_score, (task, join, spill_dir)), task))
+                while len(in_flight) >= 2 * workers:  # bounded: memory stays flat
+                    place.drain(*in_flight.popleft(), writer, progress)
+                    report()
+            while in_flight:
+                place.drain(*in_flight.popleft(), writer, progress)
+                report()
+        finally:
+            writer.close()
+        outputs.append(str(target))
+        progress["files_done"] += 1
+        report()
 
 
 class _Place:
@@ -703,6 +777,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--progress-file")
     p.add_argument("--result-file", help="write {status, reason, ...} here at the end (for the agent)")
     args = p.parse_args(argv)
+    # A stopped job gets SIGTERM: unwind (the pool and its part files go) instead of dying on the spot.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     def finish(result: dict) -> None:
         if args.result_file:

@@ -52,6 +52,16 @@ def test_given_join_then_predictions_follow_the_input_columns(tmp_path, frame, r
     assert list(out.columns) == [*df.columns, "prediction"]
     assert out["prediction"].tolist() == expected
     assert out["mean radius"].tolist() == pytest.approx(df["mean radius"].tolist())
+    lines = (tmp_path / "x.csv").read_text().splitlines(keepends=True)
+    assert (tmp_path / "out" / "x.out.csv").read_text() == "".join(
+        line.rstrip("\n") + f",{p}\n" for line, p in zip(lines, ["prediction", *expected], strict=True))
+    # CRLF line ends, blank lines and no newline at the end: the same rows, the same output
+    crlf = "\r\n".join(line.rstrip("\n") for line in lines[:400]) + "\r\n\r\n  \r\n" + \
+        "".join(lines[400:]).rstrip("\n")
+    (tmp_path / "y.csv").write_bytes(crlf.encode())
+    transform.run(registered_models.paths["lr/1"], str(tmp_path / "y.csv"), str(tmp_path / "out"), join=True,
+                  chunk_bytes=8192, workers=2)
+    assert (tmp_path / "out" / "y.out.csv").read_text() == (tmp_path / "out" / "x.out.csv").read_text()
 
 
 def test_given_a_bad_row_then_the_transform_fails_naming_file_row_and_column(tmp_path, frame, registered_models):  # noqa: F811
