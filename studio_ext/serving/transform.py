@@ -7,9 +7,10 @@ The model is loaded once, in the parent, before the worker processes fork. The p
 plans chunks and writes bytes: each worker reads its own chunk of the file (a byte range ending at
 a record end, or a Parquet row group), parses it (CSV with pandas' C parser, JSON Lines with
 pyarrow), checks it against the signature, predicts, and encodes its part of the output (CSV or
-JSON Lines bytes, or an Arrow table that the parent appends to a ParquetWriter). At most
-2 x workers chunks are in flight and outputs are written in input order, so memory stays flat as
-the input grows. CSV chunks are cut at a newline outside quotes (the planner tracks the parity of
+JSON Lines bytes, or an Arrow table that the parent appends to a ParquetWriter); a big part (a
+joined chunk) comes back as a file in a hidden `.transform-*` folder beside the outputs, which the
+parent appends in the kernel and removes. At most 2 x workers chunks are in flight and outputs are
+written in input order, so memory stays flat as the input grows. CSV chunks are cut at a newline outside quotes (the planner tracks the parity of
 `"` through the file), so quoted fields may hold newlines.
 
 Output: one file per input file, `<stem>.out.<ext>`, with a `prediction` column (after the input
