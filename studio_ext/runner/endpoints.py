@@ -29,8 +29,10 @@ from ..services.endpoints import (
     COUNTER_KEYS,
     METRICS_SAMPLE_S,
     counts_since,
-    merge_prometheus,
+    fetch_metrics,
+    merge_counts,
     parse_model_uri,
+    parse_prometheus,
     resolve_model,
 )
 from ..settings import StudioSettings
@@ -71,17 +73,6 @@ def ping(port: int, timeout: float = 1.0) -> bool:
         return ok
     except (OSError, http.client.HTTPException):
         return False
-
-
-def fetch_metrics(port: int) -> str:
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1.0)
-        conn.request("GET", "/metrics")
-        text = conn.getresponse().read().decode()
-        conn.close()
-        return text
-    except (OSError, http.client.HTTPException):
-        return ""
 
 
 class EndpointReconciler:
@@ -430,8 +421,8 @@ class EndpointReconciler:
         agg: dict = {}
         for r in replicas:
             if r.status == HEALTHY and r.port:
-                merge_prometheus(agg, fetch_metrics(r.port))
-        return {"total": sum(agg.get(c, 0) for c in ("2xx", "4xx", "5xx")), "5xx": agg.get("5xx", 0)}
+                merge_counts(agg, parse_prometheus(fetch_metrics(r.port)))
+        return {"total": sum(agg.get(c, 0) for c in COUNTER_KEYS), "5xx": agg.get("5xx", 0)}
 
     def _error_rate(self, new: list, dep: dict) -> float:
         if "baseline" not in dep:
@@ -507,8 +498,7 @@ class EndpointReconciler:
             text = fetch_metrics(r.port)
             if not text:
                 continue
-            total: dict = {}
-            merge_prometheus(total, text)
+            total = parse_prometheus(text)
             previous = self.last_totals.get(r.replica_id)
             if previous is None:  # a new replica, or this agent just started: the stored baseline
                 with self.db.session() as session:

@@ -7,12 +7,12 @@ Creating -> InService, Updating -> InService (or rolled back), -> Failed with a 
 
 from __future__ import annotations
 
+import http.client
 import math
 import random
 import re
 import threading
 import time
-import urllib.request
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
@@ -286,13 +286,11 @@ class EndpointService:
         for replica in described.replicas:
             if replica.status != "Healthy" or not replica.port:
                 continue
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{replica.port}/metrics", timeout=2) as resp:
-                    text = resp.read().decode()
-            except OSError:
+            text = fetch_metrics(replica.port, timeout=2.0)
+            if not text:
                 continue
             texts.append(text)
-            merge_prometheus(per_variant.setdefault(replica.variant, {}), text)
+            merge_counts(per_variant.setdefault(replica.variant, {}), parse_prometheus(text))
         variants = [variant_metrics(v, agg) for v, agg in sorted(per_variant.items())]
         period, series = self.history(name, query)
         return schemas.EndpointMetrics(name=name, variants=variants, prometheus="".join(texts),
@@ -381,19 +379,32 @@ def deployment_progress(dep: dict) -> schemas.DeploymentProgress:
         rolled_back_at=_epoch(dep.get("rolled_back_at")), rollback_reason=dep.get("reason"))
 
 
-def merge_prometheus(agg: dict, text: str) -> None:
-    """Sum a replica's studio_invocations_total and latency buckets into `agg`."""
+def fetch_metrics(port: int, timeout: float = 1.0) -> str:
+    """A replica's /metrics text ("" when it does not answer)."""
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        conn.request("GET", "/metrics")
+        text = conn.getresponse().read().decode()
+        conn.close()
+        return text
+    except (OSError, http.client.HTTPException):
+        return ""
+
+
+def parse_prometheus(text: str) -> dict:
+    """A replica's studio_invocations_total and latency buckets as {"2xx", "4xx", "5xx", "buckets": {le: n}}."""
+    counts: dict = {"buckets": {}}
     for line in text.splitlines():
         if line.startswith("#") or not line.strip():
             continue
         key, _, value = line.rpartition(" ")
         if key.startswith("studio_invocations_total"):
             code = key.split('code="', 1)[1].split('"', 1)[0]
-            agg[code] = agg.get(code, 0) + float(value)
+            counts[code] = counts.get(code, 0) + float(value)
         elif key.startswith("studio_invocation_seconds_bucket"):
             le = key.split('le="', 1)[1].split('"', 1)[0]
-            buckets = agg.setdefault("buckets", {})
-            buckets[le] = buckets.get(le, 0) + float(value)
+            counts["buckets"][le] = counts["buckets"].get(le, 0) + float(value)
+    return counts
 
 
 COUNTER_KEYS = ("2xx", "4xx", "5xx")
