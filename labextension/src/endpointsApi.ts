@@ -111,8 +111,8 @@ export interface IListEndpointsResponse {
   next_token: string | null;
 }
 
-export interface IEndpointVariantMetrics {
-  variant: string;
+/** Requests by outcome and latency quantiles (null without requests): EndpointCounts. */
+export interface IEndpointCounts {
   invocations: number;
   errors_4xx: number;
   errors_5xx: number;
@@ -121,16 +121,14 @@ export interface IEndpointVariantMetrics {
   latency_p99_ms: number | null;
 }
 
+export interface IEndpointVariantMetrics extends IEndpointCounts {
+  variant: string;
+}
+
 /** What happened within one period (counts, not totals). */
-export interface IEndpointMetricPoint {
+export interface IEndpointMetricPoint extends IEndpointCounts {
   /** The period's start. */
   time: string;
-  invocations: number;
-  errors_4xx: number;
-  errors_5xx: number;
-  latency_p50_ms: number | null;
-  latency_p90_ms: number | null;
-  latency_p99_ms: number | null;
 }
 
 export interface IEndpointMetricSeries {

@@ -8,7 +8,12 @@
 import { ChartConfiguration, ScriptableContext } from 'chart.js';
 import * as React from 'react';
 
-import { EndpointsAPI, IEndpointMetricPoint, IEndpointMetrics } from '../../endpointsApi';
+import {
+  EndpointsAPI,
+  IEndpointMetricPoint,
+  IEndpointMetrics,
+  IEndpointMetricSeries
+} from '../../endpointsApi';
 import { parseDate } from '../../format';
 import { ChartView } from '../experiments/Chart';
 import { ErrorBox } from '../common';
@@ -30,12 +35,11 @@ interface IAnswer {
   metrics: IEndpointMetrics;
 }
 
+/** Summed over the drawn range; latency of the latest period with traffic. */
 interface ITotals {
   invocations: number;
   errors4xx: number;
   errors5xx: number;
-  /** history: summed over the range; live: the replicas' counters (a server without history). */
-  source: 'history' | 'live';
   latest: { p50: number | null; p90: number | null; p99: number | null };
 }
 
@@ -57,28 +61,7 @@ function timeLabel(value: string, seconds = false): string {
     : value;
 }
 
-function totals(metrics: IEndpointMetrics): ITotals {
-  const whole = metrics.series.find(s => s.variant === null);
-  if (!whole) {
-    // A server without the agent's history: the live counters, as before.
-    const sum = (pick: (v: IEndpointMetrics['variants'][0]) => number) =>
-      metrics.variants.reduce((total, v) => total + pick(v), 0);
-    const worst = (pick: (v: IEndpointMetrics['variants'][0]) => number | null) => {
-      const values = metrics.variants.map(pick).filter((x): x is number => x !== null);
-      return values.length ? Math.max(...values) : null;
-    };
-    return {
-      invocations: sum(v => v.invocations),
-      errors4xx: sum(v => v.errors_4xx),
-      errors5xx: sum(v => v.errors_5xx),
-      source: 'live',
-      latest: {
-        p50: worst(v => v.latency_p50_ms),
-        p90: worst(v => v.latency_p90_ms),
-        p99: worst(v => v.latency_p99_ms)
-      }
-    };
-  }
+function totals(whole: IEndpointMetricSeries): ITotals {
   const sum = (pick: (p: IEndpointMetricPoint) => number) =>
     whole.points.reduce((total, p) => total + pick(p), 0);
   const last = [...whole.points].reverse().find(p => p.latency_p99_ms !== null);
@@ -86,7 +69,6 @@ function totals(metrics: IEndpointMetrics): ITotals {
     invocations: sum(p => p.invocations),
     errors4xx: sum(p => p.errors_4xx),
     errors5xx: sum(p => p.errors_5xx),
-    source: 'history',
     latest: {
       p50: last?.latency_p50_ms ?? null,
       p90: last?.latency_p90_ms ?? null,
@@ -143,7 +125,7 @@ function lineConfig(
 }
 
 /** "primary v2": a series' variant and the model version its replicas served. */
-function seriesLabel(series: IEndpointMetrics['series'][0]): string {
+function seriesLabel(series: IEndpointMetricSeries): string {
   return series.model_version
     ? `${series.variant ?? ''} v${series.model_version}`
     : (series.variant ?? '');
@@ -244,15 +226,11 @@ export function EndpointCharts(props: { nav: IEndpointsNav; name: string }): JSX
     () => chartConfigs(answer?.metrics ?? emptyMetrics(props.name), trans),
     [answer]
   );
-  const sums = answer ? totals(answer.metrics) : null;
+  // The whole endpoint's series (the server always sends it first, zero-filled).
+  const whole = answer?.metrics.series.find(s => s.variant === null);
+  const sums = whole ? totals(whole) : null;
   // Periods with traffic in the drawn history (a hook for tests and a hint when the range is empty).
-  const busyPeriods =
-    answer?.metrics.series.find(s => s.variant === null)?.points.filter(p => p.invocations > 0)
-      .length ?? 0;
-  const over =
-    sums?.source === 'history'
-      ? rangeLabel(answer!.sinceSeconds, trans).toLowerCase()
-      : trans.__('since the replicas started');
+  const busyPeriods = whole?.points.filter(p => p.invocations > 0).length ?? 0;
   return (
     <div
       className="jp-studio-endpoint-charts"
@@ -279,7 +257,7 @@ export function EndpointCharts(props: { nav: IEndpointsNav; name: string }): JSX
             ))}
           </select>
         </label>
-        {answer && sums?.source === 'history' ? (
+        {answer ? (
           <span className="jp-studio-muted">
             {trans.__('one point per %1 s', answer.metrics.period_seconds)}
           </span>
@@ -289,12 +267,12 @@ export function EndpointCharts(props: { nav: IEndpointsNav; name: string }): JSX
       <div
         className="jp-studio-endpoint-totals"
         data-testid="endpoint-metric-totals"
-        data-source={sums?.source ?? ''}
+        data-source={sums ? 'history' : ''}
       >
         {sums ? (
           <>
             <span className="jp-studio-muted" data-testid="metric-totals-label">
-              {trans.__('Totals (%1):', over)}
+              {trans.__('Totals (%1):', rangeLabel(answer!.sinceSeconds, trans).toLowerCase())}
             </span>
             <span data-testid="metric-invocations" data-value={sums.invocations}>
               {trans.__('Invocations: %1', sums.invocations)}
@@ -305,13 +283,7 @@ export function EndpointCharts(props: { nav: IEndpointsNav; name: string }): JSX
             <span data-testid="metric-5xx" data-value={sums.errors5xx}>
               5xx: {sums.errors5xx}
             </span>
-            <span
-              title={
-                sums.source === 'history'
-                  ? trans.__('The latest period with traffic')
-                  : trans.__('The slowest variant, since its replicas started')
-              }
-            >
+            <span title={trans.__('The latest period with traffic')}>
               {trans.__('Latest p50/p90/p99:')}{' '}
               {[sums.latest.p50, sums.latest.p90, sums.latest.p99]
                 .map(x => (x === null ? '—' : `${x.toFixed(1)} ms`))
