@@ -312,9 +312,10 @@ class EndpointReconciler:
         lines = [line for line in text.splitlines() if line.strip() and not line.startswith("=====")]
         return " | ".join(lines[-3:])[-1000:] or None
 
-    def _stop(self, row: orm.EndpointReplica) -> None:
+    def _stop(self, row: orm.EndpointReplica, keep_history: bool = True) -> None:
         if row.pid and resources.is_alive(row.pid, row.pid_create_time):
-            self._write_samples(row.endpoint_name, [row])  # what it answered since the last sample
+            if keep_history:  # what it answered since the last sample
+                self._write_samples(row.endpoint_name, [row])
             resources.kill_tree(row.pid, grace=2.0)
         self.last_totals.pop(row.replica_id, None)
         proc = self.procs.pop(row.replica_id, None)
@@ -471,7 +472,7 @@ class EndpointReconciler:
 
     def _delete(self, ep: orm.Endpoint, replicas: list) -> None:
         for r in replicas:
-            self._stop(r)
+            self._stop(r, keep_history=False)  # the history goes with the endpoint
         with self.db.session() as session:
             gone = session.execute(delete(orm.Endpoint).where(
                 orm.Endpoint.name == ep.name, orm.Endpoint.status == EndpointStatus.DELETING.value)).rowcount
