@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import delete, select, update
 
-from ..schemas import EndpointStatus
+from ..schemas import EndpointStatus, ReplicaStatus
 from ..services.endpoints import (
     COUNTER_KEYS,
     METRICS_SAMPLE_S,
@@ -51,7 +51,8 @@ ALIAS_CHECK_S = 5.0
 METRICS_RETENTION_S = 7 * 86400.0  # the longest history the metrics route serves
 PRUNE_EVERY_S = 3600.0
 
-STARTING, HEALTHY, UNHEALTHY, STOPPING = "Starting", "Healthy", "Unhealthy", "Stopping"
+STARTING, HEALTHY, UNHEALTHY, STOPPING = (ReplicaStatus.STARTING.value, ReplicaStatus.HEALTHY.value,
+                                          ReplicaStatus.UNHEALTHY.value, ReplicaStatus.STOPPING.value)
 
 
 def utcnow() -> datetime:

@@ -216,7 +216,7 @@ class EndpointService:
                 raise NotFound(f"name: endpoint {name!r} is being deleted")
             found = session.execute(
                 select(orm.EndpointReplica.weight, orm.EndpointReplica.port, orm.EndpointReplica.variant)
-                .where(orm.EndpointReplica.endpoint_name == name, orm.EndpointReplica.status == "Healthy",
+                .where(orm.EndpointReplica.endpoint_name == name, orm.EndpointReplica.status == schemas.ReplicaStatus.HEALTHY.value,
                        orm.EndpointReplica.weight > 0)).all()
         table = [(float(w), int(p), v) for w, p, v in found if p]
         self._routes[name] = (now, table)
@@ -284,7 +284,7 @@ class EndpointService:
         described = self.describe_endpoint(name)
         texts, per_variant = [], {}
         for replica in described.replicas:
-            if replica.status != "Healthy" or not replica.port:
+            if replica.status != schemas.ReplicaStatus.HEALTHY or not replica.port:
                 continue
             text = fetch_metrics(replica.port, timeout=2.0)
             if not text:
