@@ -1,22 +1,30 @@
-"""`studio endpoints create|list|describe|invoke|update|rollback|metrics|delete`: real-time endpoints over the SDK (registered by cli.py)."""
+"""`studio endpoints create|list|describe|invoke|update|rollback|metrics|delete`: real-time endpoints."""
 
 from __future__ import annotations
 
 import json
 import sys
-from types import ModuleType
 
 import click
 
-base: ModuleType  # the `studio` CLI module (console, tables, helpers), given to register()
+from ..sdk import StudioError
+from ._common import (
+    consoles,
+    dump,
+    exit_failed,
+    fmt_time,
+    list_table,
+    options,
+    studio_from,
+    styled,
+)
 
 STATUS_STYLE = {"Creating": "blue", "Updating": "blue", "InService": "green", "Failed": "bold red",
                 "Deleting": "yellow"}
 
 
 def _status(status) -> str:
-    value = getattr(status, "value", status)
-    return f"[{STATUS_STYLE.get(value, '')}]{value}[/]"
+    return styled(status, STATUS_STYLE)
 
 
 def _variants(model, variants_json, variant_name, instance_type, instance_count) -> list[dict]:
@@ -34,18 +42,15 @@ def _variants(model, variants_json, variant_name, instance_type, instance_count)
              "instance_count": instance_count}]
 
 
-def _variant_options(func):
-    for option in reversed([
-        click.option("--model", metavar="URI", help="models:/<name>/<version> or models:/<name>@<alias> (followed)."),
-        click.option("--variant-name", default="primary", show_default=True),
-        click.option("--instance-type", default="local.small", show_default=True),
-        click.option("--instance-count", type=click.IntRange(1, 16), default=1, show_default=True),
-        click.option("--variants", "variants_json", metavar="JSON",
-                     help='Several variants: [{"name","model","instance_type","instance_count","weight"}, ...].'),
-        click.option("--wait", is_flag=True, help="Wait until InService; exit 1 if it fails."),
-    ]):
-        func = option(func)
-    return func
+variant_options = options(
+    click.option("--model", metavar="URI", help="models:/<name>/<version> or models:/<name>@<alias> (followed)."),
+    click.option("--variant-name", default="primary", show_default=True),
+    click.option("--instance-type", default="local.small", show_default=True),
+    click.option("--instance-count", type=click.IntRange(1, 16), default=1, show_default=True),
+    click.option("--variants", "variants_json", metavar="JSON",
+                 help='Several variants: [{"name","model","instance_type","instance_count","weight"}, ...].'),
+    click.option("--wait", is_flag=True, help="Wait until InService; exit 1 if it fails."),
+)
 
 
 @click.group()
@@ -55,30 +60,27 @@ def endpoints() -> None:
 
 @endpoints.command("create")
 @click.argument("name")
-@_variant_options
+@variant_options
 @click.option("--capture-percent", type=click.FloatRange(0, 100), help="Data capture: share of requests to record.")
 @click.pass_context
 def endpoints_create(ctx, name, model, variant_name, instance_type, instance_count, variants_json, wait,
                      capture_percent):
     """Create endpoint NAME (the agent starts its replicas)."""
-    studio = base._studio(ctx)
+    studio = studio_from(ctx)
     capture = {"sampling_percent": capture_percent} if capture_percent else None
     described = studio.endpoints.create(name, _variants(model, variants_json, variant_name, instance_type,
                                                         instance_count), data_capture=capture)
-    base.console.print(f"{described.name}: {_status(described.status)}")
+    consoles.out.print(f"{described.name}: {_status(described.status)}")
     if wait:
         _wait(studio, name)
 
 
 def _wait(studio, name: str) -> None:
-    from studio_ext.exceptions import StudioError
-
     try:
         described = studio.endpoints.wait(name)
     except StudioError as error:
-        base.err_console.print(f"Error: {error.message}")
-        sys.exit(base.EXIT_JOB_FAILED)
-    base.console.print(f"{described.name}: {_status(described.status)}  {described.invocation_url}")
+        exit_failed(error.message)
+    consoles.out.print(f"{described.name}: {_status(described.status)}  {described.invocation_url}")
 
 
 @endpoints.command("list")
@@ -86,16 +88,16 @@ def _wait(studio, name: str) -> None:
 @click.pass_context
 def endpoints_list(ctx, as_json):
     """List endpoints."""
-    items = base._studio(ctx).endpoints.list()
+    items = studio_from(ctx).endpoints.list()
     if as_json:
-        base._dump([e.model_dump(mode="json") for e in items])
+        dump([e.model_dump(mode="json") for e in items])
         return
-    table = base._table("NAME", "STATUS", "VARIANTS", "REPLICAS", "UPDATED", id_width=12)
+    table = list_table("NAME", "STATUS", "VARIANTS", "REPLICAS", "UPDATED", id_width=12)
     for e in items:
         healthy = sum(1 for r in e.replicas if r.status == "Healthy")
         table.add_row(e.name, _status(e.status), ", ".join(f"{v.name}={v.model}" for v in e.variants),
-                      f"{healthy}/{len(e.replicas)}", base._fmt_time(e.updated_at))
-    base.console.print(table)
+                      f"{healthy}/{len(e.replicas)}", fmt_time(e.updated_at))
+    consoles.out.print(table)
 
 
 @endpoints.command("describe")
@@ -104,33 +106,33 @@ def endpoints_list(ctx, as_json):
 @click.pass_context
 def endpoints_describe(ctx, name, as_json):
     """Status (with its reason), variants and replicas of endpoint NAME."""
-    e = base._studio(ctx).endpoints.get(name)
+    e = studio_from(ctx).endpoints.get(name)
     if as_json:
-        base._dump(e.model_dump(mode="json"))
+        dump(e.model_dump(mode="json"))
         return
-    base.console.print(f"[bold]{e.name}[/]  {_status(e.status)}  generation {e.generation}")
+    consoles.out.print(f"[bold]{e.name}[/]  {_status(e.status)}  generation {e.generation}")
     if e.status_reason:
-        base.console.print(f"reason: {e.status_reason}")
-    base.console.print(f"invoke: POST {e.invocation_url}")
-    table = base._table("VARIANT", "MODEL", "INSTANCE TYPE", "COUNT", "WEIGHT", id_width=8)
+        consoles.out.print(f"reason: {e.status_reason}")
+    consoles.out.print(f"invoke: POST {e.invocation_url}")
+    table = list_table("VARIANT", "MODEL", "INSTANCE TYPE", "COUNT", "WEIGHT", id_width=8)
     for v in e.variants:
         table.add_row(v.name, v.model, v.instance_type, str(v.instance_count), f"{v.weight:g}")
-    base.console.print(table)
-    table = base._table("REPLICA", "VARIANT", "VERSION", "STATUS", "PORT", "RESTARTS", "TRAFFIC", id_width=12)
+    consoles.out.print(table)
+    table = list_table("REPLICA", "VARIANT", "VERSION", "STATUS", "PORT", "RESTARTS", "TRAFFIC", id_width=12)
     for r in e.replicas:
         table.add_row(r.replica_id, r.variant, r.model_version or "-", r.status, str(r.port or "-"),
                       str(r.restarts), f"{r.weight:.0%}")
-    base.console.print(table)
+    consoles.out.print(table)
     d = e.deployment
     if d:
         state = ("rolled back" if d.rolled_back_at else "completed" if d.completed_at
                  else f"in progress, {d.share or 0:.0%} of traffic on the new variants")
-        base.console.print(f"last {'rollback' if d.rollback else 'update'}: {d.type} by {d.by or '-'}, "
-                           f"started {base._fmt_time(d.started_at)}, {state}"
+        consoles.out.print(f"last {'rollback' if d.rollback else 'update'}: {d.type} by {d.by or '-'}, "
+                           f"started {fmt_time(d.started_at)}, {state}"
                            + (f" ({d.rollback_reason})" if d.rollback_reason else ""))
     if e.previous_configuration:
         models = ", ".join(f"{v.name}={v.model}" for v in e.previous_configuration.variants)
-        base.console.print(f"previous configuration (what `studio endpoints rollback {e.name}` deploys): {models}")
+        consoles.out.print(f"previous configuration (what `studio endpoints rollback {e.name}` deploys): {models}")
 
 
 @endpoints.command("invoke")
@@ -147,13 +149,13 @@ def endpoints_invoke(ctx, name, data, path, content_type):
         content_type = content_type or ("text/csv" if path.endswith(".csv") else "application/json")
     elif data is None:
         data = sys.stdin.read()
-    result = base._studio(ctx).endpoints.invoke(name, data, content_type or "application/json")
-    base._dump(result)
+    result = studio_from(ctx).endpoints.invoke(name, data, content_type or "application/json")
+    dump(result)
 
 
 @endpoints.command("update")
 @click.argument("name")
-@_variant_options
+@variant_options
 @click.option("--policy", type=click.Choice(["all_at_once", "canary", "linear"]), default="all_at_once",
               show_default=True)
 @click.option("--canary-percent", type=float, default=10.0, show_default=True)
@@ -165,14 +167,14 @@ def endpoints_invoke(ctx, name, data, path, content_type):
 def endpoints_update(ctx, name, model, variant_name, instance_type, instance_count, variants_json, wait, policy,
                      canary_percent, baking_seconds, step_percent, step_seconds, error_rate_threshold):
     """Point endpoint NAME at new variants, shifting traffic by --policy (rolled back on failure)."""
-    studio = base._studio(ctx)
+    studio = studio_from(ctx)
     studio.endpoints.update(name, variants=_variants(model, variants_json, variant_name, instance_type,
                                                      instance_count),
                             deployment_policy={"type": policy, "canary_percent": canary_percent,
                                                "baking_seconds": baking_seconds, "step_percent": step_percent,
                                                "step_seconds": step_seconds,
                                                "error_rate_threshold": error_rate_threshold})
-    base.console.print(f"{name}: updating ({policy})")
+    consoles.out.print(f"{name}: updating ({policy})")
     if wait:
         _wait(studio, name)
 
@@ -185,9 +187,9 @@ def endpoints_update(ctx, name, model, variant_name, instance_type, instance_cou
 @click.pass_context
 def endpoints_rollback(ctx, name, policy, wait):
     """Roll endpoint NAME back: stop the update in progress, or deploy its previous configuration."""
-    studio = base._studio(ctx)
+    studio = studio_from(ctx)
     studio.endpoints.rollback(name, deployment_policy={"type": policy}, wait=False)
-    base.console.print(f"{name}: rolling back")
+    consoles.out.print(f"{name}: rolling back")
     if wait:
         _wait(studio, name)
 
@@ -220,36 +222,36 @@ def _spark(values: list[float | None]) -> str:
 @click.pass_context
 def endpoints_metrics(ctx, name, since, period, as_json):
     """Requests, errors and latency of endpoint NAME: live totals and the history over --since."""
-    m = base._studio(ctx).endpoints.metrics(name, since_seconds=_seconds(since, "--since"),
-                                            period_seconds=_seconds(period, "--period") if period else None)
+    m = studio_from(ctx).endpoints.metrics(name, since_seconds=_seconds(since, "--since"),
+                                           period_seconds=_seconds(period, "--period") if period else None)
     if as_json:
-        base._dump(m.model_dump(mode="json"))
+        dump(m.model_dump(mode="json"))
         return
 
     def ms(value: float | None) -> str:
         return "-" if value is None else f"{value:.1f}"
 
-    table = base._table("VARIANT", "REQUESTS", "4XX", "5XX", "P50 MS", "P90 MS", "P99 MS", id_width=16)
+    table = list_table("VARIANT", "REQUESTS", "4XX", "5XX", "P50 MS", "P90 MS", "P99 MS", id_width=16)
     for v in m.variants:
         table.add_row(v.variant, str(v.invocations), str(v.errors_4xx), str(v.errors_5xx), ms(v.latency_p50_ms),
                       ms(v.latency_p90_ms), ms(v.latency_p99_ms))
-    base.console.print("[bold]live replicas (since each started)[/]")
-    base.console.print(table)
+    consoles.out.print("[bold]live replicas (since each started)[/]")
+    consoles.out.print(table)
     whole = next((s for s in m.series if s.variant is None), None)
     if whole is None or not any(p.invocations for p in whole.points):
-        base.console.print(f"no requests in the last {since}")
+        consoles.out.print(f"no requests in the last {since}")
         return
     points = whole.points
-    base.console.print(f"[bold]last {since}, one point per {m.period_seconds:g} s[/]")
-    base.console.print(f"requests/s {_spark([p.invocations / m.period_seconds for p in points])}")
-    base.console.print(f"p99 ms     {_spark([p.latency_p99_ms for p in points])}")
-    table = base._table("PERIOD", "REQUESTS", "REQ/S", "4XX", "5XX", "P50 MS", "P90 MS", "P99 MS", id_width=20)
+    consoles.out.print(f"[bold]last {since}, one point per {m.period_seconds:g} s[/]")
+    consoles.out.print(f"requests/s {_spark([p.invocations / m.period_seconds for p in points])}")
+    consoles.out.print(f"p99 ms     {_spark([p.latency_p99_ms for p in points])}")
+    table = list_table("PERIOD", "REQUESTS", "REQ/S", "4XX", "5XX", "P50 MS", "P90 MS", "P99 MS", id_width=20)
     for p in points:
         if p.invocations:
             table.add_row(p.time.astimezone().strftime("%m-%d %H:%M:%S"), str(p.invocations), f"{p.invocations / m.period_seconds:.1f}",
                           str(p.errors_4xx), str(p.errors_5xx), ms(p.latency_p50_ms), ms(p.latency_p90_ms),
                           ms(p.latency_p99_ms))
-    base.console.print(table)
+    consoles.out.print(table)
 
 
 @endpoints.command("delete")
@@ -257,11 +259,5 @@ def endpoints_metrics(ctx, name, since, period, as_json):
 @click.pass_context
 def endpoints_delete(ctx, name):
     """Delete endpoint NAME (its replicas are stopped)."""
-    base._studio(ctx).endpoints.delete(name)
-    base.console.print(f"{name}: deleting")
-
-
-def register(cli: click.Group, helpers: ModuleType) -> None:
-    global base
-    base = helpers
-    cli.add_command(endpoints)
+    studio_from(ctx).endpoints.delete(name)
+    consoles.out.print(f"{name}: deleting")

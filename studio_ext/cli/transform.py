@@ -1,21 +1,23 @@
-"""`studio transform-jobs create|list|describe|wait|delete`: batch transform over the SDK (registered by cli.py)."""
+"""`studio transform-jobs create|list|describe|wait|delete`: batch transform with a registered model."""
 
 from __future__ import annotations
 
 import sys
-from types import ModuleType
+from typing import Any
 
 import click
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import TextColumn
 
-base: ModuleType  # the `studio` CLI module (console, tables, helpers), given to register()
+from ._common import (
+    EXIT_JOB_FAILED,
+    consoles,
+    dump,
+    fmt_time,
+    follow,
+    list_table,
+    studio_from,
+    styled,
+)
 
 
 @click.group("transform-jobs")
@@ -35,37 +37,32 @@ def transform_jobs() -> None:
 @click.pass_context
 def transform_create(ctx, model, input, output, fmt, join_input, instance_type, chunk_mib, wait):
     """Score INPUT (a file or folder under the server root) with MODEL (models:/<name>/<version> or @alias)."""
-    studio = base._studio(ctx)
+    studio = studio_from(ctx)
     job = studio.transforms.create(model, input, output, format=fmt, join_input=join_input,
                                    instance_type=instance_type, chunk_mib=chunk_mib)
-    base.console.print(f"Submitted transform job [bold]{job.transform_job_id}[/]")
+    consoles.out.print(f"Submitted transform job [bold]{job.transform_job_id}[/]")
     if wait:
         _wait(job)
 
 
 def _wait(job) -> None:
-    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("files"), TextColumn("{task.fields[rows]:,} rows"), TimeElapsedColumn()]
-    progress = Progress(*columns, console=base.console, transient=False)
-    task = progress.add_task("Queued", total=None, rows=0)
+    """Follow a transform job with a progress bar; exit with the documented code."""
 
-    def update(d) -> None:
-        progress.update(task, description=base._status(d.status), total=d.files_total or None,
-                        completed=d.files_done, rows=d.rows_done)
+    def update(d) -> dict[str, Any]:
+        return {"description": styled(d.status), "total": d.files_total or None,
+                "completed": d.files_done, "rows": d.rows_done}
 
-    try:
-        with progress:
-            d = job.wait(raise_on_failure=False, on_update=update)
-    except KeyboardInterrupt:
-        base.err_console.print(f"Interrupted; transform job {job.transform_job_id} keeps running.")
-        sys.exit(base.EXIT_INTERRUPTED)
+    d = follow(lambda on_update: job.wait(raise_on_failure=False, on_update=on_update), update,
+               columns=[TextColumn("files"), TextColumn("{task.fields[rows]:,} rows")],
+               console=consoles.out,
+               interrupted=f"Interrupted; transform job {job.transform_job_id} keeps running.", rows=0)
     if d.status.value == "Completed":
-        base.console.print(f"Transform job {d.transform_job_id} {base._status(d.status)}: {d.rows_done:,} rows "
+        consoles.out.print(f"Transform job {d.transform_job_id} {styled(d.status)}: {d.rows_done:,} rows "
                            f"-> {', '.join(d.outputs)}")
         return
-    base.err_console.print(f"Transform job {d.transform_job_id} {base._status(d.status)}: "
-                           f"{d.status_reason or 'no reason given'}")
-    sys.exit(base.EXIT_JOB_FAILED)
+    consoles.err.print(f"Transform job {d.transform_job_id} {styled(d.status)}: "
+                       f"{d.status_reason or 'no reason given'}")
+    sys.exit(EXIT_JOB_FAILED)
 
 
 @transform_jobs.command("wait")
@@ -73,7 +70,7 @@ def _wait(job) -> None:
 @click.pass_context
 def transform_wait(ctx, transform_job_id):
     """Show progress until TRANSFORM_JOB_ID ends; exit 1 unless it completes."""
-    _wait(base._studio(ctx).transforms.job(transform_job_id))
+    _wait(studio_from(ctx).transforms.job(transform_job_id))
 
 
 @transform_jobs.command("list")
@@ -81,15 +78,15 @@ def transform_wait(ctx, transform_job_id):
 @click.pass_context
 def transform_list(ctx, as_json):
     """List transform jobs, newest first."""
-    items = base._studio(ctx).transforms.list()
+    items = studio_from(ctx).transforms.list()
     if as_json:
-        base._dump([d.model_dump(mode="json") for d in items])
+        dump([d.model_dump(mode="json") for d in items])
         return
-    table = base._table("TRANSFORM JOB", "STATUS", "MODEL", "INPUT", "ROWS", "CREATED", id_width=16)
+    table = list_table("TRANSFORM JOB", "STATUS", "MODEL", "INPUT", "ROWS", "CREATED", id_width=16)
     for d in items:
-        table.add_row(d.transform_job_id, base._status(d.status), d.model, d.input, f"{d.rows_done:,}",
-                      base._fmt_time(d.created_at))
-    base.console.print(table)
+        table.add_row(d.transform_job_id, styled(d.status), d.model, d.input, f"{d.rows_done:,}",
+                      fmt_time(d.created_at))
+    consoles.out.print(table)
 
 
 @transform_jobs.command("describe")
@@ -98,19 +95,19 @@ def transform_list(ctx, as_json):
 @click.pass_context
 def transform_describe(ctx, transform_job_id, as_json):
     """Status (with the bad row's location when it failed), progress and outputs."""
-    d = base._studio(ctx).transforms.get(transform_job_id)
+    d = studio_from(ctx).transforms.get(transform_job_id)
     if as_json:
-        base._dump(d.model_dump(mode="json"))
+        dump(d.model_dump(mode="json"))
         return
-    rows = [("Status", base._status(d.status)), ("Reason", d.status_reason or "-"),
+    rows = [("Status", styled(d.status)), ("Reason", d.status_reason or "-"),
             ("Model", f"{d.model} (version {d.model_version or '-'})"), ("Input", d.input), ("Output", d.output),
             ("Progress", f"{d.files_done}/{d.files_total} files, {d.rows_done:,} rows"),
-            ("Instance type", d.instance_type), ("Created", base._fmt_time(d.created_at)),
+            ("Instance type", d.instance_type), ("Created", fmt_time(d.created_at)),
             ("Outputs", "\n".join(d.outputs) or "-")]
-    table = base._table("FIELD", "VALUE", id_width=14)
+    table = list_table("FIELD", "VALUE", id_width=14)
     for key, value in rows:
         table.add_row(key, value)
-    base.console.print(table)
+    consoles.out.print(table)
 
 
 @transform_jobs.command("delete")
@@ -118,11 +115,5 @@ def transform_describe(ctx, transform_job_id, as_json):
 @click.pass_context
 def transform_delete(ctx, transform_job_id):
     """Stop TRANSFORM_JOB_ID if it runs and forget it (its output files stay)."""
-    base._studio(ctx).transforms.delete(transform_job_id)
-    base.console.print(f"{transform_job_id}: deleted")
-
-
-def register(cli: click.Group, helpers: ModuleType) -> None:
-    global base
-    base = helpers
-    cli.add_command(transform_jobs)
+    studio_from(ctx).transforms.delete(transform_job_id)
+    consoles.out.print(f"{transform_job_id}: deleted")
