@@ -36,8 +36,6 @@ from ..store.db import Database
 HISTORY_POINTS = 180  # points per series when the caller gives no period
 MAX_HISTORY_POINTS = 2000
 
-Route = tuple[float, int, str]  # (weight, port, variant) of one replica that takes traffic
-
 
 class BaseEndpointService(ABC):
     """Real-time endpoints: what the REST handlers, the router, the SDK and the CLI reach.
@@ -122,7 +120,7 @@ class BaseEndpointService(ABC):
         """Every endpoint, described as `describe_endpoint` does, ordered by name."""
 
     @abstractmethod
-    def healthy_replicas(self, name: str) -> list[Route]:
+    def healthy_replicas(self, name: str) -> list[tuple[float, int, str]]:
         """The router's query: (weight, port, variant) of each replica that takes traffic now
         (Healthy, weight above 0, a port). Uncached: the router caches it briefly.
 
@@ -306,7 +304,7 @@ class EndpointService(BaseEndpointService):
                 by_name.setdefault(r.endpoint_name, []).append(r)
             return schemas.ListEndpointsResponse(items=[self._describe(r, by_name.get(r.name, [])) for r in rows])
 
-    def healthy_replicas(self, name: str) -> list[Route]:
+    def healthy_replicas(self, name: str) -> list[tuple[float, int, str]]:
         with self.db.session() as session:
             row = self._row(session, name)
             if row.status == schemas.EndpointStatus.DELETING.value:
@@ -321,7 +319,8 @@ class EndpointService(BaseEndpointService):
     def metrics(self, name: str, query: schemas.EndpointMetricsQuery | None = None) -> schemas.EndpointMetrics:
         query = query or schemas.EndpointMetricsQuery()
         described = self.describe_endpoint(name)
-        texts, per_variant = [], {}
+        texts: list[str] = []
+        per_variant: dict[str, dict] = {}
         for replica in described.replicas:
             if replica.status != schemas.ReplicaStatus.HEALTHY or not replica.port:
                 continue
