@@ -62,6 +62,7 @@ from .services.mlflow_ui import MlflowUIServer
 from .services.registry import RegistryService
 from .services.schedules import ScheduleService
 from .services.transform import TransformService
+from .serving.router import EndpointRouter
 from .settings import StudioSettings
 from .store.db import Database
 from .supervisor import AgentSupervisor
@@ -182,13 +183,15 @@ class StudioApp(ExtensionApp):
         registry = RegistryService(settings, jobs, mlflow)
         self.mlflow_ui = MlflowUIServer(settings.mlflow_tracking_uri, settings.home,
                                         url_path_join(self.serverapp.base_url, "studio/mlflow"))
+        endpoints = EndpointService(db, settings, lambda: mlflow.client)
         self.settings.update({
             "studio_ext_experiment_service": ExperimentService(settings, jobs, mlflow),
             "studio_ext_registry_service": registry,
             "studio_ext_lineage_service": LineageService(jobs, registry),
             "studio_ext_mlflow_ui": self.mlflow_ui,
-            "studio_ext_endpoint_service": EndpointService(db, settings, lambda: mlflow.client,
-                                                           self.settings["studio_ext_audit_service"]),
+            "studio_ext_endpoint_service": endpoints,
+            "studio_ext_endpoint_router": EndpointRouter(endpoints.healthy_replicas,
+                                                         self.settings["studio_ext_audit_service"].record),
             "studio_ext_transform_service": TransformService(db, settings, lambda: mlflow.client),
         })
         self.log.info("studio: home %s, database %s, server root %s", settings.home, settings.db_url,
@@ -202,9 +205,9 @@ class StudioApp(ExtensionApp):
                           settings.home)
 
     async def stop_extension(self) -> None:
-        endpoints = self.settings.get("studio_ext_endpoint_service")
-        if endpoints is not None:  # the invocation counts not yet written to the audit log
-            await asyncio.get_running_loop().run_in_executor(None, endpoints.flush_invocations)
+        router = self.settings.get("studio_ext_endpoint_router")
+        if router is not None:  # the invocation counts not yet written to the audit log
+            await asyncio.get_running_loop().run_in_executor(None, router.flush_invocations)
         if self.mlflow_ui is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.mlflow_ui.stop)
         if self.supervisor is not None:

@@ -45,3 +45,18 @@ def default_artifact_root(home: Path | None = None) -> str:
 def job_dir(job_id: str, home: Path | None = None) -> Path:
     """`$STUDIO_HOME/jobs/<id>/`: input snapshot, executed notebook, html, log, outputs."""
     return (home or studio_home()) / "jobs" / job_id
+
+
+def endpoint_dir(name: str, home: Path | None = None) -> Path:
+    """`$STUDIO_HOME/endpoints/<name>/`: capture/ (sampled traffic) and logs/ (one per replica)."""
+    return (home or studio_home()) / "endpoints" / name
+
+
+def endpoint_capture_dir(name: str, home: Path | None = None) -> Path:
+    """Where an endpoint's replicas write captured requests/responses (JSONL, one file per worker)."""
+    return endpoint_dir(name, home) / "capture"
+
+
+def transform_job_dir(transform_job_id: str, home: Path | None = None) -> Path:
+    """`$STUDIO_HOME/transform-jobs/<id>/`: progress.json, result.json, transform.log."""
+    return (home or studio_home()) / "transform-jobs" / transform_job_id

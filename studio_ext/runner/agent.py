@@ -31,8 +31,10 @@ from ..settings import StudioSettings
 from ..store import orm
 from ..store.db import Database
 from . import resources
-from .endpoints import reconcile_endpoints
 from .executors.local import LocalExecutor
+from .reconcilers.base import BaseReconciler
+from .reconcilers.endpoints import EndpointReconciler
+from .reconcilers.transform import TransformReconciler
 from .slots import slots_in_use
 from .state import ACTIVE, JobState, read_result, stopped_reason
 
@@ -69,6 +71,12 @@ class Agent:
         self._last = {"heartbeat": 0.0, "reconcile": 0.0, "schedules": 0.0}
         self._schedules = None
         self._schedules_missing_logged = False
+        # What the agent moves toward the desired state besides jobs, each at its own interval.
+        self.reconcilers: list[BaseReconciler] = [
+            EndpointReconciler(self.db, settings, self.agent_id, self._agent_alive),
+            TransformReconciler(self.db, settings, self.agent_id, self._agent_alive),
+        ]
+        self._reconciled: dict[BaseReconciler, float] = {}
 
     # ---------------------------------------------------------------- loop
 
@@ -106,9 +114,21 @@ class Agent:
             if now - self._last["schedules"] >= SCHEDULES_S:
                 self._last["schedules"] = now
                 self.fire_schedules()
-                reconcile_endpoints(self)
         except Exception:  # one bad tick (a locked database, a bug) must not end the agent
             log.exception("agent tick failed")
+        self.run_reconcilers(now)
+
+    def run_reconcilers(self, now: float) -> None:
+        """A pass of each reconciler whose interval is due; one that fails is logged and the
+        others still run (and it runs again at its next interval)."""
+        for reconciler in self.reconcilers:
+            if now - self._reconciled.get(reconciler, 0.0) < reconciler.interval_s:
+                continue
+            self._reconciled[reconciler] = now
+            try:
+                reconciler.reconcile()
+            except Exception:
+                log.exception("%s pass failed", type(reconciler).__name__)
 
     def heartbeat(self) -> None:
         now = utcnow()

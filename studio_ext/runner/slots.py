@@ -1,10 +1,14 @@
-"""Instance-type slots: jobs and batch transform jobs of one instance type share its `max_concurrent`."""
+"""Instance-type slots: jobs and batch transform jobs of one instance type share its `max_concurrent`;
+a replica or transform process on it runs as many workers as it has vCPUs."""
 
 from __future__ import annotations
+
+import os
 
 from sqlalchemy import func, select
 
 from ..schemas import JobStatus
+from ..settings import StudioSettings
 from ..store import orm
 from .state import ACTIVE
 
@@ -22,3 +26,16 @@ def slots_in_use(session) -> dict[str, int]:
         for itype, count in session.execute(query).all():
             used[itype] = used.get(itype, 0) + count
     return used
+
+
+def slot_limit(settings: StudioSettings, instance_type: str) -> int:
+    """How many of `instance_type` may run at once (1 for a type no longer in the catalog)."""
+    itype = settings.instance_types.get(instance_type)
+    return itype.max_concurrent if itype else 1
+
+
+def worker_count(settings: StudioSettings, instance_type: str) -> int:
+    """Worker processes for one process of `instance_type`: its vCPUs, capped by the CPUs this
+    process may use (1 for a type no longer in the catalog)."""
+    itype = settings.instance_types.get(instance_type)
+    return max(1, min(itype.vcpus if itype else 1, len(os.sched_getaffinity(0))))

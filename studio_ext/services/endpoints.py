@@ -1,69 +1,174 @@
-"""Real-time endpoints as desired state: create/describe/list/update/delete, routing and metrics.
+"""Real-time endpoints as desired state and queries: the contract and its database implementation.
 
-The service only writes what the user wants (the `endpoints` row); the agent's reconciler
-(runner/endpoints.py) starts, checks and stops replica processes to match, and moves the status
-Creating -> InService, Updating -> InService (or rolled back), -> Failed with a reason.
+The service only writes what the user wants (the `endpoints` row); the agent's endpoint reconciler
+(runner/reconcilers/) starts, checks and stops replica processes to match, and moves the status
+Creating -> InService, Updating -> InService (or rolled back), -> Failed with a reason. Requests
+reach the replicas through the router (serving/router.py), which asks `healthy_replicas` here.
 """
 
 from __future__ import annotations
 
-import http.client
+import json
 import math
-import random
-import re
-import threading
 import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select, update
 
-from .. import schemas
-from ..exceptions import Conflict, InvalidParameter, NotFound, ServiceUnavailable
+from .. import paths, schemas
+from ..exceptions import Conflict, InvalidParameter, NotFound
+from ..model_uris import parse_model_uri, resolve_model
+from ..serving.metrics import (
+    METRICS_SAMPLE_S,
+    counts_summary,
+    fetch_metrics,
+    merge_counts,
+    parse_prometheus,
+)
 from ..settings import StudioSettings
 from ..store import orm
 from ..store.db import Database
 
-MODEL_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:/(?P<version>\d+)|@(?P<alias>[A-Za-z0-9_-]+))$")
-ROUTES_TTL_S = 0.5  # the router re-reads healthy replicas at most this often
-AUDIT_FLUSH_S = 30.0  # invocations are summed per (user, endpoint) and written this often
-METRICS_SAMPLE_S = 5.0  # the agent reads every replica's /metrics this often (the history's resolution)
 HISTORY_POINTS = 180  # points per series when the caller gives no period
 MAX_HISTORY_POINTS = 2000
 
 
-def parse_model_uri(uri: str, field: str = "model") -> tuple[str, str | None, str | None]:
-    """models:/<name>/<version> or models:/<name>@<alias> -> (name, version, alias)."""
-    match = MODEL_URI.match(uri.strip())
-    if not match:
-        raise InvalidParameter(f"{field}: {uri!r} is not models:/<name>/<version> or models:/<name>@<alias>")
-    return match["name"], match["version"], match["alias"]
+class BaseEndpointService(ABC):
+    """Real-time endpoints: what the REST handlers, the router, the SDK and the CLI reach.
 
+    An implementation keeps the desired state (variants, data capture, deployment policy,
+    generation) and answers queries about it; it never starts or stops a process: the agent's
+    endpoint reconciler moves the replicas toward the desired state and writes their status back.
+    Methods block (database, files, HTTP to replicas); the handlers call them on a worker thread.
 
-def resolve_model(client, uri: str, field: str = "model") -> tuple[str, str]:
-    """(version, download URI) of what `uri` points at now; NotFound naming `field` otherwise."""
-    name, version, alias = parse_model_uri(uri, field)
-    try:
-        mv = client.get_model_version_by_alias(name, alias) if alias else client.get_model_version(name, version)
-        return str(mv.version), client.get_model_version_download_uri(name, str(mv.version))
-    except Exception as exc:  # MLflow raises its own RestException/MlflowException kinds
-        what = f"alias {alias!r}" if alias else f"version {version}"
-        raise NotFound(f"{field}: model {name!r} has no {what} ({getattr(exc, 'message', exc)})"[:500]) from None
+    Errors are `StudioError`s: `InvalidParameter` names the field at fault (400), `NotFound` the
+    missing endpoint or model (404), `Conflict` a request the endpoint's status does not allow now
+    (409).
+    """
+
+    # ------------------------------------------------------------------ desired state
+
+    @abstractmethod
+    def create_endpoint(self, request: schemas.CreateEndpoint,
+                        user: str | None) -> schemas.DescribeEndpoint:
+        """Record a new endpoint (status Creating, generation 1); the agent starts its replicas.
+
+        Args:
+            request: the name, the variants (unique names, instance types from the catalog, a
+                model URI that resolves in the registry now, at least one weight above 0) and
+                the data capture.
+            user: who asks (recorded as `created_by`).
+
+        Returns:
+            The endpoint as it is now (Creating, no replicas yet).
+
+        Raises:
+            InvalidParameter: a variant is invalid (the field is named, e.g. `variants[1].model`).
+            NotFound: a variant's model or alias does not exist.
+            Conflict: an endpoint of that name exists.
+        """
+
+    @abstractmethod
+    def update_endpoint(self, name: str, request: schemas.UpdateEndpoint, user: str | None) -> None:
+        """Deploy a new configuration as the next generation (status Updating; Creating when the
+        endpoint had Failed). The agent starts the new replicas and shifts traffic to them by
+        `request.deployment_policy` (all at once, canary, linear); the configuration replaced
+        becomes the previous one, what `rollback_endpoint` returns to.
+
+        Raises:
+            InvalidParameter, NotFound: as for create.
+            Conflict: the endpoint is Creating, Updating or Deleting.
+        """
+
+    @abstractmethod
+    def rollback_endpoint(self, name: str, request: schemas.RollbackEndpoint,
+                          user: str | None) -> None:
+        """During an update: ask the agent to stop it (the previous replicas, still running, take
+        all traffic back at once). Otherwise: deploy the previous configuration as a new
+        generation, by `request.deployment_policy`.
+
+        Raises:
+            Conflict: the endpoint is Creating or Deleting, or has no previous configuration.
+        """
+
+    @abstractmethod
+    def delete_endpoint(self, name: str) -> None:
+        """Mark the endpoint Deleting: the router stops routing to it at once, the agent stops its
+        replicas, then removes it and its metric history. Captured files stay.
+
+        Raises:
+            NotFound: no endpoint of that name.
+        """
+
+    # ------------------------------------------------------------------ queries
+
+    @abstractmethod
+    def describe_endpoint(self, name: str) -> schemas.DescribeEndpoint:
+        """The endpoint's desired state, status, deployment progress and replicas (ordered by
+        generation, variant, replica id).
+
+        Raises:
+            NotFound: no endpoint of that name.
+        """
+
+    @abstractmethod
+    def list_endpoints(self) -> schemas.ListEndpointsResponse:
+        """Every endpoint, described as `describe_endpoint` does, ordered by name."""
+
+    @abstractmethod
+    def healthy_replicas(self, name: str) -> list[tuple[float, int, str]]:
+        """The router's query: (weight, port, variant) of each replica that takes traffic now
+        (Healthy, weight above 0, a port). Uncached: the router caches it briefly.
+
+        Raises:
+            NotFound: no endpoint of that name, or it is being deleted.
+        """
+
+    @abstractmethod
+    def metrics(self, name: str,
+                query: schemas.EndpointMetricsQuery | None = None) -> schemas.EndpointMetrics:
+        """Invocation counts and latency quantiles: the live replicas' totals per variant (and
+        their Prometheus text), and the history the agent sampled over `query.since_seconds`
+        in periods of `query.period_seconds` (default: about HISTORY_POINTS points), aligned to
+        the clock and zero-filled: the whole endpoint first, then each (variant, model version).
+
+        Raises:
+            NotFound: no endpoint of that name.
+            InvalidParameter: the period gives more than MAX_HISTORY_POINTS points.
+        """
+
+    @abstractmethod
+    def read_capture(self, name: str,
+                     query: schemas.EndpointCaptureQuery) -> schemas.EndpointCapture:
+        """The newest `query.max_items` captured request/response records, newest first, with
+        the capture folder and its files.
+
+        Raises:
+            NotFound: no endpoint of that name.
+        """
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class EndpointService:
-    def __init__(self, db: Database, settings: StudioSettings, mlflow_client_factory=None, audit=None):
+class EndpointService(BaseEndpointService):
+    """Endpoints in the studio database; replicas' live metrics read from their /metrics.
+
+    Args:
+        mlflow_client_factory: () -> MlflowClient; when given, variants' models are resolved in
+            the registry on create/update/rollback (NotFound early, not a Failed endpoint later).
+    """
+
+    def __init__(self, db: Database, settings: StudioSettings,
+                 mlflow_client_factory: Callable[[], Any] | None = None):
         self.db = db
         self.settings = settings
-        self._mlflow_client_factory = mlflow_client_factory  # () -> MlflowClient, for validation
-        self.audit = audit
-        self._routes: dict[str, tuple[float, list[tuple[float, int, str]]]] = {}
-        self._counts: dict[tuple[str, str], list[int]] = {}
-        self._counts_lock = threading.Lock()
-        self._last_flush = time.monotonic()
+        self._mlflow_client_factory = mlflow_client_factory
 
     # ------------------------------------------------------------------ desired state
 
@@ -111,8 +216,6 @@ class EndpointService:
             self._deploy(row, config, request.deployment_policy, user)
 
     def rollback_endpoint(self, name: str, request: schemas.RollbackEndpoint, user: str | None) -> None:
-        """During an update: ask the agent to stop it (the previous replicas still run and take all
-        traffic back at once). Otherwise: deploy the previous configuration as a new generation."""
         with self.db.session() as session:
             row = self._row(session, name)
             if row.status == schemas.EndpointStatus.UPDATING.value:
@@ -154,9 +257,8 @@ class EndpointService:
             row = self._row(session, name)
             row.status = schemas.EndpointStatus.DELETING.value
             row.status_reason = "stopping replicas"
-        self._routes.pop(name, None)
 
-    # ------------------------------------------------------------------ reads
+    # ------------------------------------------------------------------ queries
 
     def _row(self, session, name: str) -> orm.Endpoint:
         row = session.get(orm.Endpoint, name)
@@ -180,8 +282,8 @@ class EndpointService:
             generation=row.generation,
             replicas=[schemas.EndpointReplica(
                 replica_id=r.replica_id, variant=r.variant, generation=r.generation, model_version=r.model_version,
-                status=r.status, port=r.port, pid=r.pid, restarts=r.restarts, weight=r.weight,
-                last_error=r.last_error, started_at=r.started_at) for r in replicas],
+                status=schemas.ReplicaStatus(r.status), port=r.port, pid=r.pid, restarts=r.restarts,
+                weight=r.weight, last_error=r.last_error, started_at=r.started_at) for r in replicas],
             invocation_url=f"/studio/endpoints/{row.name}/invocations",
             created_by=row.created_by, created_at=row.created_at, updated_at=row.updated_at)
 
@@ -202,87 +304,23 @@ class EndpointService:
                 by_name.setdefault(r.endpoint_name, []).append(r)
             return schemas.ListEndpointsResponse(items=[self._describe(r, by_name.get(r.name, [])) for r in rows])
 
-    # ------------------------------------------------------------------ routing (the Jupyter server's router)
-
-    def routes(self, name: str) -> list[tuple[float, int, str]]:
-        """[(weight, port, variant)] of the healthy replicas that take traffic; cached briefly."""
-        now = time.monotonic()
-        cached = self._routes.get(name)
-        if cached and now - cached[0] < ROUTES_TTL_S:
-            return cached[1]
+    def healthy_replicas(self, name: str) -> list[tuple[float, int, str]]:
         with self.db.session() as session:
             row = self._row(session, name)
             if row.status == schemas.EndpointStatus.DELETING.value:
                 raise NotFound(f"name: endpoint {name!r} is being deleted")
             found = session.execute(
                 select(orm.EndpointReplica.weight, orm.EndpointReplica.port, orm.EndpointReplica.variant)
-                .where(orm.EndpointReplica.endpoint_name == name, orm.EndpointReplica.status == schemas.ReplicaStatus.HEALTHY.value,
+                .where(orm.EndpointReplica.endpoint_name == name,
+                       orm.EndpointReplica.status == schemas.ReplicaStatus.HEALTHY.value,
                        orm.EndpointReplica.weight > 0)).all()
-        table = [(float(w), int(p), v) for w, p, v in found if p]
-        self._routes[name] = (now, table)
-        return table
-
-    def cached_routes(self, name: str) -> list[tuple[float, int, str]] | None:
-        """The routing table if read within ROUTES_TTL_S (no database hit), else None."""
-        cached = self._routes.get(name)
-        return cached[1] if cached and time.monotonic() - cached[0] < ROUTES_TTL_S else None
-
-    def pick_replicas(self, name: str, table: list[tuple[float, int, str]] | None = None) -> list[tuple[int, str]]:
-        """Replicas in the order to try: the first by weight, then the others (for retries)."""
-        table = self.routes(name) if table is None else table
-        if not table:
-            raise ServiceUnavailable(f"endpoint {name!r} has no healthy replica yet; see its status")
-        remaining = list(table)
-        order = []
-        while remaining:
-            total = sum(w for w, _p, _v in remaining)
-            pick = random.random() * total
-            for i, (w, p, v) in enumerate(remaining):
-                pick -= w
-                if pick <= 0 or i == len(remaining) - 1:
-                    order.append((p, v))
-                    remaining.pop(i)
-                    break
-        return order
-
-    def forget_routes(self, name: str) -> None:
-        """A replica refused a connection: read the table again on the next request."""
-        self._routes.pop(name, None)
-
-    # ------------------------------------------------------------------ invocation audit (aggregated)
-
-    def count_invocation(self, user: str, name: str, status: int) -> bool:
-        """Count one routed request; True when a flush is due (call flush_invocations off the loop)."""
-        with self._counts_lock:
-            counts = self._counts.setdefault((user, name), [0, 0, 0])
-            counts[0] += 1
-            if 400 <= status < 500:
-                counts[1] += 1
-            elif status >= 500:
-                counts[2] += 1
-            return time.monotonic() - self._last_flush >= AUDIT_FLUSH_S
-
-    def flush_invocations(self) -> int:
-        """One audit event per (user, endpoint) with the counts since the last flush."""
-        with self._counts_lock:
-            counts, self._counts = self._counts, {}
-            since, self._last_flush = self._last_flush, time.monotonic()
-        if self.audit is None:
-            return 0
-        window = round(time.monotonic() - since, 1)
-        for (user, name), (total, c4, c5) in counts.items():
-            self.audit.record(user, "InvokeEndpoint", "endpoint", name,
-                              schemas.AuditOutcome.SUCCESS if c4 + c5 == 0 else schemas.AuditOutcome.FAILURE,
-                              {"invocations": total, "errors_4xx": c4, "errors_5xx": c5, "window_seconds": window})
-        return len(counts)
-
-    # ------------------------------------------------------------------ metrics
+        return [(float(w), int(p), v) for w, p, v in found if p]
 
     def metrics(self, name: str, query: schemas.EndpointMetricsQuery | None = None) -> schemas.EndpointMetrics:
-        """The live replicas' totals (their /metrics now) and the history the agent sampled."""
         query = query or schemas.EndpointMetricsQuery()
         described = self.describe_endpoint(name)
-        texts, per_variant = [], {}
+        texts: list[str] = []
+        per_variant: dict[str, dict] = {}
         for replica in described.replicas:
             if replica.status != schemas.ReplicaStatus.HEALTHY or not replica.port:
                 continue
@@ -291,16 +329,16 @@ class EndpointService:
                 continue
             texts.append(text)
             merge_counts(per_variant.setdefault(replica.variant, {}), parse_prometheus(text))
-        variants = [variant_metrics(v, agg) for v, agg in sorted(per_variant.items())]
-        period, series = self.history(name, query)
+        variants = [schemas.EndpointVariantMetrics(variant=v, **counts_summary(agg))
+                    for v, agg in sorted(per_variant.items())]
+        period, series = self._history(name, query)
         return schemas.EndpointMetrics(name=name, variants=variants, prometheus="".join(texts),
                                        period_seconds=period, series=series)
 
-    def history(self, name: str, query: schemas.EndpointMetricsQuery
-                ) -> tuple[float, list[schemas.EndpointMetricSeries]]:
-        """Per-period counts and latency quantiles from the agent's samples: the whole endpoint first,
-        then each (variant, model version), so a canary's traffic shows beside the version it
-        replaces; periods are aligned to the clock and zero-filled."""
+    def _history(self, name: str, query: schemas.EndpointMetricsQuery
+                 ) -> tuple[float, list[schemas.EndpointMetricSeries]]:
+        """Per-period counts and latency quantiles from the agent's samples (see `metrics`), so a
+        canary's traffic shows beside the version it replaces."""
         period = query.period_seconds or max(
             METRICS_SAMPLE_S, math.ceil(query.since_seconds / HISTORY_POINTS / METRICS_SAMPLE_S) * METRICS_SAMPLE_S)
         points = math.ceil(query.since_seconds / period)
@@ -334,17 +372,11 @@ class EndpointService:
                        item[0][1])))]
         return period, series
 
-    # ------------------------------------------------------------------ data capture
-
-    def capture_dir(self, name: str):
-        return self.settings.home / "endpoints" / name / "capture"
-
     def read_capture(self, name: str, query: schemas.EndpointCaptureQuery) -> schemas.EndpointCapture:
-        """The newest captured records (files are JSONL, one per replica worker, rotated by size)."""
-        import json
-
+        """Files are JSONL, one per replica worker, rotated by size; a line still being written is
+        skipped."""
         self.describe_endpoint(name)
-        folder = self.capture_dir(name)
+        folder: Path = paths.endpoint_capture_dir(name, self.settings.home)
         files = sorted(folder.glob("*.jsonl"), key=lambda f: f.stat().st_mtime, reverse=True) if folder.is_dir() else []
         records: list[schemas.EndpointCaptureRecord] = []
         for f in files:
@@ -377,88 +409,3 @@ def deployment_progress(dep: dict) -> schemas.DeploymentProgress:
         type=dep.get("type", "all_at_once"), by=dep.get("by"), rollback=bool(dep.get("rollback")),
         share=dep.get("share"), started_at=_epoch(dep.get("started_at")), completed_at=_epoch(dep.get("completed_at")),
         rolled_back_at=_epoch(dep.get("rolled_back_at")), rollback_reason=dep.get("reason"))
-
-
-def fetch_metrics(port: int, timeout: float = 1.0) -> str:
-    """A replica's /metrics text ("" when it does not answer)."""
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-        conn.request("GET", "/metrics")
-        text = conn.getresponse().read().decode()
-        conn.close()
-        return text
-    except (OSError, http.client.HTTPException):
-        return ""
-
-
-def parse_prometheus(text: str) -> dict:
-    """A replica's studio_invocations_total and latency buckets as {"2xx", "4xx", "5xx", "buckets": {le: n}}."""
-    counts: dict = {"buckets": {}}
-    for line in text.splitlines():
-        if line.startswith("#") or not line.strip():
-            continue
-        key, _, value = line.rpartition(" ")
-        if key.startswith("studio_invocations_total"):
-            code = key.split('code="', 1)[1].split('"', 1)[0]
-            counts[code] = counts.get(code, 0) + float(value)
-        elif key.startswith("studio_invocation_seconds_bucket"):
-            le = key.split('le="', 1)[1].split('"', 1)[0]
-            counts["buckets"][le] = counts["buckets"].get(le, 0) + float(value)
-    return counts
-
-
-COUNTER_KEYS = ("2xx", "4xx", "5xx")
-
-
-def merge_counts(agg: dict, counts: dict) -> None:
-    """Add one {"2xx", "4xx", "5xx", "buckets": {le: n}} to another."""
-    for key in COUNTER_KEYS:
-        agg[key] = agg.get(key, 0) + counts.get(key, 0)
-    buckets = agg.setdefault("buckets", {})
-    for le, n in (counts.get("buckets") or {}).items():
-        buckets[le] = buckets.get(le, 0) + n
-
-
-def counts_since(previous: dict | None, now: dict) -> dict:
-    """What a replica counted between two reads of its totals. A total that went down means the
-    replica restarted from zero (as Prometheus' rate() reads a reset): then all of `now` is new."""
-    if previous is None:
-        return now
-    keys = [(k, None) for k in COUNTER_KEYS] + [("buckets", le) for le in now.get("buckets", {})]
-
-    def get(d: dict, key: str, le: str | None) -> float:
-        return (d.get("buckets") or {}).get(le, 0) if le else d.get(key, 0)
-
-    if any(get(now, k, le) < get(previous, k, le) for k, le in keys):
-        return now
-    delta = {k: now.get(k, 0) - previous.get(k, 0) for k in COUNTER_KEYS}
-    delta["buckets"] = {le: n - (previous.get("buckets") or {}).get(le, 0) for le, n in now.get("buckets", {}).items()}
-    return delta
-
-
-def variant_metrics(variant: str, agg: dict) -> schemas.EndpointVariantMetrics:
-    return schemas.EndpointVariantMetrics(variant=variant, **counts_summary(agg))
-
-
-def counts_summary(agg: dict) -> dict:
-    """Requests by outcome and p50/p90/p99 in ms (interpolated in the histogram's buckets, as
-    Prometheus' histogram_quantile does) of one {"2xx", "4xx", "5xx", "buckets"}."""
-    buckets = sorted(((float("inf") if le == "+Inf" else float(le)), n) for le, n in agg.get("buckets", {}).items())
-    total = buckets[-1][1] if buckets else 0
-
-    def quantile(q: float) -> float | None:
-        if not total:
-            return None
-        target, prev_le, prev_n = q * total, 0.0, 0.0
-        for le, n in buckets:
-            if n >= target:
-                if le == float("inf"):
-                    return prev_le * 1000
-                share = (target - prev_n) / (n - prev_n) if n > prev_n else 1.0
-                return (prev_le + (le - prev_le) * share) * 1000
-            prev_le, prev_n = le, n
-        return prev_le * 1000
-
-    return {"invocations": int(sum(agg.get(c, 0) for c in COUNTER_KEYS)), "errors_4xx": int(agg.get("4xx", 0)),
-            "errors_5xx": int(agg.get("5xx", 0)), "latency_p50_ms": quantile(0.5), "latency_p90_ms": quantile(0.9),
-            "latency_p99_ms": quantile(0.99)}

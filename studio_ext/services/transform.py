@@ -1,30 +1,93 @@
-"""Batch transform jobs: create/describe/list/delete; the agent (runner/transform.py) runs them."""
+"""Batch transform jobs as desired state and queries: the contract and its database implementation.
+
+The service records what to score; the agent's transform reconciler (runner/reconcilers/) runs
+`python -m studio_ext.serving.transform` for it and writes the status back.
+"""
 
 from __future__ import annotations
 
 import json
 import shutil
 import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
 from .. import schemas
 from ..exceptions import InvalidParameter, NotFound
+from ..model_uris import parse_model_uri, resolve_model
+from ..paths import transform_job_dir
 from ..settings import StudioSettings
 from ..store import orm
 from ..store.db import Database
-from .endpoints import parse_model_uri, resolve_model
 
 ACTIVE = (schemas.JobStatus.QUEUED.value, schemas.JobStatus.IN_PROGRESS.value)
 
 
-def job_folder(settings: StudioSettings, transform_job_id: str) -> Path:
-    return settings.home / "transform-jobs" / transform_job_id
+class BaseTransformService(ABC):
+    """Batch transform jobs: score a file or a folder of files under the server root with a
+    registered model, writing one output file per input file.
+
+    An implementation keeps the jobs' desired state and answers queries; the agent runs them
+    (Queued -> InProgress -> Completed | Failed; Stopping when deleted while running). Methods
+    block; the handlers call them on a worker thread. Errors are `StudioError`s naming the field.
+    """
+
+    @abstractmethod
+    def create(self, request: schemas.CreateTransformJob, user: str | None) -> schemas.DescribeTransformJob:
+        """Queue a transform job.
+
+        Args:
+            request: the model (models:/ URI that resolves now), the input and output paths
+                relative to the server root (output default `transform-output/<id>`), the format,
+                whether to join the input columns, the instance type, the chunk size.
+            user: who asks (recorded as `created_by`).
+
+        Returns:
+            The job as it is now (Queued).
+
+        Raises:
+            InvalidParameter: a bad model URI, an instance type not in the catalog, a path outside
+                the server root, or an output folder that exists and is not empty.
+            NotFound: the model does not resolve, or the input does not exist.
+        """
+
+    @abstractmethod
+    def describe(self, transform_job_id: str) -> schemas.DescribeTransformJob:
+        """The job's status, progress (files and rows done) and output files (relative to the
+        server root).
+
+        Raises:
+            NotFound: no job of that id.
+        """
+
+    @abstractmethod
+    def list(self) -> schemas.ListTransformJobsResponse:
+        """The newest jobs first (at most 1000), described as `describe` does."""
+
+    @abstractmethod
+    def delete(self, transform_job_id: str) -> None:
+        """Stop the job if it runs (the agent ends its process and forgets it), else forget it
+        now; its output files stay.
+
+        Raises:
+            NotFound: no job of that id.
+        """
 
 
-class TransformService:
-    def __init__(self, db: Database, settings: StudioSettings, mlflow_client_factory=None):
+class TransformService(BaseTransformService):
+    """Transform jobs in the studio database; progress read from the job folder the transform
+    process writes (`paths.transform_job_dir`).
+
+    Args:
+        mlflow_client_factory: () -> MlflowClient; when given, the model is resolved on create.
+    """
+
+    def __init__(self, db: Database, settings: StudioSettings,
+                 mlflow_client_factory: Callable[[], Any] | None = None):
         self.db = db
         self.settings = settings
         self._mlflow_client_factory = mlflow_client_factory
@@ -59,7 +122,7 @@ class TransformService:
         return self.describe(job_id)
 
     def _describe(self, row: orm.TransformJob) -> schemas.DescribeTransformJob:
-        folder = job_folder(self.settings, row.transform_job_id)
+        folder = transform_job_dir(row.transform_job_id, self.settings.home)
         progress, outputs = {}, []
         try:
             progress = json.loads((folder / "progress.json").read_text())
@@ -92,7 +155,6 @@ class TransformService:
             return schemas.ListTransformJobsResponse(items=[self._describe(r) for r in rows])
 
     def delete(self, transform_job_id: str) -> None:
-        """Stops it if it runs (the agent ends the process) and forgets it; output files stay."""
         with self.db.session() as session:
             row = session.get(orm.TransformJob, transform_job_id)
             if row is None:
@@ -102,4 +164,4 @@ class TransformService:
                 row.status_reason = "deleted by the user"
                 return
             session.delete(row)
-        shutil.rmtree(job_folder(self.settings, transform_job_id), ignore_errors=True)
+        shutil.rmtree(transform_job_dir(transform_job_id, self.settings.home), ignore_errors=True)

@@ -12,8 +12,8 @@ import pytest
 from serving_models import registered_models  # noqa: F401
 from traitlets.config import Config
 
-from studio_ext.runner.endpoints import EndpointReconciler
-from studio_ext.runner.transform import TransformReconciler
+from studio_ext.runner.reconcilers.endpoints import EndpointReconciler
+from studio_ext.runner.reconcilers.transform import TransformReconciler
 from studio_ext.store.db import Database
 
 
@@ -31,7 +31,7 @@ def reconciler(studio_app, jp_serverapp):
     """What the agent does, in a thread: a reconcile pass every 0.2 s."""
     settings = studio_app.settings["studio_ext_settings"]
     rec = EndpointReconciler(Database(settings.db_url), settings, "test-agent", lambda a: a == "test-agent")
-    transforms = TransformReconciler(rec)
+    transforms = TransformReconciler(rec.db, settings, "test-agent", lambda a: a == "test-agent")
     stop = threading.Event()
 
     def loop():
@@ -106,8 +106,8 @@ async def test_given_an_endpoint_when_invoked_through_the_router_then_prediction
     code, capture = await studio_api("GET", "endpoints", "churn", "capture", params={"max_items": 2})
     assert code == 200 and len(capture["records"]) == 2 and "predictions" in capture["records"][0]["output"]
     # invocations are audited in aggregate: one event with the counts
-    service = studio_app.settings["studio_ext_endpoint_service"]
-    await asyncio.get_running_loop().run_in_executor(None, service.flush_invocations)
+    router = studio_app.settings["studio_ext_endpoint_router"]
+    await asyncio.get_running_loop().run_in_executor(None, router.flush_invocations)
     code, events = await studio_api("GET", "audit-events", params={"action": "InvokeEndpoint"})
     churn = [e for e in events["items"] if e["resource_id"] == "churn"]
     assert len(churn) == 1 and churn[0]["detail"]["invocations"] == 3 and churn[0]["detail"]["errors_4xx"] == 1

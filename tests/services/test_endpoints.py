@@ -16,7 +16,7 @@ from serving_models import registered_models  # noqa: F401
 from studio_ext import schemas, tracking
 from studio_ext.exceptions import Conflict, InvalidParameter, NotFound
 from studio_ext.runner import resources
-from studio_ext.runner.endpoints import EndpointReconciler
+from studio_ext.runner.reconcilers.endpoints import EndpointReconciler
 from studio_ext.services.endpoints import EndpointService
 from studio_ext.settings import StudioSettings
 from studio_ext.store.db import Database

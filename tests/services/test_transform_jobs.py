@@ -11,8 +11,7 @@ from serving_models import registered_models  # noqa: F401
 
 from studio_ext import schemas, tracking
 from studio_ext.exceptions import InvalidParameter, NotFound
-from studio_ext.runner.endpoints import EndpointReconciler
-from studio_ext.runner.transform import TransformReconciler
+from studio_ext.runner.reconcilers.transform import TransformReconciler
 from studio_ext.services.transform import TransformService
 from studio_ext.settings import StudioSettings
 from studio_ext.store.db import Database
@@ -26,7 +25,7 @@ def env(tmp_path: Path, registered_models):  # noqa: F811
                                        mlflow_tracking_uri=registered_models.tracking_uri, server_root=root)
     db = Database(settings.db_url)
     service = TransformService(db, settings, lambda: tracking.client(settings.mlflow_tracking_uri))
-    runner = TransformReconciler(EndpointReconciler(db, settings, "agent-a", lambda a: a == "agent-a"))
+    runner = TransformReconciler(db, settings, "agent-a", lambda a: a == "agent-a")
     return service, runner, root
 
 
