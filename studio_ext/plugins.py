@@ -56,7 +56,7 @@ def load_class(name: str | type | None, default: type[T] | str, *, what: str,
 
     `default` may be an import path too, so a caller can name a default it must not import
     itself; a default that does not load raises (that is a broken install, not a bad setting).
-    `what` names the part in the warning ("executor", "schedule service").
+    `what` names the setting in the warning ("c.StudioApp.executor_class", "executor class").
     """
     requires = tuple(requires)
     if name is not None and name != "":
@@ -70,9 +70,9 @@ def load_class(name: str | type | None, default: type[T] | str, *, what: str,
                 return value
         fallback = default if isinstance(default, str) else dotted_name(default)
         (log or logging.getLogger("studio_ext")).warning(
-            "studio: the %s class %s; using the default %s instead", what, problem, fallback)
+            "studio: %s: %s; using the default %s instead", what, problem, fallback)
     value = import_object(default) if isinstance(default, str) else default
     problem = check_class(value, base, requires)
     if problem is not None:
-        raise TypeError(f"the default {what} class: {problem}")
+        raise TypeError(f"{what}: the default: {problem}")
     return value

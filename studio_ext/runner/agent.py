@@ -306,7 +306,7 @@ class Agent:
 
     def _service_class(self, option: str) -> Any:
         default, requires = SERVICE_CLASSES[option]
-        return load_class(self.service_classes.get(option), default, what=option.replace("-", " "),
+        return load_class(self.service_classes.get(option), default, what=f"--{option}-class",
                           requires=requires, log=log)
 
 
@@ -371,8 +371,8 @@ def main(argv: list[str] | None = None) -> int:
     # A daemon's cwd should not matter, but MLflow puts a store's default artifact folder (./mlruns)
     # in the cwd of whoever opens the store first: keep that inside STUDIO_HOME.
     os.chdir(settings.home)
-    executor_class = load_class(args.executor_class, LocalExecutor, what="executor", base=BaseExecutor,
-                                log=log)
+    executor_class = load_class(args.executor_class, LocalExecutor, what="--executor-class",
+                                base=BaseExecutor, log=log)
     services = {option: getattr(args, option.replace("-", "_") + "_class") for option in SERVICE_CLASSES}
     agent = Agent(settings, agent_id=args.agent_id, pool_size=args.warm_pool, poll_interval=args.poll_interval,
                   executor_class=executor_class, service_classes=services)

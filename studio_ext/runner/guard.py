@@ -1,4 +1,4 @@
-"""The Guard: a thread beside a running attempt (stop requests, timeout, memory limit, heartbeat)."""
+"""The Guard: a thread beside a running attempt (stop request, timeout, memory limit, heartbeat)."""
 
 from __future__ import annotations
 
@@ -55,8 +55,9 @@ class Guard(threading.Thread):
                 rss = resources.tree_rss(pid)
                 self.peak_rss = max(self.peak_rss, rss)
                 if rss > self.memory_limit_mib * 1024 * 1024:
-                    self.reason = (f"memory limit exceeded: {rss >> 20} MiB > "
-                                   f"{self.memory_limit_mib} MiB (instance type {self.instance_type})")
+                    limit, itype = self.memory_limit_mib, self.instance_type
+                    self.reason = (f"memory limit exceeded: {rss >> 20} MiB > {limit} MiB "
+                                   f"(instance type {itype})")
                     self.launcher.kill()
             if now - self.started > self.timeout_s and self.reason is None and not self.stopped:
                 self.reason = f"timed out after {int(self.timeout_s)} s"

@@ -1,4 +1,4 @@
-"""A job's files for the job service: input checks and snapshot, notebook parameters, outputs, the log.
+"""A job's files for the job service: input checks, snapshot, notebook parameters, outputs, log.
 
 The folder's layout (`$STUDIO_HOME/jobs/<id>/`) is named in paths.py, which the job process
 (runner/worker.py) shares; this module is JobService's private helpers (and ScheduleService's,
@@ -17,8 +17,9 @@ from ..exceptions import InvalidParameter
 from ..paths import LOG_NAME, OUTPUT_DIR
 
 # Folders a script snapshot never needs (and that can be huge).
-SNAPSHOT_SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".ipynb_checkpoints",
-                                ".mypy_cache", ".pytest_cache", ".ruff_cache"})
+SNAPSHOT_SKIP_DIRS = frozenset({
+    ".git", ".venv", "venv", "node_modules", "__pycache__", ".ipynb_checkpoints", ".mypy_cache",
+    ".pytest_cache", ".ruff_cache"})
 MAX_SNAPSHOT_BYTES = 500 * 1024 * 1024
 
 _KIND_BY_SUFFIX = {".ipynb": schemas.JobKind.NOTEBOOK, ".py": schemas.JobKind.SCRIPT}
@@ -27,15 +28,17 @@ _KIND_BY_SUFFIX = {".ipynb": schemas.JobKind.NOTEBOOK, ".py": schemas.JobKind.SC
 # ------------------------------------------------------------------ inputs
 
 
-def infer_kind(path: Path, kind: schemas.JobKind | None, input_path: str, prefix: str = "") -> schemas.JobKind:
+def infer_kind(path: Path, kind: schemas.JobKind | None, input_path: str,
+               prefix: str = "") -> schemas.JobKind:
     """The job kind of an input file, checked against the kind the request gave (if any).
     InvalidParameter names the field, under `prefix` (a schedule's template is `job.`)."""
     inferred = _KIND_BY_SUFFIX.get(path.suffix.lower())
     if inferred is None:
-        raise InvalidParameter(f"{prefix}input: {input_path!r} must be a notebook (.ipynb) or a script (.py)")
+        raise InvalidParameter(f"{prefix}input: {input_path!r} must be a notebook (.ipynb) or a "
+                               "script (.py)")
     if kind is not None and schemas.JobKind(kind) != inferred:
-        raise InvalidParameter(f"{prefix}kind: {kind.value!r} does not match the input {input_path!r} "
-                               f"(a {path.suffix} file is a {inferred.value})")
+        raise InvalidParameter(f"{prefix}kind: {kind.value!r} does not match the input "
+                               f"{input_path!r} (a {path.suffix} file is a {inferred.value})")
     return inferred
 
 
@@ -57,7 +60,7 @@ def parameters_cell_index(nb) -> int:
 
 
 def _type_name(annotated: str | None, default_source: str) -> str:
-    """The annotation if the cell has one, else the type of the literal default ('str', 'float', ...)."""
+    """The annotation if the cell has one, else the literal default's type ('str', 'float', ...)."""
     if annotated and annotated != "None":
         return annotated
     import ast
@@ -99,9 +102,10 @@ def snapshot_folder(source: Path, target: Path, home: Path, input_path: str) -> 
             total += src.stat().st_size
             if total > MAX_SNAPSHOT_BYTES:
                 raise InvalidParameter(
-                    f"input: the folder of {input_path!r} holds more than {MAX_SNAPSHOT_BYTES >> 20} MB; "
-                    "a script job snapshots its whole folder, so move the script into a smaller "
-                    "folder (data can be read from an absolute path)")
+                    f"input: the folder of {input_path!r} holds more than "
+                    f"{MAX_SNAPSHOT_BYTES >> 20} MB; a script job snapshots its whole folder, so "
+                    "move the script into a smaller folder (data can be read from an absolute "
+                    "path)")
             files.append((src, target / src.relative_to(source)))
     target.mkdir(parents=True)
     for src, dst in files:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import logging
 import uuid
 from abc import ABC, abstractmethod
@@ -97,7 +98,7 @@ class BaseScheduleService(ABC):
         """The jobs a schedule created (also after it was deleted); NotFound if it never existed."""
 
     @abstractmethod
-    def fire_due(self, now: datetime | None = None) -> list[str]:
+    def fire_due(self, now: datetime | None = None) -> builtins.list[str]:
         """Called by every agent loop: create the jobs of due ticks (honouring pause,
         max_concurrent_runs and missed_run_policy) and advance next_run_at. Safe with several
         agents on one database: each tick creates exactly one job. Returns the new job ids.
@@ -255,7 +256,7 @@ class ScheduleService(BaseScheduleService):
 
     # ------------------------------------------------------------------ firing
 
-    def fire_due(self, now: datetime | None = None) -> list[str]:
+    def fire_due(self, now: datetime | None = None) -> builtins.list[str]:
         now = utcnow() if now is None else (now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC))
         with self.db.session() as session:
             rows = session.scalars(
@@ -265,7 +266,7 @@ class ScheduleService(BaseScheduleService):
                 .order_by(orm.JobDefinition.next_run_at))
             due = [_Due(r.job_definition_id, r.name, r.schedule, r.timezone, dict(r.template),
                         r.max_concurrent_runs, r.missed_run_policy, r.next_run_at, r.created_by) for r in rows]
-        created: list[str] = []
+        created: builtins.list[str] = []
         for definition in due:
             try:
                 job_id = self._fire(definition, now)

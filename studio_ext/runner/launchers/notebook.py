@@ -192,8 +192,9 @@ class NotebookLauncher(BaseLauncher):
 
         job, log = attempt.job, attempt.log
         code_cells = [i for i, c in enumerate(self.nb.cells) if c.cell_type == "code"]
-        progress = {"cells_done": 0, "cells_total": len(code_cells) + (1 if job.parameters else 0),
-                    "current_cell": None, "current_cell_source": None}
+        progress: dict[str, Any] = {
+            "cells_done": 0, "cells_total": len(code_cells) + (1 if job.parameters else 0),
+            "current_cell": None, "current_cell_source": None}
 
         def on_cell(event: str, index: int, cell) -> None:
             if cell.cell_type != "code":
