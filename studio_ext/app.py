@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
@@ -51,70 +54,132 @@ from .handlers.runs import (
     RunsCompareHandler,
 )
 from .handlers.transform_jobs import TransformJobHandler, TransformJobsHandler
-from .services.agents import AgentService
-from .services.audit import AuditService
-from .services.endpoints import EndpointService
-from .services.experiments import ExperimentService
-from .services.jobs import JobService
-from .services.lineage import LineageService
+from .plugins import dotted_name, load_class
+from .runner.executors.base import BaseExecutor
+from .runner.executors.local import LocalExecutor
+from .services.agents import AgentService, BaseAgentService
+from .services.audit import AuditService, BaseAuditService
+from .services.endpoints import BaseEndpointService, EndpointService
+from .services.experiments import BaseExperimentService, ExperimentService
+from .services.jobs import BaseJobService, JobService
+from .services.lineage import BaseLineageService, LineageService
 from .services.mlflow_common import MlflowAccess, preload_in_background
-from .services.mlflow_ui import MlflowUIServer
-from .services.registry import RegistryService
-from .services.schedules import ScheduleService
-from .services.transform import TransformService
+from .services.mlflow_ui import BaseMlflowUIServer, MlflowUIServer
+from .services.registry import BaseRegistryService, RegistryService
+from .services.schedules import BaseScheduleService, ScheduleService
+from .services.transform import BaseTransformService, TransformService
 from .serving.router import EndpointRouter
 from .settings import StudioSettings
 from .store.db import Database
 from .supervisor import AgentSupervisor
 
 _ID = r"(?P<{}>[^/]+)"
+Route = tuple[str, type]
+
+
+@dataclass(frozen=True)
+class Part:
+    """A part of the studio as the frontend knows it: a feature name and the routes serving it.
+
+    GET /studio/api/config lists the features of the parts the server registers (and those the
+    executor offers), and the frontend hides the panels whose feature is missing. The names are
+    the frontend's: keep them.
+    """
+
+    feature: str | None  # None: the routes every studio has
+    routes: tuple[Route, ...]
+
 
 # The REST contract (docs/api/openapi.yaml documents exactly these; tests/test_openapi.py checks).
-ROUTES = [
-    (r"/studio/api/config", ConfigHandler),
-    (r"/studio/api/instance-types", InstanceTypesHandler),
-    (r"/studio/api/audit-events", AuditEventsHandler),
-    (r"/studio/api/notebook-parameters", NotebookParametersHandler),
-    (r"/studio/api/jobs", JobsHandler),
-    (r"/studio/api/jobs/" + _ID.format("job_id"), JobHandler),
-    (r"/studio/api/jobs/" + _ID.format("job_id") + r"/stop", JobStopHandler),
-    (r"/studio/api/jobs/" + _ID.format("job_id") + r"/logs", JobLogsHandler),
-    (r"/studio/api/jobs/" + _ID.format("job_id") + r"/outputs/(?P<name>.+)", JobOutputHandler),
-    (r"/studio/api/job-definitions", JobDefinitionsHandler),
-    (r"/studio/api/job-definitions/" + _ID.format("job_definition_id"), JobDefinitionHandler),
-    (r"/studio/api/job-definitions/" + _ID.format("job_definition_id") + r"/jobs", JobDefinitionJobsHandler),
+PARTS: tuple[Part, ...] = (
+    Part(None, (
+        (r"/studio/api/config", ConfigHandler),
+        (r"/studio/api/instance-types", InstanceTypesHandler),
+    )),
+    Part("audit-events", ((r"/studio/api/audit-events", AuditEventsHandler),)),
+    Part("notebook-parameters", ((r"/studio/api/notebook-parameters", NotebookParametersHandler),)),
+    Part("jobs", (
+        (r"/studio/api/jobs", JobsHandler),
+        (r"/studio/api/jobs/" + _ID.format("job_id"), JobHandler),
+        (r"/studio/api/jobs/" + _ID.format("job_id") + r"/stop", JobStopHandler),
+        (r"/studio/api/jobs/" + _ID.format("job_id") + r"/logs", JobLogsHandler),
+        (r"/studio/api/jobs/" + _ID.format("job_id") + r"/outputs/(?P<name>.+)", JobOutputHandler),
+    )),
+    Part("schedules", (
+        (r"/studio/api/job-definitions", JobDefinitionsHandler),
+        (r"/studio/api/job-definitions/" + _ID.format("job_definition_id"), JobDefinitionHandler),
+        (r"/studio/api/job-definitions/" + _ID.format("job_definition_id") + r"/jobs",
+         JobDefinitionJobsHandler),
+    )),
     # Experiments, runs and the model registry (issue 3).
-    (r"/studio/api/experiments", ExperimentsHandler),
-    (r"/studio/api/experiments/" + _ID.format("experiment_id"), ExperimentHandler),
-    (r"/studio/api/experiments/" + _ID.format("experiment_id") + r"/runs", ExperimentRunsHandler),
-    (r"/studio/api/runs/compare", RunsCompareHandler),
-    (r"/studio/api/runs/" + _ID.format("run_id"), RunHandler),
-    (r"/studio/api/runs/" + _ID.format("run_id") + r"/metrics/(?P<key>.+)/history", RunMetricHistoryHandler),
-    (r"/studio/api/runs/" + _ID.format("run_id") + r"/artifacts", RunArtifactsHandler),
-    (r"/studio/api/models", ModelsHandler),
-    (r"/studio/api/models/" + _ID.format("name"), ModelHandler),
-    (r"/studio/api/models/" + _ID.format("name") + r"/versions/" + _ID.format("version"), ModelVersionHandler),
-    (r"/studio/api/models/" + _ID.format("name") + r"/versions/" + _ID.format("version") + r"/reproduce",
-     ModelVersionReproduceHandler),
-    (r"/studio/api/models/" + _ID.format("name") + r"/aliases/" + _ID.format("alias"), ModelAliasHandler),
-    (r"/studio/api/jobs/" + _ID.format("job_id") + r"/reproduce", JobReproduceHandler),
+    Part("experiments", (
+        (r"/studio/api/experiments", ExperimentsHandler),
+        (r"/studio/api/experiments/" + _ID.format("experiment_id"), ExperimentHandler),
+        (r"/studio/api/experiments/" + _ID.format("experiment_id") + r"/runs", ExperimentRunsHandler),
+        (r"/studio/api/runs/compare", RunsCompareHandler),  # before runs/{run_id}
+        (r"/studio/api/runs/" + _ID.format("run_id"), RunHandler),
+        (r"/studio/api/runs/" + _ID.format("run_id") + r"/metrics/(?P<key>.+)/history",
+         RunMetricHistoryHandler),
+        (r"/studio/api/runs/" + _ID.format("run_id") + r"/artifacts", RunArtifactsHandler),
+    )),
+    Part("models", (
+        (r"/studio/api/models", ModelsHandler),
+        (r"/studio/api/models/" + _ID.format("name"), ModelHandler),
+        (r"/studio/api/models/" + _ID.format("name") + r"/versions/" + _ID.format("version"),
+         ModelVersionHandler),
+        (r"/studio/api/models/" + _ID.format("name") + r"/aliases/" + _ID.format("alias"),
+         ModelAliasHandler),
+    )),
+    Part("lineage", (
+        (r"/studio/api/models/" + _ID.format("name") + r"/versions/" + _ID.format("version")
+         + r"/reproduce", ModelVersionReproduceHandler),
+        (r"/studio/api/jobs/" + _ID.format("job_id") + r"/reproduce", JobReproduceHandler),
+    )),
     # Real-time endpoints (issue 4); the invocation router is outside /api like SageMaker's runtime.
-    (r"/studio/api/endpoints", EndpointsHandler),
-    (r"/studio/api/endpoints/" + _ID.format("name"), EndpointHandler),
-    (r"/studio/api/endpoints/" + _ID.format("name") + r"/rollback", EndpointRollbackHandler),
-    (r"/studio/api/endpoints/" + _ID.format("name") + r"/metrics", EndpointMetricsHandler),
-    (r"/studio/api/endpoints/" + _ID.format("name") + r"/capture", EndpointCaptureHandler),
-    (r"/studio/endpoints/" + _ID.format("name") + r"/invocations", EndpointInvocationsHandler),
-    (r"/studio/api/transform-jobs", TransformJobsHandler),
-    (r"/studio/api/transform-jobs/" + _ID.format("transform_job_id"), TransformJobHandler),
-]
+    Part("endpoints", (
+        (r"/studio/api/endpoints", EndpointsHandler),
+        (r"/studio/api/endpoints/" + _ID.format("name"), EndpointHandler),
+        (r"/studio/api/endpoints/" + _ID.format("name") + r"/rollback", EndpointRollbackHandler),
+        (r"/studio/api/endpoints/" + _ID.format("name") + r"/metrics", EndpointMetricsHandler),
+        (r"/studio/api/endpoints/" + _ID.format("name") + r"/capture", EndpointCaptureHandler),
+        (r"/studio/endpoints/" + _ID.format("name") + r"/invocations", EndpointInvocationsHandler),
+    )),
+    Part("transform-jobs", (
+        (r"/studio/api/transform-jobs", TransformJobsHandler),
+        (r"/studio/api/transform-jobs/" + _ID.format("transform_job_id"), TransformJobHandler),
+    )),
+)
+ROUTES: list[Route] = [route for part in PARTS for route in part.routes]
 
 # Not part of the REST contract (a browser UI, like /lab): the MLflow UI behind Jupyter's auth,
 # proxied to a supervised loopback `mlflow server`. Added in initialize_handlers.
-UI_ROUTES = [
-    (r"/studio/mlflow", MlflowUIRedirectHandler),
-    (r"/studio/mlflow/(?P<path>.*)", MlflowUIHandler),
-]
+UI_PARTS: tuple[Part, ...] = (
+    Part("mlflow-ui", (
+        (r"/studio/mlflow", MlflowUIRedirectHandler),
+        (r"/studio/mlflow/(?P<path>.*)", MlflowUIHandler),
+    )),
+)
+
+
+def features(parts: Iterable[Part], executor_class: type[BaseExecutor]) -> list[str]:
+    """The feature names to announce for the parts a server registers and the executor its agent
+    uses (the local one offers the warm pool), in that order, each once."""
+    names = [part.feature for part in parts if part.feature is not None]
+    return list(dict.fromkeys([*names, *executor_class.features]))
+
+
+class ReplaceableClass(Type):
+    """A `<thing>_class` trait: a class or an import path whose class must subclass `klass`.
+
+    Unlike a plain Type, a value that does not import, or is not a `klass`, warns and keeps the
+    default (papermill engines, MLflow store registry): a typo in a config file must not leave a
+    server without its studio. traitlets validates when the config is loaded, so it is done here.
+    """
+
+    def validate(self, obj: Any, value: Any) -> Any:
+        return load_class(value, self.default_value, what=f"c.{type(obj).__name__}.{self.name}",
+                          base=self.klass if isinstance(self.klass, type) else None,
+                          log=getattr(obj, "log", None))
 
 
 class StudioApp(ExtensionApp):
@@ -139,15 +204,49 @@ class StudioApp(ExtensionApp):
     agent_warm_pool = Int(2, min=0, config=True, help="Pre-started kernels the agent keeps for notebook jobs.")
     agent_check_interval = Float(3.0, min=0.1, config=True,
                                  help="Seconds between checks that the supervised agent is alive.")
-    job_service_class = Type(default_value=JobService, klass=JobService, config=True,
-                             help="The JobService implementation.")
-    schedule_service_class = Type(default_value=ScheduleService, klass=ScheduleService, config=True,
-                                  help="The ScheduleService (job definitions) implementation.")
-    audit_service_class = Type(default_value=AuditService, klass=AuditService, config=True,
-                               help="The AuditService implementation.")
+    # The replaceable parts: an operator swaps one with `c.StudioApp.<thing>_class = "pkg.Class"`.
+    # A class that does not load warns and the default is used (ReplaceableClass).
+    job_service_class = ReplaceableClass(
+        default_value=JobService, klass=BaseJobService, config=True,
+        help="The job service (BaseJobService): submission, queries, stop, logs and outputs. The "
+             "agent the server starts creates the jobs of schedule ticks with it too.")
+    schedule_service_class = ReplaceableClass(
+        default_value=ScheduleService, klass=BaseScheduleService, config=True,
+        help="The schedule (job definition) service (BaseScheduleService). The agent the server "
+             "starts fires schedules with it too.")
+    audit_service_class = ReplaceableClass(
+        default_value=AuditService, klass=BaseAuditService, config=True,
+        help="The audit log (BaseAuditService). The agent the server starts records its own "
+             "decisions (skipped schedule ticks) with it too.")
+    agent_service_class = ReplaceableClass(
+        default_value=AgentService, klass=BaseAgentService, config=True,
+        help="What the server reports of the studio agents (BaseAgentService).")
+    experiment_service_class = ReplaceableClass(
+        default_value=ExperimentService, klass=BaseExperimentService, config=True,
+        help="Experiments, runs, metrics and artifacts from MLflow (BaseExperimentService).")
+    registry_service_class = ReplaceableClass(
+        default_value=RegistryService, klass=BaseRegistryService, config=True,
+        help="The model registry: models, versions, aliases, lineage (BaseRegistryService).")
+    lineage_service_class = ReplaceableClass(
+        default_value=LineageService, klass=BaseLineageService, config=True,
+        help="Reproducing a job or a model version from its input snapshot (BaseLineageService).")
+    endpoint_service_class = ReplaceableClass(
+        default_value=EndpointService, klass=BaseEndpointService, config=True,
+        help="Real-time endpoints: desired state, routing, invocation counts and metrics.")
+    transform_service_class = ReplaceableClass(
+        default_value=TransformService, klass=BaseTransformService, config=True,
+        help="Batch transform jobs (scoring files with a registered model).")
+    mlflow_ui_class = ReplaceableClass(
+        default_value=MlflowUIServer, klass=BaseMlflowUIServer, config=True,
+        help="The server behind the proxied MLflow UI at /studio/mlflow/ (BaseMlflowUIServer).")
+    executor_class = ReplaceableClass(
+        default_value=LocalExecutor, klass=BaseExecutor, config=True,
+        help="Where the supervised agent starts job processes (BaseExecutor; default: this "
+             "machine, with a warm pool). The agent imports it by its import path, so it must "
+             "be importable there (not defined in a config file).")
 
     supervisor: AgentSupervisor | None = None
-    mlflow_ui: MlflowUIServer | None = None
+    mlflow_ui: BaseMlflowUIServer | None = None
 
     @default("studio_home")
     def _default_studio_home(self) -> str:
@@ -161,48 +260,63 @@ class StudioApp(ExtensionApp):
     def _default_mlflow_tracking_uri(self) -> str:
         return paths.default_mlflow_tracking_uri(Path(self.studio_home))
 
+    def parts(self) -> tuple[Part, ...]:
+        """The parts this server registers (the REST contract, then the browser UIs): their
+        routes become the handlers, their names the config route's `features`."""
+        return (*PARTS, *UI_PARTS)
+
     def initialize_handlers(self) -> None:
-        self.handlers = [*ROUTES, *UI_ROUTES]
+        self.handlers = [route for part in self.parts() for route in part.routes]
 
     def initialize_settings(self) -> None:
         root = self.server_root or self.serverapp.root_dir
         settings = StudioSettings.from_env(home=self.studio_home, db_url=self.db_url,
                                            mlflow_tracking_uri=self.mlflow_tracking_uri, server_root=root)
         db = Database(settings.db_url)  # migrates to head
+        audit = self.audit_service_class(db)
         jobs = self.job_service_class(db, settings)
-        self.settings.update({
-            "studio_ext_settings": settings,
-            "studio_ext_job_service": jobs,
-            "studio_ext_schedule_service": self.schedule_service_class(db, settings, jobs),
-            "studio_ext_audit_service": self.audit_service_class(db),
-            "studio_ext_agent_service": AgentService(db),
-        })
-        # One MLflow client for experiments and registry (it holds the store's connection pool).
+        # One MLflow client for experiments, registry, endpoints and transform (it holds the
+        # store's connection pool).
         mlflow = MlflowAccess(settings.mlflow_tracking_uri, settings.home)
         preload_in_background()
-        registry = RegistryService(settings, jobs, mlflow)
-        self.mlflow_ui = MlflowUIServer(settings.mlflow_tracking_uri, settings.home,
-                                        url_path_join(self.serverapp.base_url, "studio/mlflow"))
-        endpoints = EndpointService(db, settings, lambda: mlflow.client)
+        registry = self.registry_service_class(settings, jobs, mlflow)
+        self.mlflow_ui = self.mlflow_ui_class(settings.mlflow_tracking_uri, settings.home,
+                                              url_path_join(self.serverapp.base_url, "studio/mlflow"))
+        endpoints = self.endpoint_service_class(db, settings, lambda: mlflow.client)
         self.settings.update({
-            "studio_ext_experiment_service": ExperimentService(settings, jobs, mlflow),
+            "studio_ext_settings": settings,
+            # What initialize_handlers (which runs after this) registers: both read parts().
+            "studio_ext_features": features(self.parts(), self.executor_class),
+            "studio_ext_job_service": jobs,
+            "studio_ext_schedule_service": self.schedule_service_class(db, settings, jobs, audit),
+            "studio_ext_audit_service": audit,
+            "studio_ext_agent_service": self.agent_service_class(db),
+            "studio_ext_experiment_service": self.experiment_service_class(settings, jobs, mlflow),
             "studio_ext_registry_service": registry,
-            "studio_ext_lineage_service": LineageService(jobs, registry),
+            "studio_ext_lineage_service": self.lineage_service_class(jobs, registry),
             "studio_ext_mlflow_ui": self.mlflow_ui,
             "studio_ext_endpoint_service": endpoints,
-            "studio_ext_endpoint_router": EndpointRouter(endpoints.healthy_replicas,
-                                                         self.settings["studio_ext_audit_service"].record),
-            "studio_ext_transform_service": TransformService(db, settings, lambda: mlflow.client),
+            "studio_ext_endpoint_router": EndpointRouter(endpoints.healthy_replicas, audit.record),
+            "studio_ext_transform_service": self.transform_service_class(db, settings,
+                                                                         lambda: mlflow.client),
         })
         self.log.info("studio: home %s, database %s, server root %s", settings.home, settings.db_url,
                       settings.server_root)
         if self.start_agent:
             self.supervisor = AgentSupervisor(settings, warm_pool=self.agent_warm_pool,
-                                              check_interval=self.agent_check_interval, log=self.log)
+                                              check_interval=self.agent_check_interval, log=self.log,
+                                              classes=self.agent_classes())
             self.supervisor.start()
         else:
             self.log.info("studio: start_agent is off; jobs wait until a `studio agent` runs for %s",
                           settings.home)
+
+    def agent_classes(self) -> dict[str, str]:
+        """The agent's class options (runner/agent.py) for the classes this server uses."""
+        return {"executor": dotted_name(self.executor_class),
+                "job-service": dotted_name(self.job_service_class),
+                "schedule-service": dotted_name(self.schedule_service_class),
+                "audit-service": dotted_name(self.audit_service_class)}
 
     async def stop_extension(self) -> None:
         router = self.settings.get("studio_ext_endpoint_router")

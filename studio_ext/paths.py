@@ -8,6 +8,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# The layout of a job's folder, written by the job service (snapshot) and the job process (the
+# rest) and read by both: named once here, where the folder itself is named.
+INPUT_DIR = "input"  # the snapshot: the notebook file; for a script, its whole folder
+OUTPUT_DIR = "output"  # STUDIO_OUTPUT_DIR: the executed notebook and html, whatever a script writes
+LOG_NAME = "job.log"  # the live log (all attempts, separated by a banner line)
+OUTPUT_NOTEBOOK = "output.ipynb"
+OUTPUT_HTML = "output.html"
+
 
 def studio_home() -> Path:
     """`$STUDIO_HOME`, else `<jupyter data dir>/studio`; created on first use."""
@@ -43,7 +51,7 @@ def default_artifact_root(home: Path | None = None) -> str:
 
 
 def job_dir(job_id: str, home: Path | None = None) -> Path:
-    """`$STUDIO_HOME/jobs/<id>/`: input snapshot, executed notebook, html, log, outputs."""
+    """`$STUDIO_HOME/jobs/<id>/`: INPUT_DIR, OUTPUT_DIR and LOG_NAME (see above)."""
     return (home or studio_home()) / "jobs" / job_id
 
 

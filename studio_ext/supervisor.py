@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from .settings import StudioSettings
@@ -44,13 +45,18 @@ class AgentSupervisor:
     The agent runs in its own session (start_new_session) so that a kill -9 of the Jupyter server
     leaves it and its jobs running; the next server finds the lock held and only watches. A clean
     server stop terminates the agent this supervisor started (and only that one).
+
+    `classes` maps the agent's class options to import paths, e.g. {"executor":
+    "pkg.mod.MyExecutor", "job-service": ...} becomes `--executor-class pkg.mod.MyExecutor ...`, so
+    the agent uses the classes the server was configured with.
     """
 
     def __init__(self, settings: StudioSettings, *, warm_pool: int = 2, check_interval: float = 3.0,
                  python: str = sys.executable, log: logging.Logger | None = None,
-                 extra_args: list[str] | None = None):
+                 extra_args: list[str] | None = None, classes: Mapping[str, str] | None = None):
         self.settings = settings
         self.warm_pool = warm_pool
+        self.classes = dict(classes or {})
         self.check_interval = check_interval
         self.python = python
         self.log = log or logging.getLogger("studio_ext.supervisor")
@@ -74,7 +80,9 @@ class AgentSupervisor:
         return [self.python, "-m", "studio_ext.runner.agent",
                 "--home", str(s.home), "--db-url", s.db_url, "--mlflow-tracking-uri", s.mlflow_tracking_uri,
                 "--server-root", str(s.server_root), "--lock-file", str(self.lock_file),
-                "--warm-pool", str(self.warm_pool), *self.extra_args]
+                "--warm-pool", str(self.warm_pool),
+                *(arg for option, name in self.classes.items() for arg in (f"--{option}-class", name)),
+                *self.extra_args]
 
     def start(self) -> None:
         """Check once now (so the agent starts with the server), then every check_interval."""

@@ -152,6 +152,11 @@ class StudioHandler(APIHandler):
         return self.settings["studio_ext_settings"]
 
     @property
+    def studio_features(self) -> list[str]:
+        """The feature names of the parts the server registered (app.py computes them)."""
+        return list(self.settings.get("studio_ext_features", []))
+
+    @property
     def username(self) -> str:
         """Who the audit log and `stopped by` name. Jupyter gives each request authenticated by the
         shared token a random 'Anonymous <moon>' user; on such a single-user server the person is

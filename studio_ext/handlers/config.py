@@ -10,10 +10,6 @@ from .. import __version__, schemas
 from ..exceptions import StudioError
 from .base import NoQuery, StudioHandler
 
-# What this server offers; the frontend hides what is missing instead of failing on it.
-FEATURES = ["jobs", "schedules", "warm-pool", "notebook-parameters", "audit-events",
-            "experiments", "models", "lineage", "mlflow-ui"]
-
 
 class ConfigHandler(StudioHandler):
     @web.authenticated
@@ -29,7 +25,8 @@ class ConfigHandler(StudioHandler):
             agent = {"alive": False, "error": exc.message}
         self.write_model(schemas.StudioConfig(
             version=__version__,
-            features=FEATURES,
+            # What this server offers; the frontend hides what is missing instead of failing on it.
+            features=self.studio_features,
             server_root=str(settings.server_root),
             studio_home=str(settings.home),
             mlflow_tracking_uri=settings.mlflow_tracking_uri,

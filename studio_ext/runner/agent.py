@@ -2,6 +2,8 @@
 
     python -m studio_ext.runner.agent --home H --db-url U --mlflow-tracking-uri M --server-root R
         [--lock-file F] [--warm-pool N] [--poll-interval S] [--agent-id ID]
+        [--executor-class C] [--job-service-class C] [--schedule-service-class C]
+        [--audit-service-class C]
 
 Every decision is a conditional write in the database, so several agents on one database never
 run a job twice, and any agent can pick up after another one died. Job processes report their own
@@ -19,18 +21,23 @@ import socket
 import sys
 import time
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select, update
 
 from .. import tracking
 from ..instance_types import load_catalog
+from ..paths import LOG_NAME
+from ..plugins import load_class
 from ..schemas import JobStatus
 from ..settings import StudioSettings
 from ..store import orm
 from ..store.db import Database
 from . import resources
+from .executors.base import BaseExecutor
 from .executors.local import LocalExecutor
 from .reconcilers.base import BaseReconciler
 from .reconcilers.endpoints import EndpointReconciler
@@ -52,6 +59,17 @@ BACKUP_STOP_GRACE_S = 15.0
 UNSTARTED_GRACE_S = 120.0
 MAX_DISPATCH_FAILURES = 3
 
+# The services the agent uses to fire schedules, by import path: option -> (default, what the
+# class must have). Job creation (validation, input snapshot) is the job service's business, so
+# the agent is a client of the services rather than a copy of them; naming them by import path
+# keeps the runner free of imports from services/ (the layering rule), and lets the server hand
+# its own agent the classes it was configured with (c.StudioApp.*_service_class).
+SERVICE_CLASSES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "job-service": ("studio_ext.services.jobs.JobService", ("create_job",)),
+    "schedule-service": ("studio_ext.services.schedules.ScheduleService", ("fire_due",)),
+    "audit-service": ("studio_ext.services.audit.AuditService", ("record",)),
+}
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -59,17 +77,18 @@ def utcnow() -> datetime:
 
 class Agent:
     def __init__(self, settings: StudioSettings, agent_id: str | None = None, pool_size: int = 2,
-                 poll_interval: float = 0.15):
+                 poll_interval: float = 0.15, executor_class: type[BaseExecutor] = LocalExecutor,
+                 service_classes: Mapping[str, str | None] | None = None):
         self.settings = settings
         self.agent_id = agent_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.db = Database(settings.db_url)
         self.state = JobState(self.db)
         self.poll_interval = poll_interval
-        self.executor = LocalExecutor(settings.home, settings.db_url, settings.mlflow_tracking_uri,
-                                      settings.server_root, pool_size)
+        self.executor = executor_class(settings, pool_size=pool_size)
+        self.service_classes = dict(service_classes or {})
         self._running = True
         self._last = {"heartbeat": 0.0, "reconcile": 0.0, "schedules": 0.0}
-        self._schedules = None
+        self._schedules: Any = None
         self._schedules_missing_logged = False
         # What the agent moves toward the desired state besides jobs, each at its own interval.
         self.reconcilers: list[BaseReconciler] = [
@@ -84,14 +103,15 @@ class Agent:
         self._running = False
 
     def run(self) -> None:
-        log.info("studio agent %s started (pid %s, pool %s)", self.agent_id, os.getpid(), self.executor.pool_size)
+        log.info("studio agent %s started (pid %s, %s, pool %s)", self.agent_id, os.getpid(),
+                 type(self.executor).__name__, self.executor.pool_size)
         self.heartbeat()
         try:  # create/migrate a local MLflow store once, before workers race to do it
             tracking.client(self.settings.mlflow_tracking_uri, self.settings.home)
         except Exception:
             log.exception("the MLflow tracking store %s is not usable", self.settings.mlflow_tracking_uri)
         self.reconcile()
-        self.executor.refill()
+        self.executor.start()
         try:
             while self._running:
                 self.tick()
@@ -282,7 +302,7 @@ class Agent:
 
     def _append_log(self, job_id: str, text: str) -> None:
         try:
-            with open(self.settings.job_dir(job_id) / "job.log", "a", encoding="utf-8") as fh:
+            with open(self.settings.job_dir(job_id) / LOG_NAME, "a", encoding="utf-8") as fh:
                 fh.write(text)
         except OSError:
             pass
@@ -291,18 +311,23 @@ class Agent:
 
     def fire_schedules(self) -> None:
         try:
-            if self._schedules is None:
-                from ..services.jobs import JobService
-                from ..services.schedules import ScheduleService
-
-                self._schedules = ScheduleService(self.db, self.settings, JobService(self.db, self.settings))
+            if self._schedules is None:  # on first use: the service modules cost a second to import
+                schedule_service = self._service_class("schedule-service")
+                jobs = self._service_class("job-service")(self.db, self.settings)
+                audit = self._service_class("audit-service")(self.db)
+                self._schedules = schedule_service(self.db, self.settings, jobs, audit)
             fired = self._schedules.fire_due()
             if fired:
                 log.info("schedules created jobs %s", ", ".join(fired))
-        except NotImplementedError:
+        except NotImplementedError:  # a schedule service that leaves firing to someone else
             if not self._schedules_missing_logged:
-                log.warning("schedules are not implemented yet; not firing")
+                log.warning("the schedule service does not fire schedules; not firing")
                 self._schedules_missing_logged = True
+
+    def _service_class(self, option: str) -> Any:
+        default, requires = SERVICE_CLASSES[option]
+        return load_class(self.service_classes.get(option), default, what=f"--{option}-class",
+                          requires=requires, log=log)
 
 
 def _attempt_started(row: orm.Job) -> datetime | None:
@@ -334,6 +359,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--poll-interval", type=float, default=0.15, help="seconds between loop turns")
     parser.add_argument("--agent-id", help="a stable name for this agent (default: host-pid-random)")
     parser.add_argument("--log-level", default=os.environ.get("STUDIO_AGENT_LOG_LEVEL", "INFO"))
+    parser.add_argument("--executor-class", help="import path of the BaseExecutor that starts job "
+                        "processes (default: the local one, studio_ext.runner.executors.local."
+                        "LocalExecutor); one that does not load warns and the local one is used")
+    for option, (default, _requires) in SERVICE_CLASSES.items():
+        parser.add_argument(f"--{option}-class", dest=option.replace("-", "_") + "_class",
+                            help=f"import path of the {option.replace('-', ' ')} the agent fires "
+                            f"schedules with (default {default})")
     return parser
 
 
@@ -359,7 +391,11 @@ def main(argv: list[str] | None = None) -> int:
     # A daemon's cwd should not matter, but MLflow puts a store's default artifact folder (./mlruns)
     # in the cwd of whoever opens the store first: keep that inside STUDIO_HOME.
     os.chdir(settings.home)
-    agent = Agent(settings, agent_id=args.agent_id, pool_size=args.warm_pool, poll_interval=args.poll_interval)
+    executor_class = load_class(args.executor_class, LocalExecutor, what="--executor-class",
+                                base=BaseExecutor, log=log)
+    services = {option: getattr(args, option.replace("-", "_") + "_class") for option in SERVICE_CLASSES}
+    agent = Agent(settings, agent_id=args.agent_id, pool_size=args.warm_pool, poll_interval=args.poll_interval,
+                  executor_class=executor_class, service_classes=services)
     signal.signal(signal.SIGTERM, agent.stop)
     signal.signal(signal.SIGINT, agent.stop)
     agent.run()

@@ -1,12 +1,15 @@
-"""The job process: warms up (imports, MLflow store, a kernel), takes job ids, runs them to a status.
+"""The job process: warms up (imports, MLflow store, a kernel), then runs the jobs it is given.
 
 Started by the agent detached (own session), so killing the agent or the server does not touch
 it. Warm mode (`--warm`): prints `ready` on stdout, then reads one JSON line per job on stdin; an
 idle worker whose stdin closes (the agent is gone) exits, a busy one finishes its job first.
-A notebook job consumes the worker's kernel, so the worker exits after it; after a script job a
-worker reports `idle` and takes the next one. Cold mode (`--job-id`): one job, then exit.
-The job process writes its own progress and final status to the database; the agent is only a
-backup for processes that die or hang.
+After a job whose launcher is not reusable (a notebook consumes the worker's kernel) the worker
+exits; otherwise it reports `idle` and takes the next one. Cold mode (`--job-id`): one job, then
+exit. The job process writes its own progress and final status to the database; the agent is
+only a backup for processes that die or hang.
+
+Every attempt, whatever its kind, goes through one template (Worker.run_job): before_start,
+execute (the kind's launcher, under the Guard), on_failure, on_complete. Launchers only execute.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ import json
 import os
 import signal
 import sys
-import threading
 import time
 import traceback
 from datetime import UTC, datetime
@@ -24,283 +26,179 @@ from pathlib import Path
 
 from .. import tracking
 from ..instance_types import load_catalog
-from ..schemas import JobKind, JobStatus
-from ..services.jobs import LOG_NAME, OUTPUT_HTML, OUTPUT_NOTEBOOK
+from ..paths import LOG_NAME, OUTPUT_DIR
+from ..schemas import JobStatus
 from ..settings import StudioSettings
 from ..store.db import Database
 from . import resources
-from .state import JobState, read_result, stopped_reason, write_result  # noqa: F401
-
-STOP_POLL_S = 0.5
-MEMORY_POLL_S = 0.2
-HEARTBEAT_S = 5.0
-STOP_GRACE_S = 5.0
+from .guard import Guard
+from .launchers import launcher_classes
+from .launchers.base import Attempt, BaseLauncher, Outcome
+from .state import RESULT_FILE, JobState, stopped_reason, write_result
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class Guard(threading.Thread):
-    """Watches one attempt: stop requests, the timeout, the memory limit, and the heartbeat.
-
-    `target()` returns the pid whose process tree is the job (the kernel or the script);
-    `interrupt()` asks it to stop politely; `kill()` ends it. The first reason wins.
-    """
-
-    def __init__(self, state: JobState, job_id: str, timeout_s: float, memory_limit_mib: int | None,
-                 instance_type: str, target, interrupt, kill):
-        super().__init__(daemon=True, name=f"guard-{job_id[:8]}")
-        self.state, self.job_id = state, job_id
-        self.timeout_s, self.memory_limit_mib, self.instance_type = timeout_s, memory_limit_mib, instance_type
-        self.target, self.interrupt, self.kill = target, interrupt, kill
-        self.started = time.monotonic()
-        self.reason: str | None = None  # why the guard ended the job
-        self.stopped = False
-        self.peak_rss = 0
-        self._done = threading.Event()
-
-    def finish(self) -> None:
-        self._done.set()
-        self.join(timeout=5)
-
-    def run(self) -> None:
-        last_poll = last_beat = 0.0
-        stop_seen_at = None
-        while not self._done.wait(MEMORY_POLL_S):
-            now = time.monotonic()
-            pid = self.target()
-            if pid and self.memory_limit_mib and self.reason is None:
-                rss = resources.tree_rss(pid)
-                self.peak_rss = max(self.peak_rss, rss)
-                if rss > self.memory_limit_mib * 1024 * 1024:
-                    self.reason = (f"memory limit exceeded: {rss >> 20} MiB > {self.memory_limit_mib} MiB "
-                                   f"(instance type {self.instance_type})")
-                    self.kill()
-            if now - self.started > self.timeout_s and self.reason is None and not self.stopped:
-                self.reason = f"timed out after {int(self.timeout_s)} s"
-                self.kill()
-            if now - last_poll >= STOP_POLL_S:
-                last_poll = now
-                try:
-                    status, stop_at, _reason = self.state.poll(self.job_id)
-                    if now - last_beat >= HEARTBEAT_S:
-                        last_beat = now
-                        self.state.update(self.job_id, heartbeat_at=_now())
-                except Exception:  # the database may be busy for a moment; the job goes on
-                    status, stop_at = None, None
-                if (stop_at is not None or status == JobStatus.STOPPING.value) and not self.stopped:
-                    self.stopped = True
-                    stop_seen_at = now
-                    self.interrupt()
-                elif status is None and not self.stopped and self.reason is None:
-                    pass
-            if self.stopped and stop_seen_at is not None and now - stop_seen_at > STOP_GRACE_S:
-                stop_seen_at = None  # interrupt was ignored: end it for real, once
-                self.kill()
-
-
 class Worker:
+    """One job process: its launchers (one per job kind) and the template around them."""
+
     def __init__(self, settings: StudioSettings, warm: bool):
         self.settings = settings
         self.db = Database(settings.db_url, migrate=False)
         self.state = JobState(self.db)
         self.warm = warm
-        self.km = None
         self.mlflow = None
-        self.base_affinity = resources.available_cpus()
+        # Keyed by the kind's value, as the job row holds it.
+        self.launchers: dict[str, BaseLauncher] = {
+            str(kind): cls(settings) for kind, cls in launcher_classes().items()}
 
-    # ---------------------------------------------------------------- warm-up
-
-    def warm_up(self, kernel: bool) -> None:
-        from .launchers import notebook
-
-        if kernel:  # launched first so that it boots while we import; waited for at job time
-            self.km = notebook.start_kernel(cwd=str(self.settings.home), wait=False)
-        notebook.warm_up()
+    def warm_up(self, kinds: list[str] | None = None) -> None:
+        """Warm the launchers of `kinds` (default: all), then open the MLflow store."""
+        for kind, launcher in self.launchers.items():
+            if kinds is None or kind in kinds:
+                launcher.warm_up()
         try:
             self.mlflow = tracking.client(self.settings.mlflow_tracking_uri, self.settings.home)
         except Exception:
             traceback.print_exc()
 
-    def shutdown_kernel(self) -> None:
-        if self.km is not None:
+    def close(self) -> None:
+        for launcher in self.launchers.values():
+            _quiet(launcher.close)
+
+    # ---------------------------------------------------------------- the template
+
+    def run_job(self, job_id: str) -> bool:
+        """Run one attempt of `job_id` (if it is still ours to run); False when this job process
+        must exit afterwards instead of taking another job."""
+        attempt = self.before_start(job_id)
+        if attempt is None:
+            return True
+        launcher = self.launchers.get(attempt.job.kind)
+        crashed = False
+        try:
             try:
-                from .launchers import notebook
-
-                notebook.shutdown_kernel(self.km)
-            except Exception:
+                outcome = self.execute(attempt, launcher)
+            except Exception as exc:  # a launcher bug or a prepare that failed: say so on the job
+                crashed = True
                 traceback.print_exc()
-            self.km = None
+                traceback.print_exc(file=attempt.log)
+                if launcher is not None:
+                    _quiet(launcher.close)
+                outcome = Outcome(JobStatus.FAILED,
+                                  f"job process error: {type(exc).__name__}: {exc}")
+            if outcome.status != JobStatus.COMPLETED:
+                outcome = self.on_failure(attempt, outcome)
+            self.on_complete(attempt, outcome)
+        finally:
+            attempt.log.close()
+        return launcher is not None and launcher.reusable and not crashed
 
-    # ---------------------------------------------------------------- one job
-
-    def run_job(self, job_id: str) -> str | None:
-        """Run one attempt of `job_id`; returns the job kind it ran (None if it was not ours)."""
+    def before_start(self, job_id: str) -> Attempt | None:
+        """Begin the attempt (Starting -> InProgress), open the log with its banner, create the
+        MLflow run, build the environment. None when the job is not ours to run (any more)."""
         me = os.getpid()
         row = self.state.begin_attempt(job_id, me, resources.create_time(me) or time.time())
         if row is None:
             return None
-        job_dir = self.settings.job_dir(job_id)
         if row.status == JobStatus.STOPPING.value:  # stopped while it was being dispatched
-            self.state.finish_attempt(job_id, row.attempt, JobStatus.STOPPED, stopped_reason(row.status_reason))
-            return row.kind
+            self.state.finish_attempt(job_id, row.attempt, JobStatus.STOPPED,
+                                      stopped_reason(row.status_reason))
+            return None
         if row.status != JobStatus.IN_PROGRESS.value:
             return None
-        (job_dir / "result.json").unlink(missing_ok=True)
-        out_dir = job_dir / "output"
+        job_dir = self.settings.job_dir(job_id)
+        (job_dir / RESULT_FILE).unlink(missing_ok=True)
+        out_dir = job_dir / OUTPUT_DIR
         out_dir.mkdir(parents=True, exist_ok=True)
-        log_path = job_dir / LOG_NAME
-        cpus = resources.parse_cpu_set(row.cpu_set) or None
         itype = self.settings.instance_types.get(row.instance_type)
-        with open(log_path, "a", encoding="utf-8", buffering=1) as log:
-            if row.attempt > 1:
-                log.write("\n")
-            log.write(f"===== {row.name}: attempt {row.attempt} of {row.max_retries + 1} started "
-                      f"{_now():%Y-%m-%d %H:%M:%S} UTC on {row.instance_type} (cpus {row.cpu_set or 'all'}) "
-                      f"=====\n")
-            experiment_id = run_id = None
-            try:
-                experiment_id, run_id = tracking.start_run(
-                    self.settings.mlflow_tracking_uri, self.settings.home, experiment_name=row.experiment_name,
-                    job_id=job_id, job_name=row.name, attempt=row.attempt, parameters=row.parameters or {},
-                    tags=row.tags or {}, mlflow_client=self.mlflow)
-                self.state.update(job_id, mlflow_experiment_id=experiment_id, mlflow_run_id=run_id)
-            except Exception as exc:  # a broken tracking store must not lose the job itself
-                log.write(f"[studio] warning: could not create the MLflow run: {exc}\n")
-            env = {"STUDIO_JOB_ID": job_id, "STUDIO_OUTPUT_DIR": str(out_dir),
-                   "MLFLOW_TRACKING_URI": self.settings.mlflow_tracking_uri}
-            if run_id:
-                env.update(MLFLOW_RUN_ID=run_id, MLFLOW_EXPERIMENT_ID=experiment_id)
-            if itype is not None and itype.gpus:
-                env["CUDA_VISIBLE_DEVICES"] = ",".join(str(i) for i in range(itype.gpus))
-            env.update(row.environment or {})
-            memory = itype.memory_mib if itype else None
-            if row.kind == JobKind.NOTEBOOK.value:
-                status, reason, code = self._run_notebook(row, job_dir, env, cpus, memory, log)
-            else:
-                status, reason, code = self._run_script(row, job_dir, env, cpus, memory, log)
-            if status != JobStatus.COMPLETED:
-                _st, stop_at, _r = self.state.poll(job_id)
-                if stop_at is not None:
-                    status = JobStatus.STOPPED
-            write_result(job_dir, row.attempt, status, reason, code)
-            if run_id:
-                try:
-                    tracking.finish_run(self.settings.mlflow_tracking_uri, run_id, status.value, self.mlflow)
-                except Exception as exc:
-                    log.write(f"[studio] warning: could not update the MLflow run: {exc}\n")
-            written = self.state.finish_attempt(job_id, row.attempt, status, reason, code)
-            final = self.state.get(job_id)
-            log.write(f"===== attempt {row.attempt}: {written.value if written else status.value}"
-                      f"{': ' + final.status_reason if final and final.status_reason else ''} =====\n")
-        return row.kind
+        log = open(job_dir / LOG_NAME, "a", encoding="utf-8", buffering=1)
+        if row.attempt > 1:
+            log.write("\n")
+        log.write(f"===== {row.name}: attempt {row.attempt} of {row.max_retries + 1} started "
+                  f"{_now():%Y-%m-%d %H:%M:%S} UTC on {row.instance_type} "
+                  f"(cpus {row.cpu_set or 'all'}) =====\n")
+        started_at = (row.progress or {}).get("attempt_started_at")
 
-    def _run_notebook(self, row, job_dir: Path, env: dict, cpus, memory_mib, log):
-        import nbformat
-        from nbclient.exceptions import DeadKernelError
-        from papermill.exceptions import PapermillExecutionError
-
-        from .launchers import notebook
-
-        snapshot = job_dir / "input" / Path(row.input_path).name
-        output = job_dir / "output" / OUTPUT_NOTEBOOK
-        nb = nbformat.read(str(snapshot), as_version=4)
-        name = notebook.notebook_kernel_name(nb)
-        km = self.km if self.km is not None and self.km.kernel_name == name else None
-        if km is None:
-            self.shutdown_kernel()
-            log.write(f"[studio] starting kernel {name}\n")
-            km = self.km = notebook.start_kernel(name, cwd=row.working_dir, wait=False)
-        kpid = notebook.kernel_pid(km)
-        if cpus and kpid:
-            resources.set_affinity_all_threads(kpid, cpus)
-        notebook.setup_kernel(km, row.working_dir, env)
-
-        code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-        progress = {"cells_done": 0, "cells_total": len(code_cells) + (1 if row.parameters else 0),
-                    "current_cell": None, "current_cell_source": None}
-        attempt_started = (row.progress or {}).get("attempt_started_at")
-
-        def on_cell(event: str, index: int, cell) -> None:
-            if cell.cell_type != "code":
-                return
-            if event == "start":
-                first = next((ln for ln in cell.source.splitlines() if ln.strip()), "")[:200]
-                progress.update(current_cell=index, current_cell_source=first)
-                log.write(f"[studio] cell {index}: {first}\n")
-            elif not (cell.metadata.get("papermill") or {}).get("exception"):
-                # papermill calls cell_complete for a cell that raised (or was interrupted by a
-                # stop) too; only cells that ran to the end count as done.
-                progress["cells_done"] += 1
-            try:
-                self.state.update(row.job_id, progress={**progress, "attempt_started_at": attempt_started})
+        def progress(values: dict) -> None:
+            try:  # the timeout counts from attempt_started_at: keep it in every progress write
+                self.state.update(job_id, progress={**values, "attempt_started_at": started_at})
             except Exception:
                 pass  # progress is best effort; the final status is not
 
-        guard = Guard(self.state, row.job_id, row.timeout_seconds, memory_mib, row.instance_type,
-                      target=lambda: kpid, interrupt=lambda: _quiet(lambda: os.kill(kpid, signal.SIGINT)),
-                      kill=lambda: kpid and resources.kill_tree(kpid))
-        guard.start()
-        status, reason = JobStatus.COMPLETED, None
+        attempt = Attempt(job=row, job_dir=job_dir, log=log, env={},
+                          cpus=resources.parse_cpu_set(row.cpu_set) or None,
+                          memory_limit_mib=itype.memory_mib if itype else None, progress=progress)
         try:
-            notebook.execute(snapshot, output, row.parameters or {}, km, log, on_cell)
-        except PapermillExecutionError as exc:
-            first = next((ln for ln in (exc.source or "").splitlines() if ln.strip()), "")[:120]
-            status = JobStatus.FAILED
-            reason = (f"cell {exc.cell_index} (In [{exc.exec_count}]: {first}) failed: "
-                      f"{exc.ename}: {exc.evalue}")
-        except DeadKernelError as exc:
-            status, reason = JobStatus.FAILED, f"the kernel died: {exc}"
-        except Exception as exc:
-            status, reason = JobStatus.FAILED, f"notebook execution failed: {type(exc).__name__}: {exc}"
-            traceback.print_exc(file=log)
-        finally:
-            guard.finish()
-        if guard.reason:
-            status, reason = JobStatus.FAILED, guard.reason
-        elif guard.stopped:
-            status = JobStatus.STOPPED
-        # The kernel goes first: mlflow's atexit in it would otherwise overwrite the run status.
-        self.shutdown_kernel()
-        if output.exists():
-            try:
-                notebook.render_html(output, job_dir / "output" / OUTPUT_HTML)
-            except Exception as exc:
-                log.write(f"[studio] warning: HTML rendering failed: {exc}\n")
-        if status == JobStatus.COMPLETED:
-            progress.update(cells_done=progress["cells_total"])
-        return status, reason, None
+            attempt.mlflow_experiment_id, attempt.mlflow_run_id = tracking.start_run(
+                self.settings.mlflow_tracking_uri, self.settings.home,
+                experiment_name=row.experiment_name, job_id=job_id, job_name=row.name,
+                attempt=row.attempt, parameters=row.parameters or {}, tags=row.tags or {},
+                mlflow_client=self.mlflow)
+            self.state.update(job_id, mlflow_experiment_id=attempt.mlflow_experiment_id,
+                              mlflow_run_id=attempt.mlflow_run_id)
+        except Exception as exc:  # a broken tracking store must not lose the job itself
+            log.write(f"[studio] warning: could not create the MLflow run: {exc}\n")
+        env = {"STUDIO_JOB_ID": job_id, "STUDIO_OUTPUT_DIR": str(out_dir),
+               "MLFLOW_TRACKING_URI": self.settings.mlflow_tracking_uri}
+        if attempt.mlflow_run_id:
+            env.update(MLFLOW_RUN_ID=attempt.mlflow_run_id,
+                       MLFLOW_EXPERIMENT_ID=attempt.mlflow_experiment_id or "")
+        if itype is not None and itype.gpus:
+            env["CUDA_VISIBLE_DEVICES"] = ",".join(str(i) for i in range(itype.gpus))
+        env.update(row.environment or {})
+        attempt.env = env
+        return attempt
 
-    def _run_script(self, row, job_dir: Path, env: dict, cpus, memory_mib, log):
-        from .launchers.script import ScriptRun
-
-        script = job_dir / "input" / Path(row.input_path).name
-        full_env = dict(os.environ)
-        full_env.update(env)
-        full_env.setdefault("PYTHONUNBUFFERED", "1")  # the live log should be live
-        log.flush()
-        run = ScriptRun(script, row.parameters or {}, Path(row.working_dir), full_env, job_dir / LOG_NAME, cpus)
-        try:
-            pid = run.start()
-        finally:
-            if cpus:
-                os.sched_setaffinity(0, self.base_affinity)
-        guard = Guard(self.state, row.job_id, row.timeout_seconds, memory_mib, row.instance_type,
-                      target=lambda: pid, interrupt=lambda: resources.kill_tree(pid, grace=STOP_GRACE_S),
-                      kill=lambda: resources.kill_tree(pid))
+    def execute(self, attempt: Attempt, launcher: BaseLauncher | None) -> Outcome:
+        """The launcher's prepare / run / result, with the Guard watching the run; the Guard's
+        verdict (timeout, memory limit, stop) wins over the launcher's."""
+        if launcher is None:
+            raise RuntimeError(f"this job process has no launcher for kind {attempt.job.kind!r}")
+        job = attempt.job
+        launcher.prepare(attempt)
+        guard = Guard(self.state, job.job_id, job.timeout_seconds, attempt.memory_limit_mib,
+                      job.instance_type, launcher)
         guard.start()
         try:
-            code = run.wait()
+            launcher.run(attempt)
         finally:
             guard.finish()
+        outcome = launcher.result(attempt)
         if guard.reason:
-            return JobStatus.FAILED, guard.reason, code
+            return Outcome(JobStatus.FAILED, guard.reason, outcome.exit_code)
         if guard.stopped:
-            return JobStatus.STOPPED, None, code
-        if code == 0:
-            return JobStatus.COMPLETED, None, 0
-        return JobStatus.FAILED, run.failure_reason(code), code
+            return Outcome(JobStatus.STOPPED, None, outcome.exit_code)
+        return outcome
+
+    def on_failure(self, attempt: Attempt, outcome: Outcome) -> Outcome:
+        """An attempt that did not complete: if a stop was requested meanwhile, it was stopped
+        (a kernel killed by the stop looks like a failure to the launcher)."""
+        _status, stop_at, _reason = self.state.poll(attempt.job.job_id)
+        if stop_at is not None:
+            return Outcome(JobStatus.STOPPED, outcome.reason, outcome.exit_code)
+        return outcome
+
+    def on_complete(self, attempt: Attempt, outcome: Outcome) -> None:
+        """The attempt is over, whatever its outcome: the result file (for an agent that finds
+        this process gone), the MLflow run's status, the final status, the log's closing banner."""
+        job, log = attempt.job, attempt.log
+        write_result(attempt.job_dir, job.attempt, outcome.status, outcome.reason,
+                     outcome.exit_code)
+        if attempt.mlflow_run_id:
+            try:
+                tracking.finish_run(self.settings.mlflow_tracking_uri, attempt.mlflow_run_id,
+                                    outcome.status.value, self.mlflow)
+            except Exception as exc:
+                log.write(f"[studio] warning: could not update the MLflow run: {exc}\n")
+        written = self.state.finish_attempt(job.job_id, job.attempt, outcome.status, outcome.reason,
+                                            outcome.exit_code)
+        final = self.state.get(job.job_id)
+        said = written.value if written else outcome.status.value
+        log.write(f"===== attempt {job.attempt}: {said}"
+                  f"{': ' + final.status_reason if final and final.status_reason else ''} =====\n")
 
 
 def _quiet(fn) -> None:
@@ -354,10 +252,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.job_id:
             row = worker.state.get(args.job_id)
-            worker.warm_up(kernel=bool(row and row.kind == JobKind.NOTEBOOK.value))
+            worker.warm_up([row.kind] if row is not None else [])
             worker.run_job(args.job_id)
             return 0
-        worker.warm_up(kernel=True)
+        worker.warm_up()
         if not _send(agent_pipe, "ready"):
             return 0
         while True:
@@ -367,21 +265,21 @@ def main(argv: list[str] | None = None) -> int:
             job_id = json.loads(line)["job_id"]
             print(f"worker {os.getpid()}: job {job_id}", flush=True)
             try:
-                kind = worker.run_job(job_id)
+                reusable = worker.run_job(job_id)
             except Exception:
                 traceback.print_exc()
                 _fail_unexpected(worker, job_id)
                 return 1
-            if kind == JobKind.NOTEBOOK.value or worker.km is None:
-                return 0  # the kernel was this job's; a fresh worker replaces us
+            if not reusable:
+                return 0  # e.g. the kernel was this job's; a fresh worker replaces us
             if not _send(agent_pipe, "idle"):
                 return 0
     finally:
-        worker.shutdown_kernel()
+        worker.close()
 
 
 def _fail_unexpected(worker: Worker, job_id: str) -> None:
-    """A bug in the worker itself: say so on the job rather than leave it InProgress."""
+    """A bug in the template itself: say so on the job rather than leave it InProgress."""
     row = worker.state.get(job_id)
     if row is not None:
         exc = sys.exc_info()[1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,14 +16,27 @@ from ..store.db import Database
 DEFAULT_STALE_AFTER = timedelta(seconds=15)
 
 
-class AgentService:
-    def __init__(self, db: Database, stale_after: timedelta = DEFAULT_STALE_AFTER):
+class BaseAgentService(ABC):
+    """What the server knows of the studio agents: only what they wrote in the database.
+
+    Built as `cls(db)` by the server (c.StudioApp.agent_service_class); the config route's
+    handshake reports `status()`.
+    """
+
+    def __init__(self, db: Database, stale_after: timedelta = DEFAULT_STALE_AFTER) -> None:
         self.db = db
         self.stale_after = stale_after
 
+    @abstractmethod
     def status(self) -> dict[str, Any]:
-        """{alive, agent_id, heartbeat_at, pid, hostname} of the most recently heard-from agent;
-        alive is False (and the rest None) when none heartbeated within `stale_after`."""
+        """{alive, agent_id, heartbeat_at (ISO), pid, hostname} of the most recently heard-from
+        agent; alive is False when it did not heartbeat within `stale_after`, and everything
+        but alive is None when no agent ever ran. A database failure raises a StudioError (the
+        handshake then answers with the error instead)."""
+
+
+class AgentService(BaseAgentService):
+    def status(self) -> dict[str, Any]:
         with self.db.session() as session:
             row = session.scalars(
                 select(orm.Agent).order_by(orm.Agent.heartbeat_at.desc()).limit(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from sqlalchemy import select
@@ -12,10 +13,29 @@ from ..store.db import Database
 from .pagination import decode_token, split_page
 
 
-class AuditService:
-    def __init__(self, db: Database):
+class BaseAuditService(ABC):
+    """The audit log: append-only events (who, action, resource, outcome, detail, time).
+
+    Built as `cls(db)` by the server (c.StudioApp.audit_service_class) and by every agent (for
+    the schedule ticks it skips or cannot run). Every mutating REST call records one event, on
+    success and on failure, before its response is sent.
+    """
+
+    def __init__(self, db: Database) -> None:
         self.db = db
 
+    @abstractmethod
+    def record(self, user: str, action: str, resource_type: str, resource_id: str | None,
+               outcome: schemas.AuditOutcome, detail: dict[str, Any] | None = None) -> None:
+        """Append one event (an empty user is recorded as 'anonymous'). May raise when the store
+        fails; callers that must not fail because of the audit log catch and log that."""
+
+    @abstractmethod
+    def list_events(self, query: schemas.ListAuditEventsQuery) -> schemas.ListAuditEventsResponse:
+        """One page of events, newest first, filtered by user, action and resource as given."""
+
+
+class AuditService(BaseAuditService):
     def record(self, user: str, action: str, resource_type: str, resource_id: str | None,
                outcome: schemas.AuditOutcome, detail: dict[str, Any] | None = None) -> None:
         with self.db.session() as session:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import posixpath
 import shutil
 import tempfile
+from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .. import schemas
 from ..exceptions import InvalidParameter, NotFound
+from ..paths import OUTPUT_HTML, OUTPUT_NOTEBOOK
 from ..tracking import JOB_ID_TAG
 from .mlflow_common import (
     MlflowBackedService,
@@ -76,9 +78,55 @@ def clean_artifact_path(path: str, field: str = "path") -> str:
     return "" if normal == "." else normal
 
 
-class ExperimentService(MlflowBackedService):
-    """Reads MLflow through one client; `job_service` (optional) links runs to their studio jobs."""
+class BaseExperimentService(MlflowBackedService, ABC):
+    """Experiments and runs of the studio's MLflow tracking store, linked to the jobs that made them.
 
+    Built as `cls(settings, job_service, mlflow)` by the server (c.StudioApp.
+    experiment_service_class), sharing one MlflowAccess with the registry; `job_service`
+    (optional) describes a run's job. Every method may block on MLflow (a remote server too) and
+    raises StudioErrors only: NotFound naming the id, InvalidParameter naming the query field
+    (filter, order_by, next_token, path), ServiceUnavailable when the store is unreachable.
+    """
+
+    @abstractmethod
+    def list_experiments(self, query: schemas.ListExperimentsQuery) -> schemas.ListExperimentsResponse:
+        """One page of experiments (name substring, view, order_by, MLflow's page token)."""
+
+    @abstractmethod
+    def get_experiment(self, experiment_id: str) -> schemas.DescribeExperiment:
+        """NotFound for an unknown experiment."""
+
+    @abstractmethod
+    def search_runs(self, experiment_id: str, query: schemas.SearchRunsQuery) -> schemas.SearchRunsResponse:
+        """One page of the experiment's runs (newest first unless order_by says otherwise). A bad
+        `filter`/`order_by`/`next_token` is a 400 naming it; an unknown experiment a 404."""
+
+    @abstractmethod
+    def get_run(self, run_id: str) -> schemas.DescribeRun:
+        """The run with its job (if the studio produced it and the job still exists), the paths
+        of the job's executed notebook and HTML, and what it reproduces."""
+
+    @abstractmethod
+    def metric_history(self, run_id: str, key: str) -> schemas.MetricHistory:
+        """Every logged value of one metric, by step then time. NotFound for an unknown key."""
+
+    @abstractmethod
+    def list_artifacts(self, run_id: str, path: str = "") -> schemas.ListArtifactsResponse | None:
+        """The folder's entries (folders first), or None when `path` is a file (then use
+        download_artifact). InvalidParameter for a path that escapes the run's artifacts."""
+
+    @abstractmethod
+    def download_artifact(self, run_id: str, path: str) -> tuple[Path, Path]:
+        """Fetch one artifact file into a temporary folder: (file, folder the caller deletes
+        afterwards). InvalidParameter for a folder."""
+
+    @abstractmethod
+    def compare_runs(self, run_ids: list[str]) -> schemas.CompareRuns:
+        """Side by side: params and latest metrics per run, each row flagged when the runs
+        differ. InvalidParameter for fewer than two or more than MAX_COMPARE distinct ids."""
+
+
+class ExperimentService(BaseExperimentService):
     # ------------------------------------------------------------------ experiments
 
     def list_experiments(self, query: schemas.ListExperimentsQuery) -> schemas.ListExperimentsResponse:
@@ -96,7 +144,6 @@ class ExperimentService(MlflowBackedService):
     # ------------------------------------------------------------------ runs
 
     def search_runs(self, experiment_id: str, query: schemas.SearchRunsQuery) -> schemas.SearchRunsResponse:
-        """One page of runs. A bad `filter`/`order_by`/`next_token` is a 400 naming it."""
         self.get_experiment(experiment_id)  # 404 for an unknown experiment, not an empty page
         order_by = _order_by(query.order_by) or ["attributes.start_time DESC"]
         if query.next_token:
@@ -129,8 +176,6 @@ class ExperimentService(MlflowBackedService):
             return self.client.get_run(run_id)
 
     def get_run(self, run_id: str) -> schemas.DescribeRun:
-        """The run with its job (if the studio produced it and the job still exists) and the path
-        of the job's executed notebook."""
         run = self._get_run(run_id)
         tags = run.data.tags or {}
         job, notebook, html = None, None, None
@@ -142,10 +187,10 @@ class ExperimentService(MlflowBackedService):
                 job = None
             if job is not None:
                 names = {o.name for o in job.outputs}
-                if "output.ipynb" in names:
-                    notebook = f"jobs/{job_id}/outputs/output.ipynb"
-                if "output.html" in names:
-                    html = f"jobs/{job_id}/outputs/output.html"
+                if OUTPUT_NOTEBOOK in names:
+                    notebook = f"jobs/{job_id}/outputs/{OUTPUT_NOTEBOOK}"
+                if OUTPUT_HTML in names:
+                    html = f"jobs/{job_id}/outputs/{OUTPUT_HTML}"
         return run_summary(run, schemas.DescribeRun, artifact_uri=run.info.artifact_uri, job=job,
                            job_notebook=notebook, job_notebook_html=html,
                            reproduces_job_id=tags.get(REPRODUCES_JOB_TAG),
@@ -181,7 +226,6 @@ class ExperimentService(MlflowBackedService):
         raise NotFound(f"path: run {run_id} has no artifact {path!r}")
 
     def list_artifacts(self, run_id: str, path: str = "") -> schemas.ListArtifactsResponse | None:
-        """The folder's entries, or None when `path` is a file (then use download_artifact)."""
         run = self._get_run(run_id)
         path = clean_artifact_path(path)
         is_dir, _ = self._artifact_entry(run, path)
@@ -194,7 +238,6 @@ class ExperimentService(MlflowBackedService):
         return schemas.ListArtifactsResponse(run_id=run_id, path=path, root_uri=run.info.artifact_uri, items=items)
 
     def download_artifact(self, run_id: str, path: str) -> tuple[Path, Path]:
-        """Fetch one artifact file into a temporary folder: (file, folder to delete afterwards)."""
         run = self._get_run(run_id)
         path = clean_artifact_path(path)
         if not path:
@@ -214,7 +257,6 @@ class ExperimentService(MlflowBackedService):
     # ------------------------------------------------------------------ compare
 
     def compare_runs(self, run_ids: list[str]) -> schemas.CompareRuns:
-        """Side by side: params and latest metrics per run, each row flagged when the runs differ."""
         ids = list(dict.fromkeys(r.strip() for r in run_ids if r.strip()))
         if len(ids) < 2:
             raise InvalidParameter("run_ids: give at least two distinct run ids")

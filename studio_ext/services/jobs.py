@@ -1,18 +1,15 @@
 """Jobs: submission (validation, input snapshot), queries, stop, delete, logs and outputs.
 
 Submission only writes a Queued row and a snapshot; the studio agent (runner/) dispatches it.
-Layout of a job's folder ($STUDIO_HOME/jobs/<id>/):
-  input/       the snapshot (the notebook file; for a script, its whole folder)
-  output/      STUDIO_OUTPUT_DIR: output.ipynb + output.html for notebooks, whatever a script writes
-  job.log      the live log (all attempts, separated by a banner line)
+The job's folder is laid out as paths.py names it; the file helpers are in job_files.py.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import uuid
+from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,21 +17,22 @@ from sqlalchemy import delete, func, select, update
 
 from .. import instance_types, schemas
 from ..exceptions import Conflict, InvalidParameter, NotFound
+from ..paths import INPUT_DIR, LOG_NAME, OUTPUT_DIR
 from ..settings import StudioSettings
 from ..store import orm
 from ..store.db import Database
+from .job_files import (
+    infer_kind,
+    list_outputs,
+    load_notebook,
+    notebook_parameters,
+    output_path,
+    parameters_cell_index,
+    read_log,
+    snapshot_folder,
+)
 from .pagination import decode_token, split_page
 
-# Folders a script snapshot never needs (and that can be huge).
-SNAPSHOT_SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".ipynb_checkpoints",
-                                ".mypy_cache", ".pytest_cache", ".ruff_cache"})
-MAX_SNAPSHOT_BYTES = 500 * 1024 * 1024
-
-LOG_NAME = "job.log"
-OUTPUT_NOTEBOOK = "output.ipynb"
-OUTPUT_HTML = "output.html"
-
-_KIND_BY_SUFFIX = {".ipynb": schemas.JobKind.NOTEBOOK, ".py": schemas.JobKind.SCRIPT}
 _ACTIVE = [s.value for s in schemas.JobStatus if s.is_active]
 _TERMINAL = [s.value for s in schemas.TERMINAL_JOB_STATUSES]
 
@@ -47,67 +45,90 @@ def new_job_id() -> str:
     return uuid.uuid4().hex
 
 
-def load_notebook(path: Path, field: str = "input"):
-    import nbformat
+class BaseJobService(ABC):
+    """Jobs in the database and their folders under STUDIO_HOME; the agent runs them.
 
-    try:
-        return nbformat.read(str(path), as_version=4)
-    except Exception as exc:  # nbformat raises several unrelated types for a broken file
-        raise InvalidParameter(f"{field}: {path.name} is not a readable notebook: {exc}") from None
+    Built by the server (c.StudioApp.job_service_class) as `cls(db, settings)`, and by the agent
+    the same way to create the jobs of schedule ticks. Keeps `db` and `settings` as attributes
+    (the schedule and lineage services read them). Every method is called on a worker thread and
+    may block on the database and the filesystem. Errors are StudioErrors: InvalidParameter (400)
+    names the field, NotFound (404), Conflict (409).
+    """
 
-
-def parameters_cell_index(nb) -> int:
-    """Index of the first cell tagged `parameters`, or -1 (papermill's rule)."""
-    for index, cell in enumerate(nb.cells):
-        if "parameters" in (cell.get("metadata", {}).get("tags") or []):
-            return index
-    return -1
-
-
-def _type_name(annotated: str | None, default_source: str) -> str:
-    """The annotation if the cell has one, else the type of the literal default ('str', 'float', ...)."""
-    if annotated and annotated != "None":
-        return annotated
-    import ast
-
-    try:
-        return type(ast.literal_eval(default_source)).__name__
-    except (ValueError, SyntaxError, TypeError):
-        return "expression"
-
-
-def _output_kind(name: str) -> str:
-    if name == LOG_NAME:
-        return "log"
-    if name.endswith(".ipynb"):
-        return "notebook"
-    if name.endswith((".html", ".htm")):
-        return "html"
-    return "file"
-
-
-def _complete_utf8_prefix(data: bytes) -> int:
-    """Length of the longest prefix of data that does not end inside a UTF-8 character."""
-    for back in range(1, min(4, len(data)) + 1):
-        byte = data[-back]
-        if byte & 0xC0 == 0x80:  # a continuation byte: keep looking for the lead byte
-            continue
-        if byte >= 0xC0:
-            needed = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
-            return len(data) - back if needed > back else len(data)
-        return len(data)
-    return len(data)
-
-
-class JobService:
-    def __init__(self, db: Database, settings: StudioSettings):
+    def __init__(self, db: Database, settings: StudioSettings) -> None:
         self.db = db
         self.settings = settings
 
     # ------------------------------------------------------------------ submission
 
+    @abstractmethod
     def resolve_input(self, input_path: str, field: str = "input") -> Path:
-        """The absolute path of an input under the server root (InvalidParameter/NotFound otherwise)."""
+        """The absolute path of an input file under the server root. InvalidParameter (named
+        `field`) for a path outside the root or not a file; NotFound for a missing one."""
+
+    @abstractmethod
+    def create_job(self, request: schemas.CreateJob, user: str | None, *,
+                   job_definition_id: str | None = None, scheduled_for: datetime | None = None) -> str:
+        """Validate, snapshot the input under $STUDIO_HOME/jobs/<id>/input, insert a Queued job;
+        returns its id.
+
+        Raises InvalidParameter naming the field: input outside the server root, missing file,
+        unknown kind/extension, unknown instance type, parameters given to a notebook without a
+        cell tagged `parameters`. The same idempotency_token returns the first job's id.
+        With (job_definition_id, scheduled_for) it is a schedule tick: a second call for the same
+        tick raises Conflict (unique constraint), which is how two agents fire a tick once.
+        """
+
+    @abstractmethod
+    def notebook_parameters(self, input_path: str) -> dict:
+        """The parameters cell of a notebook under the server root: {name: {default, type,
+        help}}, for the run-as-job form ({} without such a cell). Errors like create_job."""
+
+    # ------------------------------------------------------------------ queries
+
+    @abstractmethod
+    def describe_job(self, job_id: str) -> schemas.DescribeJob:
+        """The job with its progress and outputs. NotFound if there is no such job."""
+
+    @abstractmethod
+    def list_jobs(self, query: schemas.ListJobsQuery) -> schemas.ListJobsResponse:
+        """One page of jobs, filtered and sorted as the query says; ties broken by id, so pages
+        never repeat or skip a job. A bad next_token is InvalidParameter."""
+
+    @abstractmethod
+    def count_active(self, instance_type: str | None = None) -> int:
+        """Jobs holding a slot (Starting, InProgress, Stopping), of one instance type or all."""
+
+    # ------------------------------------------------------------------ mutations
+
+    @abstractmethod
+    def stop_job(self, job_id: str, user: str | None = None) -> None:
+        """Queued -> Stopped at once; Starting/InProgress -> Stopping (the job process or the
+        agent then stops it and sets Stopped, 'stopped by <user>'). Stopping: nothing to do.
+        Terminal jobs: Conflict. Safe against the agent claiming the job meanwhile."""
+
+    @abstractmethod
+    def delete_job(self, job_id: str) -> None:
+        """Remove the row and its folder. Conflict while the job is active (stop it first)."""
+
+    # ------------------------------------------------------------------ files
+
+    @abstractmethod
+    def read_logs(self, job_id: str, offset: int = 0, max_bytes: int = 1 << 20) -> schemas.JobLogs:
+        """Up to max_bytes of the live log from offset (never splitting a UTF-8 character);
+        `complete` once the job is over and everything was read. InvalidParameter for a negative
+        offset or max_bytes < 1; NotFound for an unknown job."""
+
+    @abstractmethod
+    def output_file(self, job_id: str, name: str) -> Path:
+        """The path of one output (or of the log, LOG_NAME). NotFound if absent;
+        InvalidParameter if the name escapes the output folder."""
+
+
+class JobService(BaseJobService):
+    # ------------------------------------------------------------------ submission
+
+    def resolve_input(self, input_path: str, field: str = "input") -> Path:
         root = Path(self.settings.server_root).resolve()
         if "\0" in input_path:
             raise InvalidParameter(f"{field}: invalid path {input_path!r}")
@@ -123,31 +144,14 @@ class JobService:
             raise InvalidParameter(f"{field}: {input_path!r} is not a file")
         return path
 
-    def _kind_for(self, path: Path, kind: schemas.JobKind | None, input_path: str) -> schemas.JobKind:
-        inferred = _KIND_BY_SUFFIX.get(path.suffix.lower())
-        if inferred is None:
-            raise InvalidParameter(f"input: {input_path!r} must be a notebook (.ipynb) or a script (.py)")
-        if kind is not None and schemas.JobKind(kind) != inferred:
-            raise InvalidParameter(f"kind: {kind.value!r} does not match the input {input_path!r} "
-                                   f"(a {path.suffix} file is a {inferred.value})")
-        return inferred
-
     def create_job(self, request: schemas.CreateJob, user: str | None, *,
                    job_definition_id: str | None = None, scheduled_for: datetime | None = None) -> str:
-        """Validate, snapshot the input under $STUDIO_HOME/jobs/<id>/input, insert a Queued job.
-
-        Raises InvalidParameter naming the field: input outside the server root, missing file,
-        unknown kind/extension, unknown instance type, parameters given to a notebook without a
-        cell tagged `parameters`. The same idempotency_token returns the first job's id.
-        With (job_definition_id, scheduled_for) it is a schedule tick: a second call for the same
-        tick raises Conflict (unique constraint), which is how two agents fire a tick once.
-        """
         if request.idempotency_token:
             existing = self._job_id_for_token(request.idempotency_token)
             if existing:
                 return existing
         path = self.resolve_input(request.input)
-        kind = self._kind_for(path, request.kind, request.input)
+        kind = infer_kind(path, request.kind, request.input)
         instance_types.resolve(self.settings.instance_types, request.instance_type)
         if kind == schemas.JobKind.NOTEBOOK and request.parameters:
             nb = load_notebook(path)
@@ -163,15 +167,15 @@ class JobService:
         job_id = new_job_id()
         job_dir = self.settings.job_dir(job_id)
         try:
-            snapshot = job_dir / "input"
+            snapshot = job_dir / INPUT_DIR
             if kind == schemas.JobKind.NOTEBOOK:
                 snapshot.mkdir(parents=True)
                 shutil.copy2(path, snapshot / path.name)
                 working_dir = path.parent
             else:
-                self._snapshot_folder(path.parent, snapshot, request.input)
+                snapshot_folder(path.parent, snapshot, self.settings.home, request.input)
                 working_dir = snapshot
-            (job_dir / "output").mkdir(parents=True, exist_ok=True)
+            (job_dir / OUTPUT_DIR).mkdir(parents=True, exist_ok=True)
             name = request.name or path.stem
             row = orm.Job(
                 job_id=job_id, name=name, kind=kind.value, status=schemas.JobStatus.QUEUED.value,
@@ -202,54 +206,15 @@ class JobService:
         with self.db.session() as session:
             return session.scalar(select(orm.Job.job_id).where(orm.Job.idempotency_token == token))
 
-    def _snapshot_folder(self, source: Path, target: Path, input_path: str) -> None:
-        """Copy a script's folder, skipping VCS/venv/cache folders and the studio's own home."""
-        home = Path(self.settings.home).resolve()
-        files: list[tuple[Path, Path]] = []
-        total = 0
-        for dirpath, dirnames, filenames in os.walk(source):
-            current = Path(dirpath)
-            # Prune in place so os.walk never descends into skipped folders (or into STUDIO_HOME
-            # when it lives under the server root, which would copy jobs into jobs).
-            dirnames[:] = [d for d in dirnames if d not in SNAPSHOT_SKIP_DIRS
-                           and (current / d).resolve() != home and not (current / d).is_symlink()]
-            for filename in filenames:
-                src = current / filename
-                if src.is_symlink() and not src.exists():
-                    continue
-                total += src.stat().st_size
-                if total > MAX_SNAPSHOT_BYTES:
-                    raise InvalidParameter(
-                        f"input: the folder of {input_path!r} holds more than {MAX_SNAPSHOT_BYTES >> 20} MB; "
-                        "a script job snapshots its whole folder, so move the script into a smaller "
-                        "folder (data can be read from an absolute path)")
-                files.append((src, target / src.relative_to(source)))
-        target.mkdir(parents=True)
-        for src, dst in files:
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dst)
-
     def notebook_parameters(self, input_path: str) -> dict:
-        """The parameters cell of a notebook under the server root: {name: {default, type}}, for
-        the run-as-job form. InvalidParameter/NotFound like create_job."""
         path = self.resolve_input(input_path)
         if path.suffix.lower() != ".ipynb":
             raise InvalidParameter(f"input: {input_path!r} is not a notebook (.ipynb)")
-        nb = load_notebook(path)
-        if parameters_cell_index(nb) < 0:
-            return {}
-        from papermill.inspection import _infer_parameters  # heavy import, only here
-
-        for cell in nb.cells:  # papermill expects every cell to carry a tags list
-            cell.metadata.setdefault("tags", [])
-        return {p.name: {"default": p.default, "type": _type_name(p.inferred_type_name, p.default),
-                         "help": p.help}
-                for p in _infer_parameters(nb)}
+        return notebook_parameters(load_notebook(path))
 
     # ------------------------------------------------------------------ queries
 
     def describe_job(self, job_id: str) -> schemas.DescribeJob:
-        """NotFound if there is no such job."""
         with self.db.session() as session:
             row = session.get(orm.Job, job_id)
             if row is None:
@@ -276,29 +241,10 @@ class JobService:
             max_retries=row.max_retries, attempt=row.attempt, experiment_name=row.experiment_name,
             mlflow_experiment_id=row.mlflow_experiment_id, mlflow_run_id=row.mlflow_run_id,
             job_definition_id=row.job_definition_id, exit_code=row.exit_code,
-            outputs=self._outputs(row.job_id), created_by=row.created_by, created_at=row.created_at,
-            started_at=row.started_at, ended_at=row.ended_at, duration_seconds=duration,
+            outputs=list_outputs(self.settings.job_dir(row.job_id)), created_by=row.created_by,
+            created_at=row.created_at, started_at=row.started_at, ended_at=row.ended_at,
+            duration_seconds=duration,
         )
-
-    def _outputs(self, job_id: str) -> list[schemas.JobOutput]:
-        job_dir = self.settings.job_dir(job_id)
-        out_dir = job_dir / "output"
-        items: list[schemas.JobOutput] = []
-        if out_dir.is_dir():
-            for dirpath, _dirnames, filenames in os.walk(out_dir):
-                for filename in filenames:
-                    path = Path(dirpath) / filename
-                    try:
-                        size = path.stat().st_size
-                    except OSError:  # vanished while listing (a job still writing)
-                        continue
-                    name = path.relative_to(out_dir).as_posix()
-                    items.append(schemas.JobOutput(name=name, size=size, kind=_output_kind(name)))
-        items.sort(key=lambda o: o.name)
-        log = job_dir / LOG_NAME
-        if log.is_file():
-            items.append(schemas.JobOutput(name=LOG_NAME, size=log.stat().st_size, kind="log"))
-        return items
 
     def list_jobs(self, query: schemas.ListJobsQuery) -> schemas.ListJobsResponse:
         offset = decode_token(query.next_token)
@@ -334,8 +280,6 @@ class JobService:
     # ------------------------------------------------------------------ mutations
 
     def stop_job(self, job_id: str, user: str | None = None) -> None:
-        """Queued -> Stopped at once; Starting/InProgress -> Stopping (the job process or the agent
-        then stops it and sets Stopped). Terminal jobs: Conflict."""
         who = user or "anonymous"
         now = utcnow()
         # Conditional updates: the agent may claim the job between our read and our write.
@@ -364,7 +308,6 @@ class JobService:
         raise Conflict(f"job {job_id} changed state while stopping it; try again")
 
     def delete_job(self, job_id: str) -> None:
-        """Removes the row and its folder. Conflict while the job is active (stop it first)."""
         with self.db.session() as session:
             row = session.get(orm.Job, job_id)
             if row is None:
@@ -388,42 +331,13 @@ class JobService:
         if status is None:
             raise NotFound(f"job_id: no job {job_id!r}")
         terminal = schemas.JobStatus(status).is_terminal
-        path = self.settings.job_dir(job_id) / LOG_NAME
-        data = b""
-        size = 0
-        if path.is_file():
-            with open(path, "rb") as fh:
-                fh.seek(0, os.SEEK_END)
-                size = fh.tell()
-                offset = min(offset, size)
-                fh.seek(offset)
-                data = fh.read(max_bytes)
-        else:
-            offset = 0
-        # Never split a UTF-8 character between two reads: hold back an incomplete tail.
-        if offset + len(data) < size or not terminal:
-            data = data[:_complete_utf8_prefix(data)]
-        next_offset = offset + len(data)
-        return schemas.JobLogs(content=data.decode("utf-8", errors="replace"), offset=offset,
-                               next_offset=next_offset, complete=terminal and next_offset >= size)
+        return read_log(self.settings.job_dir(job_id) / LOG_NAME, offset, max_bytes, terminal)
 
     def output_file(self, job_id: str, name: str) -> Path:
-        """The path of one output (NotFound if absent; InvalidParameter if name escapes the folder)."""
         with self.db.session() as session:
             if session.get(orm.Job, job_id) is None:
                 raise NotFound(f"job_id: no job {job_id!r}")
-        job_dir = self.settings.job_dir(job_id)
-        if name == LOG_NAME:
-            path = job_dir / LOG_NAME
-        else:
-            out_dir = (job_dir / "output").resolve()
-            if not name or "\0" in name or Path(name).is_absolute():
-                raise InvalidParameter(f"name: invalid output name {name!r}")
-            path = (out_dir / name).resolve()
-            try:
-                path.relative_to(out_dir)
-            except ValueError:
-                raise InvalidParameter(f"name: {name!r} is outside the job's output folder") from None
+        path = output_path(self.settings.job_dir(job_id), name)
         if not path.is_file():
             raise NotFound(f"name: job {job_id} has no output {name!r}")
         return path

@@ -10,43 +10,64 @@ tracking.start_run copies onto the new MLflow run.
 from __future__ import annotations
 
 import shutil
+from abc import ABC, abstractmethod
 
 from .. import schemas
 from ..exceptions import Conflict, NotFound
+from ..paths import INPUT_DIR, OUTPUT_DIR
 from ..store import orm
 from .experiments import REPRODUCES_JOB_TAG, REPRODUCES_RUN_TAG
-from .jobs import JobService, new_job_id, utcnow
-from .registry import RegistryService
+from .jobs import BaseJobService, new_job_id, utcnow
+from .registry import BaseRegistryService
 
 
-class LineageService:
-    def __init__(self, job_service: JobService, registry: RegistryService):
+class BaseLineageService(ABC):
+    """Reproduce: queue a new job from an old job's input snapshot and settings.
+
+    Built as `cls(job_service, registry)` by the server (c.StudioApp.lineage_service_class). The
+    new job is tagged with what it reproduces (studio.reproduces_job_id / _run_id, copied onto
+    its MLflow run), and the agent runs it like any other.
+    """
+
+    def __init__(self, job_service: BaseJobService, registry: BaseRegistryService) -> None:
         self.jobs = job_service
         self.registry = registry
 
+    @abstractmethod
     def reproduce_job(self, job_id: str, user: str | None, reproduces_run_id: str | None = None
                       ) -> schemas.ReproduceResponse:
-        """Queue a copy of job `job_id` on its input snapshot. NotFound for an unknown job;
-        Conflict when its snapshot is gone."""
+        """Queue a copy of job `job_id` on its input snapshot (same parameters, instance type,
+        environment, tags, experiment). NotFound for an unknown job; Conflict when its snapshot
+        is gone. `reproduces_run_id` defaults to the old job's MLflow run."""
+
+    @abstractmethod
+    def reproduce_model_version(self, name: str, version: str, user: str | None) -> schemas.ReproduceResponse:
+        """Re-run the job that produced the version's run. NotFound for an unknown model or
+        version; Conflict when no studio job produced it or that job no longer exists."""
+
+
+class LineageService(BaseLineageService):
+    def reproduce_job(self, job_id: str, user: str | None, reproduces_run_id: str | None = None
+                      ) -> schemas.ReproduceResponse:
         settings = self.jobs.settings
         with self.jobs.db.session() as session:
             old = session.get(orm.Job, job_id)
             if old is None:
                 raise NotFound(f"job_id: no job {job_id!r}")
             fields = {c.name: getattr(old, c.name) for c in orm.Job.__table__.columns}
-        source = settings.job_dir(job_id) / "input"
+        source = settings.job_dir(job_id) / INPUT_DIR
         if not source.is_dir():
             raise Conflict(f"job {job_id} has no input snapshot any more; it cannot be reproduced")
         run_id = reproduces_run_id or fields.get("mlflow_run_id")
         new_id = new_job_id()
         target = settings.job_dir(new_id)
         try:
-            shutil.copytree(source, target / "input", symlinks=True)
-            (target / "output").mkdir(parents=True, exist_ok=True)
+            shutil.copytree(source, target / INPUT_DIR, symlinks=True)
+            (target / OUTPUT_DIR).mkdir(parents=True, exist_ok=True)
             kind = schemas.JobKind(fields["kind"])
             # A script runs inside its snapshot; a notebook in the folder it was submitted from,
             # so relative data paths resolve as they did the first time.
-            working_dir = str(target / "input") if kind == schemas.JobKind.SCRIPT else fields["working_dir"]
+            working_dir = str(target / INPUT_DIR) if kind == schemas.JobKind.SCRIPT else fields["working_dir"]
             tags = dict(fields.get("tags") or {})
             tags[REPRODUCES_JOB_TAG] = job_id
             if run_id:
@@ -69,9 +90,8 @@ class LineageService:
         return schemas.ReproduceResponse(job_id=new_id, reproduces_job_id=job_id, reproduces_run_id=run_id)
 
     def reproduce_model_version(self, name: str, version: str, user: str | None) -> schemas.ReproduceResponse:
-        """Re-run the job that produced the version's run. Conflict when no studio job did."""
-        mv = self.registry._get_version(name, version)
-        lineage = self.registry.lineage(mv.run_id)
+        mv = self.registry.get_version(name, version)
+        lineage = mv.lineage
         if not lineage.job_id:
             raise Conflict(f"model {name!r} version {version} was not produced by a studio job "
                            f"(its run {mv.run_id or '-'} has no studio.job_id tag); nothing to re-run")

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from abc import ABC, abstractmethod
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -33,18 +34,47 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class MlflowUIServer:
-    """One `mlflow server` on the studio's tracking store; `ensure_started()` is cheap and idempotent."""
+class BaseMlflowUIServer(ABC):
+    """The MLflow UI behind Jupyter's auth: the server that /studio/mlflow/... is proxied to.
+
+    Built as `cls(tracking_uri, home, static_prefix)` by the server (c.StudioApp.mlflow_ui_class)
+    and stopped with it. `static_prefix` is the path the UI is proxied at (every URL the UI
+    generates must start with it). The proxy reads `state` (STARTING, READY, FAILED, STOPPED),
+    `error` (what a person should read when it is not READY) and `upstream` (the base URL to
+    forward to, once READY), and marks the server FAILED with an error when it cannot reach it.
+    """
 
     def __init__(self, tracking_uri: str, home: Path, static_prefix: str, start_timeout: float = 180.0):
         self.tracking_uri = tracking_uri
         self.home = Path(home)
         self.static_prefix = "/" + static_prefix.strip("/")
         self.start_timeout = start_timeout
-        self.port: int | None = None
-        self.proc: subprocess.Popen | None = None
         self.state = STOPPED
         self.error: str | None = None
+
+    @property
+    @abstractmethod
+    def upstream(self) -> str:
+        """The base URL (scheme, host, port) requests are forwarded to."""
+
+    @abstractmethod
+    def ensure_started(self) -> str:
+        """Start the UI server if it is not running, without waiting for it; returns the state.
+        Called on every proxied request, so it must be cheap and idempotent, and must not
+        respawn a server that just failed on every page reload."""
+
+    @abstractmethod
+    def stop(self) -> None:
+        """The Jupyter server stops: end the UI server and everything it started."""
+
+
+class MlflowUIServer(BaseMlflowUIServer):
+    """A supervised `mlflow server` child on a free loopback port."""
+
+    def __init__(self, tracking_uri: str, home: Path, static_prefix: str, start_timeout: float = 180.0):
+        super().__init__(tracking_uri, home, static_prefix, start_timeout)
+        self.port: int | None = None
+        self.proc: subprocess.Popen | None = None
         self.started_in: float | None = None  # seconds from spawn to healthy (reported in the log)
         self.failed_at = 0.0
         self._lock = threading.Lock()
@@ -68,7 +98,6 @@ class MlflowUIServer:
         return cmd
 
     def ensure_started(self) -> str:
-        """Start the child if it is not running (in a thread); returns the current state."""
         with self._lock:
             if self.state in (STARTING, READY) and self.proc is not None and self.proc.poll() is None:
                 return self.state

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
 
 from .. import schemas
 from ..exceptions import InvalidParameter, NotFound
+from ..paths import INPUT_DIR
 from ..tracking import JOB_ID_TAG
 from .experiments import REPRODUCES_JOB_TAG, REPRODUCES_RUN_TAG, clean_artifact_path
 from .mlflow_common import (
@@ -45,8 +47,64 @@ def _version_summary(mv, model=schemas.ModelVersionSummary, **extra: Any):
         last_updated_time=ms_to_datetime(mv.last_updated_timestamp), **extra)
 
 
-class RegistryService(MlflowBackedService):
-    """The MLflow model registry on the studio's tracking URI; `lineage` links versions to jobs."""
+class BaseRegistryService(MlflowBackedService, ABC):
+    """The model registry (MLflow's, on the studio's tracking URI): registered models, their
+    versions with signature, input example and lineage (run -> job -> input snapshot), aliases.
+
+    Built as `cls(settings, job_service, mlflow)` by the server (c.StudioApp.
+    registry_service_class), sharing one MlflowAccess with the experiments; `job_service`
+    (optional) links versions to the jobs that produced them. Errors as BaseExperimentService:
+    StudioErrors only, NotFound/InvalidParameter naming the field, Conflict for a name taken.
+    """
+
+    @abstractmethod
+    def list_models(self, query: schemas.ListModelsQuery) -> schemas.ListModelsResponse:
+        """One page of registered models (name substring, order_by, MLflow's page token)."""
+
+    @abstractmethod
+    def get_model(self, name: str) -> schemas.DescribeRegisteredModel:
+        """The model with all its versions, newest first, each with its aliases."""
+
+    @abstractmethod
+    def update_model(self, name: str, request: schemas.UpdateRegisteredModel) -> None:
+        """Set the description if given; set tags, and delete those given as null."""
+
+    @abstractmethod
+    def delete_model(self, name: str) -> None:
+        """Delete the model and its versions (the runs and their artifacts stay)."""
+
+    @abstractmethod
+    def register(self, request: schemas.CreateModelVersion) -> schemas.DescribeModelVersion:
+        """Create the registered model if needed, then a version from the run's artifact.
+
+        The source is the run's artifact folder when it holds an MLmodel file, else (MLflow 3's
+        logged models) the logged model named `artifact_path` that the run produced; NotFound
+        (artifact_path) when there is neither.
+        """
+
+    @abstractmethod
+    def get_version(self, name: str, version: str) -> schemas.DescribeModelVersion:
+        """Status, source run and job, signature, input example and lineage of one version."""
+
+    @abstractmethod
+    def update_version(self, name: str, version: str, request: schemas.UpdateModelVersion) -> None:
+        """Set the description if given; set tags, and delete those given as null."""
+
+    @abstractmethod
+    def lineage(self, run_id: str | None) -> schemas.ModelLineage:
+        """Run -> job -> input snapshot and parameters. Missing links stay null (a run logged by
+        hand has no job; a deleted job leaves only the run); never raises NotFound."""
+
+    @abstractmethod
+    def set_alias(self, name: str, alias: str, version: str) -> None:
+        """Point `alias` at `version` (sets it, or moves it from another version)."""
+
+    @abstractmethod
+    def delete_alias(self, name: str, alias: str) -> None:
+        """NotFound when the model has no such alias."""
+
+
+class RegistryService(BaseRegistryService):
 
     # ------------------------------------------------------------------ registered models
 
@@ -72,7 +130,6 @@ class RegistryService(MlflowBackedService):
             return self.client.get_registered_model(name)
 
     def get_model(self, name: str) -> schemas.DescribeRegisteredModel:
-        """The model with all its versions, newest first."""
         model = self._get_model(name)
         versions = []
         token = None
@@ -116,11 +173,6 @@ class RegistryService(MlflowBackedService):
     # ------------------------------------------------------------------ versions
 
     def register(self, request: schemas.CreateModelVersion) -> schemas.DescribeModelVersion:
-        """Create the registered model if needed, then a version from the run's artifact.
-
-        The source is the run's artifact folder when it holds an MLmodel file, else (MLflow 3's
-        logged models) the logged model named `artifact_path` that the run produced.
-        """
         artifact_path = clean_artifact_path(request.artifact_path, "artifact_path")
         if not artifact_path:
             raise InvalidParameter("artifact_path: give the model's folder, e.g. 'model'")
@@ -169,7 +221,6 @@ class RegistryService(MlflowBackedService):
             return self.client.get_model_version(name, str(version))
 
     def get_version(self, name: str, version: str) -> schemas.DescribeModelVersion:
-        """Status, source run and job, signature, input example and lineage of one version."""
         mv = self._get_version(name, version)
         signature, example = self._signature_and_example(name, str(mv.version))
         lineage = self.lineage(mv.run_id)
@@ -189,8 +240,6 @@ class RegistryService(MlflowBackedService):
                     self.client.set_model_version_tag(name, str(version), key, value)
 
     def lineage(self, run_id: str | None) -> schemas.ModelLineage:
-        """Run -> job -> input snapshot and parameters. Missing links stay null (a run logged by
-        hand has no job; a deleted job leaves only the run)."""
         if not run_id:
             return schemas.ModelLineage()
         try:
@@ -210,7 +259,7 @@ class RegistryService(MlflowBackedService):
                 return lineage
             lineage.job_name, lineage.job_status, lineage.job_input = job.name, job.status, job.input
             lineage.parameters = dict(job.parameters)
-            snapshot = self.settings.job_dir(job.job_id) / "input"
+            snapshot = self.settings.job_dir(job.job_id) / INPUT_DIR
             lineage.job_snapshot = str(snapshot) if snapshot.is_dir() else None
         return lineage
 
@@ -249,7 +298,6 @@ class RegistryService(MlflowBackedService):
     # ------------------------------------------------------------------ aliases
 
     def set_alias(self, name: str, alias: str, version: str) -> None:
-        """Point `alias` at `version` (sets it, or moves it from another version)."""
         self._get_version(name, version)
         with mlflow_errors("alias"):
             self.client.set_registered_model_alias(name, alias, str(version))

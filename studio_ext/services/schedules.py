@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
 import logging
 import uuid
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,14 +20,14 @@ from ..exceptions import Conflict, InvalidParameter, NotFound, ServiceUnavailabl
 from ..settings import StudioSettings
 from ..store import orm
 from ..store.db import Database
-from .audit import AuditService
-from .jobs import JobService, load_notebook, parameters_cell_index
+from .audit import AuditService, BaseAuditService
+from .job_files import infer_kind, load_notebook, parameters_cell_index
+from .jobs import BaseJobService
 from .pagination import decode_token, split_page
 
 log = logging.getLogger(__name__)
 
 _TERMINAL = [s.value for s in schemas.TERMINAL_JOB_STATUSES]
-_KIND_BY_SUFFIX = {".ipynb": schemas.JobKind.NOTEBOOK, ".py": schemas.JobKind.SCRIPT}
 _TICK_FORMAT = "%Y%m%d%H%M"
 
 
@@ -48,10 +50,65 @@ class _Due:
     created_by: str | None
 
 
-class ScheduleService:
-    """Job definitions in the database; the agent calls fire_due() on every loop.
+class BaseScheduleService(ABC):
+    """Schedules (job definitions): a job template, a cron expression in a time zone, and the
+    rules for runs that overlap or were missed. The studio agent fires them (fire_due).
 
-    Exactly-once firing with several agents rests on two guards, both in the database:
+    Built as `cls(db, settings, jobs, audit)` with the job service that creates the runs and the
+    audit service that records what the agent decides on its own; by the server
+    (c.StudioApp.schedule_service_class) and by every agent (which gets the class by import path,
+    see runner/agent.py). Errors are StudioErrors: InvalidParameter naming the field (a bad cron
+    expression or time zone, a template that would fail at every tick, under `job.`), NotFound
+    for an unknown or deleted schedule.
+    """
+
+    def __init__(self, db: Database, settings: StudioSettings, jobs: BaseJobService,
+                 audit: BaseAuditService | None = None) -> None:
+        self.db = db
+        self.settings = settings
+        self.jobs = jobs
+        self.audit = audit if audit is not None else AuditService(db)
+
+    @abstractmethod
+    def create(self, request: schemas.CreateJobDefinition, user: str | None) -> str:
+        """Validate the schedule and its template as a submission would; returns the new id. A
+        paused schedule has no next run; otherwise the next tick after now."""
+
+    @abstractmethod
+    def describe(self, job_definition_id: str) -> schemas.DescribeJobDefinition:
+        """NotFound for an unknown or deleted schedule."""
+
+    @abstractmethod
+    def list(self, query: schemas.ListJobDefinitionsQuery) -> schemas.ListJobDefinitionsResponse:
+        """One page of the schedules that are not deleted, filtered and sorted as the query says."""
+
+    @abstractmethod
+    def update(self, job_definition_id: str, request: schemas.UpdateJobDefinition) -> None:
+        """PATCH: only the fields given (and not null) change. A new schedule or timezone, or a
+        resume, recomputes next_run_at from now (a resumed schedule does not replay what it
+        missed); pausing clears it."""
+
+    @abstractmethod
+    def delete(self, job_definition_id: str) -> None:
+        """Soft delete: the schedule stops firing and disappears from lists; the jobs it created
+        stay (list_runs still finds them); running ones finish."""
+
+    @abstractmethod
+    def list_runs(self, job_definition_id: str, query: schemas.ListJobsQuery) -> schemas.ListJobsResponse:
+        """The jobs a schedule created (also after it was deleted); NotFound if it never existed."""
+
+    @abstractmethod
+    def fire_due(self, now: datetime | None = None) -> builtins.list[str]:
+        """Called by every agent loop: create the jobs of due ticks (honouring pause,
+        max_concurrent_runs and missed_run_policy) and advance next_run_at. Safe with several
+        agents on one database: each tick creates exactly one job. Returns the new job ids.
+        Must not raise for one broken definition (log it and go on to the others). A service
+        that leaves firing to another system raises NotImplementedError (the agent then says so
+        once and stops asking)."""
+
+
+class ScheduleService(BaseScheduleService):
+    """Exactly-once firing with several agents rests on two guards, both in the database:
     the unique (job_definition_id, scheduled_for) constraint on jobs (a second create_job for a
     tick raises Conflict), and a compare-and-set UPDATE of next_run_at (WHERE next_run_at = the
     value read), so a tick is advanced once and never skipped. The job is created BEFORE the
@@ -65,24 +122,13 @@ class ScheduleService:
     #: The audit user for what the agent decides on its own (skipped or failed ticks).
     agent_user = "studio-agent"
 
-    def __init__(self, db: Database, settings: StudioSettings, jobs: JobService):
-        self.db = db
-        self.settings = settings
-        self.jobs = jobs
-        self.audit = AuditService(db)
-
     # ------------------------------------------------------------------ validation
 
     def _validate_template(self, template: schemas.JobTemplate) -> None:
         """The checks a job submission makes, with field names under `job.`, so a schedule that
         would fail at every tick is refused when it is created."""
         path = self.jobs.resolve_input(template.input, field="job.input")
-        inferred = _KIND_BY_SUFFIX.get(path.suffix.lower())
-        if inferred is None:
-            raise InvalidParameter(f"job.input: {template.input!r} must be a notebook (.ipynb) or a script (.py)")
-        if template.kind is not None and schemas.JobKind(template.kind) != inferred:
-            raise InvalidParameter(f"job.kind: {template.kind.value!r} does not match the input "
-                                   f"{template.input!r} (a {path.suffix} file is a {inferred.value})")
+        inferred = infer_kind(path, template.kind, template.input, prefix="job.")
         instance_types.resolve(self.settings.instance_types, template.instance_type, field="job.instance_type")
         if inferred == schemas.JobKind.NOTEBOOK and template.parameters:
             if parameters_cell_index(load_notebook(path, field="job.input")) < 0:
@@ -133,7 +179,6 @@ class ScheduleService:
         )
 
     def describe(self, job_definition_id: str) -> schemas.DescribeJobDefinition:
-        """NotFound for an unknown or deleted schedule."""
         with self.db.session() as session:
             return self._describe(self._row(session, job_definition_id))
 
@@ -157,8 +202,6 @@ class ScheduleService:
             return schemas.ListJobDefinitionsResponse(items=[self._describe(r) for r in items], next_token=token)
 
     def update(self, job_definition_id: str, request: schemas.UpdateJobDefinition) -> None:
-        """PATCH: only the fields given (and not null) change. A new schedule or timezone, or a
-        resume, recomputes next_run_at from now; pausing clears it."""
         given = {name for name in request.model_fields_set if getattr(request, name) is not None}
         with self.db.session() as session:
             current = self._describe(self._row(session, job_definition_id))
@@ -197,8 +240,6 @@ class ScheduleService:
                 raise NotFound(f"job_definition_id: no schedule {job_definition_id!r}")
 
     def delete(self, job_definition_id: str) -> None:
-        """Soft delete: the schedule stops firing and disappears from lists; the jobs it created
-        stay (list them with ListJobsQuery(job_definition_id=...)); running ones finish."""
         with self.db.session() as session:
             result = session.execute(
                 sql_update(orm.JobDefinition)
@@ -209,17 +250,13 @@ class ScheduleService:
                 raise NotFound(f"job_definition_id: no schedule {job_definition_id!r}")
 
     def list_runs(self, job_definition_id: str, query: schemas.ListJobsQuery) -> schemas.ListJobsResponse:
-        """The jobs a schedule created (also after it was deleted); NotFound if it never existed."""
         with self.db.session() as session:
             self._row(session, job_definition_id, include_deleted=True)
         return self.jobs.list_jobs(query.model_copy(update={"job_definition_id": job_definition_id}))
 
     # ------------------------------------------------------------------ firing
 
-    def fire_due(self, now: datetime | None = None) -> list[str]:
-        """Called by every agent loop: create the jobs of due ticks (honouring pause,
-        max_concurrent_runs and missed_run_policy) and advance next_run_at. Safe with several
-        agents on one database: each tick creates exactly one job. Returns the new job ids."""
+    def fire_due(self, now: datetime | None = None) -> builtins.list[str]:
         now = utcnow() if now is None else (now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC))
         with self.db.session() as session:
             rows = session.scalars(
@@ -229,7 +266,7 @@ class ScheduleService:
                 .order_by(orm.JobDefinition.next_run_at))
             due = [_Due(r.job_definition_id, r.name, r.schedule, r.timezone, dict(r.template),
                         r.max_concurrent_runs, r.missed_run_policy, r.next_run_at, r.created_by) for r in rows]
-        created: list[str] = []
+        created: builtins.list[str] = []
         for definition in due:
             try:
                 job_id = self._fire(definition, now)

@@ -94,3 +94,25 @@ async def test_given_a_query_parameter_when_instance_types_are_listed_then_400(s
     status, error = await studio_api("GET", "instance-types", params={"max_items": "1"})
     assert status == 400
     assert "max_items: unknown query parameter" in error["message"]
+
+
+async def test_given_a_fresh_studio_when_config_is_fetched_then_every_registered_part_is_a_feature(studio_api):
+    status, config = await studio_api("GET", "config")
+
+    assert status == 200
+    assert {"jobs", "schedules", "warm-pool", "notebook-parameters", "audit-events", "experiments", "models",
+            "lineage", "mlflow-ui", "endpoints", "transform-jobs"} == set(config["features"])
+
+
+def test_given_a_part_that_is_not_registered_when_features_are_computed_then_its_feature_is_missing():
+    from studio_ext.app import PARTS, UI_PARTS, features
+    from studio_ext.runner.executors.base import BaseExecutor
+    from studio_ext.runner.executors.local import LocalExecutor
+
+    without_endpoints = [part for part in (*PARTS, *UI_PARTS) if part.feature != "endpoints"]
+
+    assert "endpoints" in features((*PARTS, *UI_PARTS), LocalExecutor)
+    assert "endpoints" not in features(without_endpoints, LocalExecutor)
+    assert "transform-jobs" in features(without_endpoints, LocalExecutor)
+    # The warm pool is the local executor's; an executor without one does not announce it.
+    assert "warm-pool" not in features(PARTS, BaseExecutor)

@@ -17,6 +17,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ...settings import StudioSettings
+from .. import resources
+from .base import BaseExecutor
+
 log = logging.getLogger("studio_ext.agent")
 
 
@@ -69,36 +73,42 @@ class WorkerHandle:
             pass
 
 
-class LocalExecutor:
-    """Keeps `pool_size` idle workers warm and starts more on demand (the cold path)."""
+class LocalExecutor(BaseExecutor):
+    """Keeps `pool_size` idle workers warm and starts more on demand (the cold path).
 
-    def __init__(self, home: Path, db_url: str, mlflow_tracking_uri: str, server_root: Path, pool_size: int = 2):
-        self.home, self.db_url, self.mlflow_tracking_uri = Path(home), db_url, mlflow_tracking_uri
-        self.server_root = Path(server_root)
-        self.pool_size = max(0, pool_size)
+    Busy workers run in their own session with the job's CPU set and memory limit (the job
+    process enforces them), so they survive the agent; idle ones exit when their stdin closes.
+    """
+
+    features = ("warm-pool",)
+
+    def __init__(self, settings: StudioSettings, pool_size: int = 2) -> None:
+        super().__init__(settings, pool_size)
         self.workers: dict[int, WorkerHandle] = {}
-        self.log_file = self.home / "logs" / "workers.log"
+        self.log_file = Path(settings.home) / "logs" / "workers.log"
 
     def _spawn(self) -> WorkerHandle:
+        s = self.settings
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "studio_ext.runner.worker", "--warm", "--home", str(self.home),
-               "--db-url", self.db_url, "--mlflow-tracking-uri", self.mlflow_tracking_uri,
-               "--server-root", str(self.server_root), "--log-file", str(self.log_file)]
+        cmd = [sys.executable, "-m", "studio_ext.runner.worker", "--warm", "--home", str(s.home),
+               "--db-url", s.db_url, "--mlflow-tracking-uri", s.mlflow_tracking_uri,
+               "--server-root", str(s.server_root), "--log-file", str(self.log_file)]
         env = dict(os.environ)
         # The worker must import this very package, whichever way the agent found it.
         pkg_parent = str(Path(__file__).resolve().parents[3])
         env["PYTHONPATH"] = pkg_parent + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                cwd=str(self.home), env=env, start_new_session=True, close_fds=True)
+                                cwd=str(s.home), env=env, start_new_session=True, close_fds=True)
         os.set_blocking(proc.stdout.fileno(), False)
         handle = WorkerHandle(proc)
         self.workers[proc.pid] = handle
         log.debug("started worker %s", proc.pid)
         return handle
 
-    def poll(self) -> list[WorkerHandle]:
-        """Read worker messages, reap exited workers, top the pool up. Returns exited workers."""
-        exited = []
+    def start(self) -> None:
+        self.refill()
+
+    def poll(self) -> None:
         for pid, handle in list(self.workers.items()):
             for message in handle.read_messages():
                 # A job may have been handed to a worker still warming up: its late `ready`
@@ -108,9 +118,8 @@ class LocalExecutor:
                 if (message == "ready" and handle.state == "warming") or (message == "idle" and handle.state == "busy"):
                     handle.state, handle.job_id = "ready", None
             if handle.proc.poll() is not None:
-                exited.append(self.workers.pop(pid))
+                self.workers.pop(pid)
         self.refill()
-        return exited
 
     def refill(self) -> None:
         idle = sum(1 for h in self.workers.values() if h.state in ("warming", "ready"))
@@ -118,9 +127,9 @@ class LocalExecutor:
             self._spawn()
 
     def idle_worker(self) -> WorkerHandle | None:
-        """A ready worker; else a warming one (it takes the job once warm); else a new one, unless
-        enough are already warming up (start-up is CPU-heavy: starting a dozen at once on a small
-        machine makes every one of them slow; the job waits a tick in the queue instead)."""
+        """A ready worker; else a warming one; else a new one, unless enough are already warming
+        up (start-up is CPU-heavy: starting a dozen at once on a small machine makes every one of
+        them slow; the job waits a tick in the queue instead)."""
         ready = [h for h in self.workers.values() if h.state == "ready"]
         if ready:
             return ready[0]
@@ -132,14 +141,12 @@ class LocalExecutor:
             return None
         return self._spawn()
 
-    def busy_pids(self) -> dict[str, int]:
+    def busy_jobs(self) -> dict[str, int]:
         return {h.job_id: h.pid for h in self.workers.values() if h.state == "busy" and h.job_id}
 
     def close(self) -> None:
-        """Agent shutdown: idle workers exit (stdin closed), half-warm ones are ended now (they
-        would only notice after their imports), busy ones carry on with their jobs."""
-        from .. import resources
-
+        """Idle workers exit (stdin closed); half-warm ones are ended now (they would only notice
+        after their imports)."""
         for handle in self.workers.values():
             handle.close()
             if handle.state == "warming":

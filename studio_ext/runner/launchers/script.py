@@ -18,6 +18,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from ...schemas import JobKind, JobStatus
+from ...settings import StudioSettings
+from .. import resources
+from ..guard import STOP_GRACE_S
+from .base import Attempt, BaseLauncher, Outcome
+
 _libc = ctypes.CDLL(None, use_errno=True)
 _PR_SET_PDEATHSIG = 1
 
@@ -100,3 +106,56 @@ class ScriptRun:
         if self.last_stderr:
             reason += f": {self.last_stderr[-1][:500]}"
         return reason
+
+
+class ScriptLauncher(BaseLauncher):
+    """The script runs in its snapshot folder (the job's working_dir) in its own session; a stop
+    request is SIGTERM to its process group, then SIGKILL after STOP_GRACE_S."""
+
+    kind = JobKind.SCRIPT
+
+    def __init__(self, settings: StudioSettings) -> None:
+        super().__init__(settings)
+        # ScriptRun pins this thread to start the script on the job's CPU set: this is the set
+        # to go back to afterwards, for the next job.
+        self.base_affinity = resources.available_cpus()
+        self._run: ScriptRun | None = None
+        self._pid: int | None = None
+        self._code: int | None = None
+
+    def prepare(self, attempt: Attempt) -> None:
+        job = attempt.job
+        env = dict(os.environ)
+        env.update(attempt.env)
+        env.setdefault("PYTHONUNBUFFERED", "1")  # the live log should be live
+        attempt.log.flush()
+        self._run = ScriptRun(attempt.input_file, job.parameters or {}, Path(job.working_dir), env,
+                              attempt.log_path, attempt.cpus)
+        self._pid, self._code = None, None
+        try:
+            self._pid = self._run.start()
+        finally:
+            if attempt.cpus:
+                os.sched_setaffinity(0, self.base_affinity)
+
+    def run(self, attempt: Attempt) -> None:
+        assert self._run is not None
+        self._code = self._run.wait()
+
+    def result(self, attempt: Attempt) -> Outcome:
+        code = self._code
+        assert self._run is not None and code is not None  # run() returned, so the script ended
+        if code == 0:
+            return Outcome(JobStatus.COMPLETED, None, 0)
+        return Outcome(JobStatus.FAILED, self._run.failure_reason(code), code)
+
+    def pid(self) -> int | None:
+        return self._pid
+
+    def interrupt(self) -> None:
+        if self._pid:
+            resources.kill_tree(self._pid, grace=STOP_GRACE_S)
+
+    def kill(self) -> None:
+        if self._pid:
+            resources.kill_tree(self._pid)
