@@ -12,7 +12,7 @@ from .base import NoQuery, StudioHandler
 
 # What this server offers; the frontend hides what is missing instead of failing on it.
 FEATURES = ["jobs", "schedules", "warm-pool", "notebook-parameters", "audit-events",
-            "experiments", "models", "lineage", "mlflow-ui"]
+            "experiments", "models", "lineage", "mlflow-ui", "endpoints", "transform-jobs"]
 
 
 class ConfigHandler(StudioHandler):
