@@ -1,5 +1,5 @@
 /**
- * Small pure helpers shared by the views: dates, durations, sizes and parameter values.
+ * Small pure helpers shared by the views: dates, durations, sizes, parameter and cell values.
  */
 
 /** Parse a server datetime; a value without a zone is UTC (the server stores UTC). */
@@ -122,5 +122,24 @@ export function valueType(value: unknown): string {
 
 /** JSON text of a value for an editable field (strings stay readable with their quotes). */
 export function valueToText(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+/** A metric or param value for a table cell. */
+export function formatValue(value: unknown): string {
+  if (value === null || value === undefined) {
+    return '';
+  }
+  if (typeof value === 'number') {
+    if (Number.isInteger(value)) {
+      return String(value);
+    }
+    const text = value.toPrecision(6);
+    // Trailing zeros of the fraction only ("1.10000" -> "1.1"; never "120000" or "1e+21").
+    return text.includes('.') && !text.includes('e') ? text.replace(/\.?0+$/, '') : text;
+  }
+  if (typeof value === 'string') {
+    return value;
+  }
   return JSON.stringify(value);
 }

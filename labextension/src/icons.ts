@@ -1,8 +1,19 @@
 /**
- * The studio's icons.
+ * The studio's icons: the Jobs, Experiments, Models and Endpoints panels and the MLflow UI item.
  */
 import { LabIcon } from '@jupyterlab/ui-components';
 
+import endpointsSvgstr from '../style/icons/endpoints.svg';
+import experimentsSvgstr from '../style/icons/experiments.svg';
 import jobsSvgstr from '../style/icons/jobs.svg';
+import mlflowSvgstr from '../style/icons/mlflow.svg';
+import modelsSvgstr from '../style/icons/models.svg';
 
 export const jobsIcon = new LabIcon({ name: 'studio_ext:jobs', svgstr: jobsSvgstr });
+export const experimentsIcon = new LabIcon({
+  name: 'studio_ext:experiments',
+  svgstr: experimentsSvgstr
+});
+export const modelsIcon = new LabIcon({ name: 'studio_ext:models', svgstr: modelsSvgstr });
+export const mlflowIcon = new LabIcon({ name: 'studio_ext:mlflow', svgstr: mlflowSvgstr });
+export const endpointsIcon = new LabIcon({ name: 'studio_ext:endpoints', svgstr: endpointsSvgstr });

@@ -1,21 +1,32 @@
 /**
- * The studio_ext JupyterLab plugins: the Jobs/Schedules panel and the "Run as job" command.
+ * The studio_ext JupyterLab plugins: Jobs (the handshake), Run as job, Experiments/Models, Endpoints.
  */
 import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
+import { ILauncher } from '@jupyterlab/launcher';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import { addJobsCommands, addRunAsJob } from './commands';
-import { endpointsPlugin } from './endpointsPlugin';
-import { StudioAPI } from './handler';
-import { mlflowPlugin } from './mlflowPlugin';
-import { Studio } from './studio';
-import { CommandIDs, IStudio } from './tokens';
+import { ConfigAPI, IStudioConfig } from './api';
+import { addEndpointsCommands } from './commands/endpoints';
+import { addJobsCommands, addRunAsJob, followJobsSettings } from './commands/jobs';
+import { addMlflowCommands } from './commands/mlflow';
+import { EndpointsStudio } from './studio/EndpointsStudio';
+import { JobsStudio } from './studio/JobsStudio';
+import { MlflowStudio } from './studio/MlflowStudio';
+import { IStudio } from './tokens';
 
-/** The jobs panel; provides IStudio once the server extension answered the handshake. */
+/** Every plugin's strings come from one bundle. */
+function bundle(translator: ITranslator | null) {
+  return (translator ?? nullTranslator).load('studio_ext');
+}
+
+/**
+ * The version handshake (GET studio/api/config), then the Jobs panel. Provides IStudio, so without
+ * the server extension no studio plugin starts and one notification says why.
+ */
 const jobsPlugin: JupyterFrontEndPlugin<IStudio> = {
   id: 'studio_ext:jobs',
   description: 'The Jobs and Schedules panel of studio_ext.',
@@ -29,10 +40,10 @@ const jobsPlugin: JupyterFrontEndPlugin<IStudio> = {
     palette: ICommandPalette | null,
     settingRegistry: ISettingRegistry | null
   ): Promise<IStudio> => {
-    const trans = (translator ?? nullTranslator).load('studio_ext');
-    let config;
+    const trans = bundle(translator);
+    let config: IStudioConfig;
     try {
-      config = await StudioAPI.getConfig();
+      config = await ConfigAPI.get();
     } catch (error) {
       // Without the server extension every panel would only show errors: say so once instead.
       console.error('studio_ext: GET studio/api/config failed', error);
@@ -44,29 +55,16 @@ const jobsPlugin: JupyterFrontEndPlugin<IStudio> = {
       );
       throw error;
     }
-    console.debug(`studio_ext: server extension ${config.version}, features ${config.features}`);
-    const studio = new Studio(app, config, trans);
-    app.shell.add(studio.sidebar, 'left', { rank: 600 });
-    addJobsCommands(app, studio, trans, palette);
-    if (settingRegistry) {
-      settingRegistry
-        .load(jobsPlugin.id)
-        .then(settings => {
-          const apply = () => {
-            studio.notifyOnFinish = settings.get('notifyOnFinish').composite !== false;
-          };
-          apply();
-          settings.changed.connect(apply);
-        })
-        .catch(reason => console.warn('studio_ext: could not load settings', reason));
-    }
-    if (restorer) {
-      restorer.add(studio.sidebar, studio.sidebar.id);
-      void restorer.restore(studio.detailTracker, {
-        command: CommandIDs.openJob,
-        args: widget => ({ jobId: widget.model.jobId }),
-        name: widget => widget.model.jobId
-      });
+    console.debug(
+      `studio_ext: server extension ${config.version}, features ${config.features.join(',')}`
+    );
+    const studio = new JobsStudio(app, config, trans);
+    if (studio.hasFeature('jobs')) {
+      app.shell.add(studio.sidebar, 'left', { rank: 600 });
+      addJobsCommands(app, studio, trans, restorer, palette);
+      if (settingRegistry) {
+        followJobsSettings(settingRegistry, jobsPlugin.id, studio);
+      }
     }
     return studio;
   }
@@ -87,8 +85,60 @@ const runAsJobPlugin: JupyterFrontEndPlugin<void> = {
     notebooks: INotebookTracker | null,
     palette: ICommandPalette | null
   ): void => {
-    const trans = (translator ?? nullTranslator).load('studio_ext');
-    addRunAsJob(app, studio as Studio, trans, browserFactory, notebooks, palette);
+    if (studio.hasFeature('jobs')) {
+      addRunAsJob(app, studio, bundle(translator), browserFactory, notebooks, palette);
+    }
+  }
+};
+
+/** The Experiments and Models panels, their views, and the MLflow UI launcher item. */
+const mlflowPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'studio_ext:experiments',
+  description: 'Experiments, runs and the model registry of studio_ext; the MLflow UI launcher.',
+  autoStart: true,
+  requires: [IStudio],
+  optional: [ITranslator, ILayoutRestorer, ICommandPalette, ILauncher],
+  activate: (
+    app: JupyterFrontEnd,
+    studio: IStudio,
+    translator: ITranslator | null,
+    restorer: ILayoutRestorer | null,
+    palette: ICommandPalette | null,
+    launcher: ILauncher | null
+  ): void => {
+    const trans = bundle(translator);
+    const mlflow = new MlflowStudio(app, studio, trans);
+    if (mlflow.experimentsPanel) {
+      app.shell.add(mlflow.experimentsPanel, 'left', { rank: 610 });
+    }
+    if (mlflow.modelsPanel) {
+      app.shell.add(mlflow.modelsPanel, 'left', { rank: 620 });
+    }
+    addMlflowCommands(app, studio, mlflow, trans, restorer, palette, launcher);
+  }
+};
+
+/** The Endpoints panel, the endpoint views, and `studio:deploy-model` (the Models panel's Deploy). */
+const endpointsPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'studio_ext:endpoints',
+  description: 'Real-time endpoints of studio_ext: deploy, observe, test, update, delete.',
+  autoStart: true,
+  requires: [IStudio],
+  optional: [ITranslator, ILayoutRestorer, ICommandPalette],
+  activate: (
+    app: JupyterFrontEnd,
+    studio: IStudio,
+    translator: ITranslator | null,
+    restorer: ILayoutRestorer | null,
+    palette: ICommandPalette | null
+  ): void => {
+    if (!studio.hasFeature('endpoints')) {
+      return;
+    }
+    const trans = bundle(translator);
+    const endpoints = new EndpointsStudio(app, trans);
+    app.shell.add(endpoints.sidebar, 'left', { rank: 630 });
+    addEndpointsCommands(app, endpoints, trans, restorer, palette);
   }
 };
 

@@ -1,13 +1,14 @@
 /**
- * The main-area shell of one job's detail view; owns (and disposes) its JobDetailModel.
+ * The main-area view of one job; owns its JobDetailModel, which polls while the view is shown.
  */
 import { MainAreaWidget, ReactWidget } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { LabIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { IJobDetailProps, JobDetail } from '../components/JobDetail';
-import { JobDetailModel } from '../model';
+import { IJobDetailProps, JobDetail } from '../components/jobs/JobDetail';
+import { JobDetailModel } from '../models/JobDetailModel';
+import { followVisibility } from './visibility';
 
 export type IJobDetailActions = Omit<IJobDetailProps, 'model' | 'trans'>;
 
@@ -37,6 +38,7 @@ export class JobDetailWidget extends MainAreaWidget<ReactWidget> {
     this.title.icon = icon;
     this.title.label = trans.__('Job %1', jobId.slice(0, 8));
     this.title.closable = true;
+    followVisibility(this, visible => model.setVisible(visible));
     model.changed.connect(() => {
       if (model.job) {
         this.title.label = trans.__('Job: %1', model.job.name);

@@ -8,15 +8,24 @@ import { UUID } from '@lumino/coreutils';
 import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
-import { IParameterRow, IRunJobFormState, RunJobForm } from '../components/RunJobForm';
+import {
+  IInstanceType,
+  IJobTemplate,
+  InstanceTypesAPI,
+  JobKind,
+  JobsAPI,
+  SchedulesAPI,
+  StudioRequestError
+} from '../api';
+import { IParameterRow, IRunJobFormState, RunJobForm } from '../components/jobs/RunJobForm';
 import { parseParameterValue, pythonLiteralToJson } from '../format';
-import { IInstanceType, IJobTemplate, JobKind, StudioAPI, StudioRequestError } from '../handler';
 
 /** The dialog body: holds the form state between renders and between attempts. */
 class RunJobBody extends ReactWidget {
   constructor(
     public state: IRunJobFormState,
     private _instanceTypes: IInstanceType[],
+    private _canSchedule: boolean,
     private _trans: TranslationBundle
   ) {
     super();
@@ -44,6 +53,7 @@ class RunJobBody extends ReactWidget {
       <RunJobForm
         state={this.state}
         instanceTypes={this._instanceTypes}
+        canSchedule={this._canSchedule}
         trans={this._trans}
         onChange={state => {
           this.state = state;
@@ -64,23 +74,26 @@ export function kindOf(path: string): JobKind | null {
  * are Python source text), possibly wrapped as `{parameters: ...}`; plain values work too.
  */
 export function parameterRows(answer: unknown): IParameterRow[] {
-  let entries: any = answer;
+  let entries: unknown = answer;
   if (entries && typeof entries === 'object' && 'parameters' in entries) {
     entries = entries.parameters;
   }
   if (Array.isArray(entries)) {
-    entries = Object.fromEntries(entries.map((p: any) => [p.name, p]));
+    entries = Object.fromEntries(
+      (entries as { name: string }[]).map(parameter => [parameter.name, parameter])
+    );
   }
   if (!entries || typeof entries !== 'object') {
     return [];
   }
-  return Object.entries(entries).map(([key, spec]: [string, any]) => {
+  return Object.entries(entries as Record<string, unknown>).map(([key, spec]) => {
     if (spec && typeof spec === 'object' && 'default' in spec) {
+      const declared = spec as { default: unknown; type?: string; inferred_type_name?: string };
       const value =
-        typeof spec.default === 'string'
-          ? pythonLiteralToJson(spec.default)
-          : JSON.stringify(spec.default);
-      return { key, value, declaredType: spec.type ?? spec.inferred_type_name };
+        typeof declared.default === 'string'
+          ? pythonLiteralToJson(declared.default)
+          : JSON.stringify(declared.default);
+      return { key, value, declaredType: declared.type ?? declared.inferred_type_name };
     }
     return { key, value: JSON.stringify(spec) };
   });
@@ -150,22 +163,21 @@ export interface IRunAsJobResult {
  */
 export async function runAsJobDialog(
   path: string,
-  trans: TranslationBundle
+  trans: TranslationBundle,
+  canSchedule: boolean
 ): Promise<IRunAsJobResult | undefined> {
   const kind = kindOf(path);
   if (!kind) {
-    await Notification.error(
-      trans.__('Only notebooks (.ipynb) and Python files (.py) run as jobs.')
-    );
+    Notification.error(trans.__('Only notebooks (.ipynb) and Python files (.py) run as jobs.'));
     return undefined;
   }
   const [types, params] = await Promise.all([
-    StudioAPI.listInstanceTypes().then(
+    InstanceTypesAPI.list().then(
       r => r.items,
       () => [] as IInstanceType[]
     ),
     kind === 'notebook'
-      ? StudioAPI.getNotebookParameters(path).then(
+      ? JobsAPI.notebookParameters(path).then(
           answer => ({ rows: parameterRows(answer), note: null as string | null }),
           (error: unknown) => ({
             rows: [] as IParameterRow[],
@@ -204,7 +216,7 @@ export async function runAsJobDialog(
   const idempotencyToken = UUID.uuid4();
 
   for (;;) {
-    const body = new RunJobBody(state, types, trans);
+    const body = new RunJobBody(state, types, canSchedule, trans);
     const dialog = new Dialog<IRunJobFormState>({
       title: trans.__('Run "%1" as a job', PathExt.basename(path)),
       body,
@@ -230,13 +242,13 @@ export async function runAsJobDialog(
     }
     try {
       if (state.mode === 'now') {
-        const answer = await StudioAPI.createJob({
+        const answer = await JobsAPI.create({
           ...template,
           idempotency_token: idempotencyToken
         });
         return { jobId: answer.job_id };
       }
-      const answer = await StudioAPI.createJobDefinition({
+      const answer = await SchedulesAPI.create({
         name: template.name ?? PathExt.basename(path, PathExt.extname(path)),
         schedule: state.schedule.trim(),
         timezone: state.timezone.trim() || 'UTC',

@@ -3,12 +3,10 @@
  */
 import * as React from 'react';
 
-import { EndpointsAPI } from '../../endpointsApi';
-import { StudioAPI } from '../../handler';
-import { MlflowAPI } from '../../mlflowApi';
-import { ErrorBox } from '../common';
-import { errorText, useRequest } from '../experiments/shared';
-import { IEndpointsNav } from './shared';
+import { EndpointsAPI, InstanceTypesAPI, ModelsAPI } from '../../api';
+import { IEndpointsNav } from '../../tokens';
+import { ErrorBox } from '../common/ErrorBox';
+import { useAction, useRequest } from '../common/hooks';
 
 /** A valid endpoint name (letters, digits, dashes) derived from a model name and version. */
 export function defaultEndpointName(model: string, version?: string): string {
@@ -27,16 +25,18 @@ export function ModelTargetSelect(props: {
   testid: string;
 }): JSX.Element {
   const detail = useRequest(
-    () => (props.model ? MlflowAPI.getModel(props.model) : Promise.resolve(null)),
+    () => (props.model ? ModelsAPI.get(props.model) : Promise.resolve(null)),
     [props.model]
   );
   const versions = detail.data?.versions ?? [];
   const aliases = Object.entries(detail.data?.aliases ?? {}).sort(([a], [b]) => a.localeCompare(b));
   // Keep the choice valid: the first version once the list arrives.
   React.useEffect(() => {
-    if (detail.data && !props.value && versions.length) {
-      props.onChange(`models:/${props.model}/${versions[0].version}`);
+    if (detail.data && !props.value && detail.data.versions.length) {
+      props.onChange(`models:/${props.model}/${detail.data.versions[0].version}`);
     }
+    // Once per answer, with that render's value: a stale answer must not pick for another model.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [detail.data]);
   return (
     <>
@@ -70,9 +70,11 @@ export function CreateEndpointForm(props: {
 }): JSX.Element {
   const { nav, prefill } = props;
   const trans = nav.trans;
-  const models = useRequest(() => MlflowAPI.listModels({ max_items: 500 }), []);
-  const types = useRequest(() => StudioAPI.listInstanceTypes(), []);
-  const [model, setModel] = React.useState(prefill?.model ?? '');
+  const models = useRequest(() => ModelsAPI.list({ max_items: 500 }), []);
+  const types = useRequest(() => InstanceTypesAPI.list(), []);
+  const [chosenModel, setModel] = React.useState(prefill?.model ?? '');
+  // Until one is chosen: the first registered model.
+  const model = chosenModel || models.data?.items[0]?.name || '';
   const [target, setTarget] = React.useState(
     prefill?.version ? `models:/${prefill.model}/${prefill.version}` : ''
   );
@@ -82,18 +84,10 @@ export function CreateEndpointForm(props: {
   const [instanceType, setInstanceType] = React.useState('local.small');
   const [count, setCount] = React.useState(1);
   const [sampling, setSampling] = React.useState(0);
-  const [busy, setBusy] = React.useState(false);
-  const [error, setError] = React.useState<string | null>(null);
-  React.useEffect(() => {
-    if (!model && models.data?.items.length) {
-      setModel(models.data.items[0].name);
-    }
-  }, [models.data]);
-  const submit = async (event: React.FormEvent) => {
+  const action = useAction();
+  const submit = (event: React.FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void action.run(async () => {
       const created = await EndpointsAPI.create({
         name: name.trim(),
         variants: [
@@ -111,17 +105,13 @@ export function CreateEndpointForm(props: {
       nav.endpointsChanged();
       nav.openEndpoint(created.name);
       props.onDone();
-    } catch (reason) {
-      setError(errorText(reason));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form
       className="jp-studio-form-box jp-studio-CreateEndpointForm"
       data-testid="endpoint-create-form"
-      onSubmit={event => void submit(event)}
+      onSubmit={submit}
     >
       <h4>{trans.__('New endpoint')}</h4>
       <label className="jp-studio-form-row">
@@ -208,13 +198,13 @@ export function CreateEndpointForm(props: {
           />
         </label>
       </div>
-      <ErrorBox message={error ?? models.error ?? types.error} />
+      <ErrorBox message={action.error ?? models.error ?? types.error} />
       <div className="jp-studio-actions">
         <button
           type="submit"
           className="jp-Button jp-mod-styled jp-mod-accept"
           data-testid="endpoint-create-submit"
-          disabled={busy || !name.trim() || !target}
+          disabled={action.busy || !name.trim() || !target}
         >
           {trans.__('Deploy')}
         </button>

@@ -13,11 +13,12 @@ import {
   IEndpointMetricPoint,
   IEndpointMetrics,
   IEndpointMetricSeries
-} from '../../endpointsApi';
+} from '../../api';
 import { parseDate } from '../../format';
-import { ChartView } from '../experiments/Chart';
-import { ErrorBox } from '../common';
-import { IEndpointsNav, usePoll } from './shared';
+import { IEndpointsNav } from '../../tokens';
+import { ChartView } from '../common/Chart';
+import { ErrorBox } from '../common/ErrorBox';
+import { useRequest } from '../common/hooks';
 
 /** The ranges offered, and how often each is polled (a point per period is ~1/180 of the range). */
 const RANGES: { seconds: number; pollMs: number }[] = [
@@ -212,19 +213,18 @@ export function EndpointCharts(props: { nav: IEndpointsNav; name: string }): JSX
   const trans = props.nav.trans;
   const root = React.useRef<HTMLDivElement>(null);
   const [range, setRange] = React.useState(RANGES[0]);
-  const metrics = usePoll<IAnswer>(
+  const metrics = useRequest<IAnswer>(
     async () => ({
       sinceSeconds: range.seconds,
       metrics: await EndpointsAPI.metrics(props.name, range.seconds)
     }),
-    range.pollMs,
-    root,
-    [props.name, range.seconds]
+    [props.name, range.seconds],
+    { poll: { interval: range.pollMs, ref: root, name: `EndpointMetrics:${props.name}` } }
   );
   const answer = metrics.data;
   const configs = React.useMemo(
     () => chartConfigs(answer?.metrics ?? emptyMetrics(props.name), trans),
-    [answer]
+    [answer, props.name, trans]
   );
   // The whole endpoint's series (the server always sends it first, zero-filled).
   const whole = answer?.metrics.series.find(s => s.variant === null);

@@ -6,19 +6,13 @@
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import * as React from 'react';
 
-import {
-  DeploymentPolicyType,
-  EndpointsAPI,
-  IDescribeEndpoint,
-  IInvocationResult,
-  parseModelUri,
-  samplePayload
-} from '../../endpointsApi';
+import { EndpointsAPI, errorMessage } from '../../api';
 import { formatTime } from '../../format';
-import { MlflowAPI } from '../../mlflowApi';
-import { ErrorBox } from '../common';
-import { errorText, useRequest } from '../experiments/shared';
-import { ModelTargetSelect } from './CreateEndpointForm';
+import { IEndpointsNav } from '../../tokens';
+import { ErrorBox } from '../common/ErrorBox';
+import { useRequest } from '../common/hooks';
+import { EndpointStatusBadge } from '../common/StatusBadge';
+import { CaptureViewer } from './CaptureViewer';
 import { EndpointCharts } from './EndpointCharts';
 import {
   canRollBack,
@@ -26,327 +20,11 @@ import {
   PreviousConfiguration,
   useRollback
 } from './Rollback';
-import { EndpointStatusBadge, IEndpointsNav, usePoll, VariantsTable } from './shared';
+import { TestInvokeBox } from './TestInvoke';
+import { UpdateForm } from './UpdateForm';
+import { VariantsTable } from './VariantsTable';
 
 const DETAIL_POLL_MS = 2000;
-
-/** The input example of the model behind `uri` (a version, or the version an alias points at). */
-async function inputExample(uri: string): Promise<unknown> {
-  const parsed = parseModelUri(uri);
-  if (!parsed) {
-    return null;
-  }
-  let version = parsed.version;
-  if (!version && parsed.alias) {
-    version = (await MlflowAPI.getModel(parsed.name)).aliases[parsed.alias];
-  }
-  return version ? (await MlflowAPI.getVersion(parsed.name, version)).input_example : null;
-}
-
-function TestInvokeBox(props: { nav: IEndpointsNav; endpoint: IDescribeEndpoint }): JSX.Element {
-  const { nav, endpoint } = props;
-  const trans = nav.trans;
-  const model = endpoint.variants[0]?.model ?? '';
-  const example = useRequest(() => inputExample(model), [model]);
-  const [body, setBody] = React.useState<string | null>(null);
-  const [contentType, setContentType] = React.useState('application/json');
-  const [result, setResult] = React.useState<IInvocationResult | null>(null);
-  const [error, setError] = React.useState<string | null>(null);
-  const [busy, setBusy] = React.useState(false);
-  const sample = samplePayload(example.data);
-  const text = body ?? sample ?? '';
-  const send = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      setResult(await EndpointsAPI.invoke(endpoint.name, text, contentType));
-    } catch (reason) {
-      setError(errorText(reason));
-    } finally {
-      setBusy(false);
-    }
-  };
-  let shown = result?.body ?? '';
-  try {
-    shown = JSON.stringify(JSON.parse(shown), null, 2);
-  } catch {
-    // not JSON (CSV or a proxy's text): as it came
-  }
-  return (
-    <div className="jp-studio-endpoint-test" data-testid="endpoint-test">
-      <div className="jp-studio-actions">
-        <select
-          className="jp-mod-styled"
-          data-testid="endpoint-test-content-type"
-          value={contentType}
-          onChange={event => setContentType(event.target.value)}
-        >
-          <option value="application/json">application/json</option>
-          <option value="text/csv">text/csv</option>
-        </select>
-        <button
-          className="jp-Button jp-mod-styled"
-          data-testid="endpoint-test-sample"
-          disabled={!sample}
-          title={trans.__("A request built from the model version's input example")}
-          onClick={() => {
-            setBody(null);
-            setContentType('application/json');
-          }}
-        >
-          {trans.__('Sample payload')}
-        </button>
-      </div>
-      <textarea
-        className="jp-mod-styled jp-studio-endpoint-payload"
-        data-testid="endpoint-test-body"
-        spellCheck={false}
-        rows={10}
-        value={text}
-        placeholder={
-          example.loading
-            ? trans.__('Loading the input example…')
-            : trans.__('{"dataframe_split": {"columns": [...], "data": [[...]]}}')
-        }
-        onChange={event => setBody(event.target.value)}
-      />
-      <div className="jp-studio-actions">
-        <button
-          className="jp-Button jp-mod-styled jp-mod-accept"
-          data-testid="endpoint-test-send"
-          disabled={busy || !text.trim()}
-          onClick={() => void send()}
-        >
-          {trans.__('Send')}
-        </button>
-        {result ? (
-          <span
-            className={result.status < 400 ? 'jp-studio-success' : 'jp-studio-muted'}
-            data-testid="endpoint-test-status"
-            data-status={result.status}
-          >
-            {`HTTP ${result.status}`}
-            {result.variant ? ` · ${result.variant}` : ''} · {result.elapsedMs.toFixed(0)} ms
-          </span>
-        ) : null}
-      </div>
-      <ErrorBox message={error} />
-      {result ? (
-        <pre
-          className={`jp-studio-json ${result.status >= 400 ? 'jp-studio-endpoint-response-error' : ''}`}
-          data-testid="endpoint-test-response"
-          data-status={result.status}
-        >
-          {shown}
-        </pre>
-      ) : null}
-    </div>
-  );
-}
-
-function CaptureViewer(props: { nav: IEndpointsNav; endpoint: IDescribeEndpoint }): JSX.Element {
-  const { nav, endpoint } = props;
-  const trans = nav.trans;
-  const capture = useRequest(() => EndpointsAPI.capture(endpoint.name, 50), [endpoint.name]);
-  const percent = endpoint.data_capture?.sampling_percent ?? 0;
-  return (
-    <div className="jp-studio-endpoint-capture" data-testid="endpoint-capture">
-      <div className="jp-studio-actions">
-        <span className="jp-studio-muted">
-          {percent > 0
-            ? trans.__(
-                'Capturing %1% of requests (%2) in %3',
-                percent,
-                (endpoint.data_capture?.capture ?? []).join(', '),
-                capture.data?.folder ?? ''
-              )
-            : trans.__('Data capture is off (set a sampling percentage below).')}
-        </span>
-        <button
-          className="jp-Button jp-mod-styled"
-          data-testid="endpoint-capture-refresh"
-          onClick={capture.reload}
-        >
-          {trans.__('Refresh')}
-        </button>
-      </div>
-      <ErrorBox message={capture.error} />
-      {capture.data && capture.data.records.length ? (
-        <table className="jp-studio-table jp-studio-capture-table">
-          <thead>
-            <tr>
-              <th>{trans.__('Time')}</th>
-              <th>{trans.__('Input')}</th>
-              <th>{trans.__('Output')}</th>
-              <th>{trans.__('File')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {capture.data.records.map((record, i) => (
-              <tr key={i} data-testid="capture-record">
-                <td>{new Date(record.time * 1000).toLocaleTimeString()}</td>
-                <td>
-                  <code title={record.input ?? ''}>{record.input ?? '—'}</code>
-                </td>
-                <td>
-                  <code title={record.output ?? ''}>{record.output ?? '—'}</code>
-                </td>
-                <td className="jp-studio-muted">{record.file}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : capture.data ? (
-        <div className="jp-studio-empty">{trans.__('No captured requests yet.')}</div>
-      ) : null}
-    </div>
-  );
-}
-
-function UpdateForm(props: {
-  nav: IEndpointsNav;
-  endpoint: IDescribeEndpoint;
-  onUpdated: () => void;
-}): JSX.Element {
-  const { nav, endpoint } = props;
-  const trans = nav.trans;
-  const variant = endpoint.variants[0];
-  const parsed = parseModelUri(variant?.model ?? '');
-  const [target, setTarget] = React.useState(variant?.model ?? '');
-  const [count, setCount] = React.useState(variant?.instance_count ?? 1);
-  const [policy, setPolicy] = React.useState<DeploymentPolicyType>('all_at_once');
-  const [canaryPercent, setCanaryPercent] = React.useState(10);
-  const [baking, setBaking] = React.useState(60);
-  const [stepPercent, setStepPercent] = React.useState(25);
-  const [stepSeconds, setStepSeconds] = React.useState(30);
-  const [threshold, setThreshold] = React.useState(5);
-  const [sampling, setSampling] = React.useState(endpoint.data_capture?.sampling_percent ?? 0);
-  const [busy, setBusy] = React.useState(false);
-  const [error, setError] = React.useState<string | null>(null);
-  const [done, setDone] = React.useState(false);
-  const submit = async () => {
-    setBusy(true);
-    setError(null);
-    setDone(false);
-    try {
-      await EndpointsAPI.update(endpoint.name, {
-        variants: [{ ...variant, model: target, instance_count: count }],
-        data_capture: { sampling_percent: sampling, capture: ['input', 'output'] },
-        deployment_policy: {
-          type: policy,
-          canary_percent: canaryPercent,
-          baking_seconds: baking,
-          step_percent: stepPercent,
-          step_seconds: stepSeconds,
-          error_rate_threshold: threshold / 100
-        }
-      });
-      setDone(true);
-      nav.endpointsChanged();
-      props.onUpdated();
-    } catch (reason) {
-      setError(errorText(reason));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const number = (
-    label: string,
-    value: number,
-    set: (n: number) => void,
-    testid: string
-  ): JSX.Element => (
-    <label className="jp-studio-form-row">
-      <span>{label}</span>
-      <input
-        className="jp-mod-styled"
-        type="number"
-        min={0}
-        data-testid={testid}
-        value={value}
-        onChange={event => set(Number(event.target.value))}
-      />
-    </label>
-  );
-  return (
-    <div className="jp-studio-form-box" data-testid="endpoint-update-form">
-      <div className="jp-studio-form-pair">
-        <label className="jp-studio-form-row">
-          <span>{trans.__('Model version or alias')}</span>
-          {parsed ? (
-            <ModelTargetSelect
-              model={parsed.name}
-              value={target}
-              onChange={setTarget}
-              testid="endpoint-update-model"
-            />
-          ) : (
-            <input
-              className="jp-mod-styled"
-              value={target}
-              onChange={event => setTarget(event.target.value)}
-            />
-          )}
-        </label>
-        {number(trans.__('Instances'), count, setCount, 'endpoint-update-count')}
-        {number(trans.__('Data capture %'), sampling, setSampling, 'endpoint-update-capture')}
-      </div>
-      <div className="jp-studio-form-pair">
-        <label className="jp-studio-form-row">
-          <span>{trans.__('Traffic shift')}</span>
-          <select
-            className="jp-mod-styled"
-            data-testid="endpoint-update-policy"
-            value={policy}
-            onChange={event => setPolicy(event.target.value as DeploymentPolicyType)}
-          >
-            <option value="all_at_once">{trans.__('All at once (when healthy)')}</option>
-            <option value="canary">{trans.__('Canary')}</option>
-            <option value="linear">{trans.__('Linear')}</option>
-          </select>
-        </label>
-        {policy === 'canary' ? (
-          <>
-            {number(trans.__('Canary %'), canaryPercent, setCanaryPercent, 'policy-canary')}
-            {number(trans.__('Baking (s)'), baking, setBaking, 'policy-baking')}
-          </>
-        ) : null}
-        {policy === 'linear' ? (
-          <>
-            {number(trans.__('Step %'), stepPercent, setStepPercent, 'policy-step')}
-            {number(trans.__('Every (s)'), stepSeconds, setStepSeconds, 'policy-step-seconds')}
-          </>
-        ) : null}
-        {policy !== 'all_at_once'
-          ? number(trans.__('Roll back above 5xx %'), threshold, setThreshold, 'policy-threshold')
-          : null}
-      </div>
-      <div className="jp-studio-muted">
-        {policy === 'all_at_once'
-          ? trans.__('New replicas start; traffic moves once all of them are healthy.')
-          : trans.__(
-              'If the new variant’s error rate passes the threshold while traffic shifts, the endpoint rolls back to the current configuration.'
-            )}
-      </div>
-      <ErrorBox message={error} />
-      <div className="jp-studio-actions">
-        <button
-          className="jp-Button jp-mod-styled jp-mod-accept"
-          data-testid="endpoint-update-submit"
-          disabled={busy || !target}
-          onClick={() => void submit()}
-        >
-          {trans.__('Update')}
-        </button>
-        {done ? (
-          <span className="jp-studio-success" data-testid="endpoint-updated">
-            {trans.__('Update started')}
-          </span>
-        ) : null}
-      </div>
-    </div>
-  );
-}
 
 export function EndpointDetail(props: {
   nav: IEndpointsNav;
@@ -356,7 +34,9 @@ export function EndpointDetail(props: {
   const { nav, name } = props;
   const trans = nav.trans;
   const root = React.useRef<HTMLDivElement>(null);
-  const state = usePoll(() => EndpointsAPI.get(name), DETAIL_POLL_MS, root, [name]);
+  const state = useRequest(() => EndpointsAPI.get(name), [name], {
+    poll: { interval: DETAIL_POLL_MS, ref: root, name: `EndpointDetail:${name}` }
+  });
   const [deleteError, setDeleteError] = React.useState<string | null>(null);
   const endpoint = state.data;
   const rollback = useRollback(nav, endpoint, state.reload);
@@ -378,7 +58,7 @@ export function EndpointDetail(props: {
       nav.endpointsChanged();
       props.onDeleted();
     } catch (reason) {
-      setDeleteError(errorText(reason));
+      setDeleteError(errorMessage(reason));
     }
   };
   return (
@@ -422,11 +102,10 @@ export function EndpointDetail(props: {
         </button>
       </div>
       <ErrorBox message={state.error ?? deleteError} />
-      {rollback.error ? (
-        <div className="jp-studio-error" role="alert" data-testid="endpoint-rollback-error">
-          {trans.__('Roll back refused: %1', rollback.error)}
-        </div>
-      ) : null}
+      <ErrorBox
+        message={rollback.error ? trans.__('Roll back refused: %1', rollback.error) : null}
+        testid="endpoint-rollback-error"
+      />
       {endpoint ? (
         <>
           {endpoint.status_reason ? (

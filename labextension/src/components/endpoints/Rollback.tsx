@@ -10,10 +10,11 @@ import {
   IDeploymentProgress,
   IDescribeEndpoint,
   IEndpointConfiguration
-} from '../../endpointsApi';
+} from '../../api';
 import { formatTime } from '../../format';
-import { errorText } from '../experiments/shared';
-import { IEndpointsNav, VariantsTable } from './shared';
+import { IEndpointsNav } from '../../tokens';
+import { useAction } from '../common/hooks';
+import { VariantsTable } from './VariantsTable';
 
 /** Roll back is possible: there is a configuration to return to, or an update to abort. */
 export function canRollBack(endpoint: IDescribeEndpoint): boolean {
@@ -40,8 +41,7 @@ export function useRollback(
   onDone: () => void
 ): { run: () => Promise<void>; busy: boolean; error: string | null; started: boolean } {
   const trans = nav.trans;
-  const [busy, setBusy] = React.useState(false);
-  const [error, setError] = React.useState<string | null>(null);
+  const action = useAction();
   const [started, setStarted] = React.useState(false);
   const run = async () => {
     if (!endpoint) {
@@ -89,21 +89,15 @@ export function useRollback(
     if (!answer.button.accept) {
       return;
     }
-    setBusy(true);
-    setError(null);
     setStarted(false);
-    try {
+    await action.run(async () => {
       await EndpointsAPI.rollback(endpoint.name);
       setStarted(true);
       nav.endpointsChanged();
       onDone();
-    } catch (reason) {
-      setError(errorText(reason));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
-  return { run, busy, error, started };
+  return { run, busy: action.busy, error: action.error, started };
 }
 
 /** The previous configuration's variants: what Roll back deploys. */

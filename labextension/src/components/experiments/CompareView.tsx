@@ -3,13 +3,16 @@
  * table that highlights the values that differ.
  */
 import { ChartConfiguration } from 'chart.js';
-import { refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { ICompareRow, ICompareRuns, IMetricHistory, IRunSummary, MlflowAPI } from '../../mlflowApi';
-import { ErrorBox } from '../common';
-import { ChartView } from './Chart';
-import { formatValue, IMlflowNav, LinkButton, runLabel, SERIES_COLORS, useRequest } from './shared';
+import { ExperimentsAPI, ICompareRow, ICompareRuns, IMetricHistory, IRunSummary } from '../../api';
+import { formatValue } from '../../format';
+import { IMlflowNav } from '../../tokens';
+import { ChartView } from '../common/Chart';
+import { LinkButton, RefreshButton } from '../common/controls';
+import { ErrorBox } from '../common/ErrorBox';
+import { useRequest } from '../common/hooks';
+import { runLabel, SERIES_COLORS } from './runs';
 
 /** Metric charts drawn at most (one history request per run and metric). */
 const MAX_METRIC_CHARTS = 12;
@@ -21,14 +24,14 @@ interface ICompareData {
 }
 
 async function loadCompare(runIds: string[]): Promise<ICompareData> {
-  const compare = await MlflowAPI.compareRuns(runIds);
+  const compare = await ExperimentsAPI.compareRuns(runIds);
   const keys = compare.metrics.map(row => row.key).slice(0, MAX_METRIC_CHARTS);
   const histories: Record<string, (IMetricHistory | null)[]> = {};
   await Promise.all(
     keys.map(async key => {
       histories[key] = await Promise.all(
         compare.runs.map(run =>
-          key in run.metrics ? MlflowAPI.metricHistory(run.run_id, key) : Promise.resolve(null)
+          key in run.metrics ? ExperimentsAPI.metricHistory(run.run_id, key) : Promise.resolve(null)
         )
       );
     })
@@ -77,6 +80,11 @@ function historyConfig(
   };
 }
 
+/** A parameter value as the category axis labels it. */
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 function scatterConfig(
   param: string,
   metric: string,
@@ -86,7 +94,7 @@ function scatterConfig(
 ): ChartConfiguration {
   const xs = runs.map((_, i) => paramRow?.values[i]);
   const numeric = xs.every(x => x === null || x === undefined || isFinite(Number(x)));
-  const categories = [...new Set(xs.filter(x => x !== null && x !== undefined).map(String))].sort();
+  const categories = [...new Set(xs.filter(x => x !== null && x !== undefined).map(text))].sort();
   return {
     type: 'scatter',
     data: {
@@ -96,7 +104,10 @@ function scatterConfig(
         const present = x !== null && x !== undefined && typeof y === 'number';
         return {
           label: runLabel(run),
-          data: present ? [{ x: numeric ? Number(x) : (String(x) as any), y: y as number }] : [],
+          // A category axis places a point by its label: x is that text then, not a number.
+          data: present
+            ? [{ x: numeric ? Number(x) : text(x), y } as { x: number; y: number }]
+            : [],
           borderColor: color(i),
           backgroundColor: color(i),
           pointRadius: 6,
@@ -189,7 +200,8 @@ function SideBySide(props: {
 export function CompareView(props: { nav: IMlflowNav; runIds: string[] }): JSX.Element {
   const { nav, runIds } = props;
   const trans = nav.trans;
-  const state = useRequest(() => loadCompare(runIds), [runIds.join(',')]);
+  const idList = runIds.join(',');
+  const state = useRequest(() => loadCompare(idList.split(',')), [idList]);
   const [param, setParam] = React.useState('');
   const [metric, setMetric] = React.useState('');
   const data = state.data;
@@ -198,15 +210,21 @@ export function CompareView(props: { nav: IMlflowNav; runIds: string[] }): JSX.E
   const metricKeys = data?.compare.metrics.map(row => row.key) ?? [];
   // Default scatter axes: the first parameter that differs, the first metric.
   const chosenParam =
-    param || data?.compare.params.find(row => row.differs)?.key || paramKeys[0] || '';
-  const chosenMetric = metric || metricKeys[0] || '';
+    param ||
+    data?.compare.params.find(row => row.differs)?.key ||
+    data?.compare.params[0]?.key ||
+    '';
+  const chosenMetric = metric || data?.compare.metrics[0]?.key || '';
 
   const lineConfigs = React.useMemo(
     () =>
       data
         ? Object.keys(data.histories)
             .sort()
-            .map(key => ({ key, config: historyConfig(key, runs, data.histories[key]) }))
+            .map(key => ({
+              key,
+              config: historyConfig(key, data.compare.runs, data.histories[key])
+            }))
         : [],
     [data]
   );
@@ -216,7 +234,7 @@ export function CompareView(props: { nav: IMlflowNav; runIds: string[] }): JSX.E
         ? scatterConfig(
             chosenParam,
             chosenMetric,
-            runs,
+            data.compare.runs,
             data.compare.params.find(row => row.key === chosenParam),
             data.compare.metrics.find(row => row.key === chosenMetric)
           )
@@ -229,13 +247,7 @@ export function CompareView(props: { nav: IMlflowNav; runIds: string[] }): JSX.E
       <div className="jp-studio-detail-header">
         <h2 className="jp-studio-detail-title">{trans.__('Compare %1 runs', runIds.length)}</h2>
         <span className="jp-studio-spacer" />
-        <button
-          className="jp-ToolbarButtonComponent jp-mod-minimal jp-Button jp-studio-icon-button"
-          title={trans.__('Refresh')}
-          onClick={state.reload}
-        >
-          <refreshIcon.react tag="span" />
-        </button>
+        <RefreshButton title={trans.__('Refresh')} onClick={state.reload} />
       </div>
       <ErrorBox message={state.error} />
       {state.loading && !data ? (

@@ -3,10 +3,12 @@
  */
 import * as React from 'react';
 
+import { ExperimentsAPI } from '../../api';
 import { formatTime } from '../../format';
-import { MlflowAPI } from '../../mlflowApi';
+import { IMlflowNav } from '../../tokens';
+import { ErrorBox } from '../common/ErrorBox';
+import { useRequest } from '../common/hooks';
 import { RunsTable } from './RunsTable';
-import { IMlflowNav, useRequest } from './shared';
 
 export function ExperimentView(props: {
   nav: IMlflowNav;
@@ -15,13 +17,15 @@ export function ExperimentView(props: {
 }): JSX.Element {
   const { nav, experimentId } = props;
   const trans = nav.trans;
-  const experiment = useRequest(() => MlflowAPI.getExperiment(experimentId), [experimentId]);
+  const experiment = useRequest(() => ExperimentsAPI.get(experimentId), [experimentId]);
   const exp = experiment.data;
+  const { onName } = props;
+  const name = exp?.name;
   React.useEffect(() => {
-    if (exp && props.onName) {
-      props.onName(exp.name);
+    if (name !== undefined && onName) {
+      onName(name); // the tab's label
     }
-  }, [exp?.name]);
+  }, [name, onName]);
   return (
     <div
       className="jp-studio-ExperimentView jp-studio-page"
@@ -40,7 +44,7 @@ export function ExperimentView(props: {
           </span>
         ) : null}
       </div>
-      {experiment.error ? <div className="jp-studio-error">{experiment.error}</div> : null}
+      <ErrorBox message={experiment.error} />
       <RunsTable nav={nav} experimentId={experimentId} />
     </div>
   );

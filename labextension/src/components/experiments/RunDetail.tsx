@@ -2,31 +2,16 @@
  * One run: fields, its job and executed notebook, params, metrics, tags, an artifact browser and
  * "Register model" from an artifact folder.
  */
-import { refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { apiUrl, ExperimentsAPI, IDescribeRun, IModelVersionSummary, ModelsAPI } from '../../api';
 import { formatDuration, formatSize, formatTime } from '../../format';
-import { apiUrl } from '../../handler';
-import { IDescribeRun, IModelVersionSummary, MlflowAPI } from '../../mlflowApi';
-import { ErrorBox } from '../common';
-import {
-  errorText,
-  IMlflowNav,
-  KeyValueTable,
-  LinkButton,
-  RunStatus,
-  runLabel,
-  useRequest
-} from './shared';
-
-function Field(props: { label: string; children: React.ReactNode; testid?: string }): JSX.Element {
-  return (
-    <>
-      <dt>{props.label}</dt>
-      <dd data-testid={props.testid}>{props.children}</dd>
-    </>
-  );
-}
+import { IMlflowNav } from '../../tokens';
+import { Field, KeyValueTable, LinkButton, RefreshButton } from '../common/controls';
+import { ErrorBox } from '../common/ErrorBox';
+import { useAction, useOnChange, useRequest } from '../common/hooks';
+import { RunStatusBadge } from '../common/StatusBadge';
+import { runLabel } from './runs';
 
 function baseName(path: string): string {
   return path.split('/').filter(Boolean).pop() ?? path;
@@ -41,7 +26,7 @@ function Artifacts(props: {
   const { nav, runId } = props;
   const trans = nav.trans;
   const [path, setPath] = React.useState('');
-  const listing = useRequest(() => MlflowAPI.listArtifacts(runId, path), [runId, path]);
+  const listing = useRequest(() => ExperimentsAPI.listArtifacts(runId, path), [runId, path]);
   const parts = path.split('/').filter(Boolean);
   const items = listing.data?.items ?? [];
   return (
@@ -87,7 +72,7 @@ function Artifacts(props: {
               <>
                 <a
                   className="jp-studio-output-name"
-                  href={MlflowAPI.artifactUrl(runId, item.path, true)}
+                  href={ExperimentsAPI.artifactUrl(runId, item.path, true)}
                   download={baseName(item.path)}
                   data-testid="artifact-download"
                 >
@@ -97,7 +82,7 @@ function Artifacts(props: {
                   {item.file_size !== null ? formatSize(item.file_size) : ''}
                 </span>
                 <a
-                  href={MlflowAPI.artifactUrl(runId, item.path, false)}
+                  href={ExperimentsAPI.artifactUrl(runId, item.path, false)}
                   target="_blank"
                   rel="noopener noreferrer"
                 >
@@ -124,15 +109,12 @@ function RegisterForm(props: {
   const [artifactPath, setArtifactPath] = React.useState(props.artifactPath);
   const [name, setName] = React.useState('');
   const [description, setDescription] = React.useState('');
-  const [busy, setBusy] = React.useState(false);
-  const [error, setError] = React.useState<string | null>(null);
+  const action = useAction();
   const [done, setDone] = React.useState<IModelVersionSummary | null>(null);
-  React.useEffect(() => setArtifactPath(props.artifactPath), [props.artifactPath]);
-  const submit = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const version = await MlflowAPI.register({
+  useOnChange(props.artifactPath, setArtifactPath);
+  const submit = () =>
+    action.run(async () => {
+      const version = await ModelsAPI.register({
         name: name.trim(),
         run_id: run.run_id,
         artifact_path: artifactPath.trim(),
@@ -140,12 +122,7 @@ function RegisterForm(props: {
       });
       setDone(version);
       nav.modelsChanged();
-    } catch (reason) {
-      setError(errorText(reason));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <div className="jp-studio-form-box" data-testid="register-form">
       <h4>{trans.__('Register model')}</h4>
@@ -180,7 +157,7 @@ function RegisterForm(props: {
           onChange={event => setDescription(event.target.value)}
         />
       </label>
-      <ErrorBox message={error} />
+      <ErrorBox message={action.error} />
       {done ? (
         <div className="jp-studio-success" data-testid="register-done">
           {trans.__('Registered %1 version %2.', done.name, done.version)}{' '}
@@ -193,7 +170,7 @@ function RegisterForm(props: {
         <button
           className="jp-Button jp-mod-styled jp-mod-accept"
           data-testid="register-submit"
-          disabled={busy || !name.trim() || !artifactPath.trim()}
+          disabled={action.busy || !name.trim() || !artifactPath.trim()}
           onClick={() => void submit()}
         >
           {trans.__('Register')}
@@ -209,7 +186,7 @@ function RegisterForm(props: {
 export function RunDetail(props: { nav: IMlflowNav; runId: string }): JSX.Element {
   const { nav, runId } = props;
   const trans = nav.trans;
-  const state = useRequest(() => MlflowAPI.getRun(runId), [runId]);
+  const state = useRequest(() => ExperimentsAPI.getRun(runId), [runId]);
   const [register, setRegister] = React.useState<string | null>(null);
   const run = state.data;
   return (
@@ -223,7 +200,7 @@ export function RunDetail(props: { nav: IMlflowNav; runId: string }): JSX.Elemen
         <h2 className="jp-studio-detail-title">
           {run ? runLabel(run) : trans.__('Run %1', runId.slice(0, 8))}
         </h2>
-        {run ? <RunStatus status={run.status} /> : null}
+        {run ? <RunStatusBadge status={run.status} /> : null}
         <span className="jp-studio-spacer" />
         {run ? (
           <button
@@ -234,13 +211,7 @@ export function RunDetail(props: { nav: IMlflowNav; runId: string }): JSX.Elemen
             {trans.__('Register model')}
           </button>
         ) : null}
-        <button
-          className="jp-ToolbarButtonComponent jp-mod-minimal jp-Button jp-studio-icon-button"
-          title={trans.__('Refresh')}
-          onClick={state.reload}
-        >
-          <refreshIcon.react tag="span" />
-        </button>
+        <RefreshButton title={trans.__('Refresh')} onClick={state.reload} />
       </div>
       <ErrorBox message={state.error} />
       {run && register !== null ? (

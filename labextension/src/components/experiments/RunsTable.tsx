@@ -2,23 +2,50 @@
  * One experiment's runs: a sortable, filterable (MLflow search syntax), paged table with chosen
  * param and metric columns and checkboxes to compare runs.
  */
-import { refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { formatDuration, formatTime } from '../../format';
-import { IRunSummary, MlflowAPI } from '../../mlflowApi';
-import { ErrorBox } from '../common';
-import { errorText, formatValue, IMlflowNav, LinkButton, RunStatus, runLabel } from './shared';
+import { errorMessage, ExperimentsAPI, IRunSummary, ISearchRunsResponse } from '../../api';
+import { formatDuration, formatTime, formatValue } from '../../format';
+import { IMlflowNav } from '../../tokens';
+import { LinkButton, RefreshButton } from '../common/controls';
+import { ErrorBox } from '../common/ErrorBox';
+import { useRequest } from '../common/hooks';
+import { RunStatusBadge } from '../common/StatusBadge';
+import { runLabel } from './runs';
 
 /** Rows per request; the server pages with MLflow's token. */
 export const RUNS_PAGE_SIZE = 100;
 /** Param/metric columns shown before the user chooses. */
 const DEFAULT_COLUMNS = 4;
 
+/** Pages after the first, appended by "Load more"; they belong to one answer of the search. */
+interface IMorePages {
+  after: ISearchRunsResponse;
+  items: IRunSummary[];
+  nextToken: string | null;
+  loading: boolean;
+  error: string | null;
+}
+
 interface ISort {
   /** MLflow order key, e.g. `attributes.start_time` or metrics.`acc` */
   key: string;
   desc: boolean;
+}
+
+/** One page of the search (the first without a token). */
+function searchPage(
+  experimentId: string,
+  filter: string,
+  orderBy: string | undefined,
+  nextToken?: string
+): Promise<ISearchRunsResponse> {
+  return ExperimentsAPI.searchRuns(experimentId, {
+    filter: filter || undefined,
+    order_by: orderBy,
+    max_items: RUNS_PAGE_SIZE,
+    next_token: nextToken
+  });
 }
 
 /** An MLflow order/filter identifier: backquoted unless it is a plain word. */
@@ -72,54 +99,58 @@ export function RunsTable(props: { nav: IMlflowNav; experimentId: string }): JSX
   const [filterText, setFilterText] = React.useState('');
   const [filter, setFilter] = React.useState('');
   const [sort, setSort] = React.useState<ISort | null>(null);
-  const [runs, setRuns] = React.useState<IRunSummary[]>([]);
-  const [nextToken, setNextToken] = React.useState<string | null>(null);
-  const [error, setError] = React.useState<string | null>(null);
-  const [loading, setLoading] = React.useState(true);
   const [selected, setSelected] = React.useState<string[]>([]);
   const [paramCols, setParamCols] = React.useState<string[] | null>(null);
   const [metricCols, setMetricCols] = React.useState<string[] | null>(null);
   const [showColumns, setShowColumns] = React.useState(false);
-  const [tick, setTick] = React.useState(0);
-  const request = React.useRef(0);
+  const [more, setMore] = React.useState<IMorePages | null>(null);
 
   const orderBy = sort ? `${sort.key} ${sort.desc ? 'DESC' : 'ASC'}` : undefined;
+  const first = useRequest(
+    () => searchPage(experimentId, filter, orderBy),
+    [experimentId, filter, orderBy]
+  );
+  // A failed search (e.g. the server's 400 for a bad filter: "filter: ...") empties the table.
+  const page = first.error ? null : first.data;
+  const extra = more && more.after === page ? more : null;
+  const runs = React.useMemo(
+    () => (page ? [...page.items, ...(extra?.items ?? [])] : []),
+    [page, extra]
+  );
+  const nextToken = extra ? extra.nextToken : (page?.next_token ?? null);
+  const loading = first.loading || !!extra?.loading;
+  const error = first.error ?? extra?.error ?? null;
 
-  const load = async (token: string | null) => {
-    const id = ++request.current;
-    setLoading(true);
+  /** Append the next page; an answer for an older search is dropped. */
+  const loadMore = async () => {
+    if (!page || !nextToken) {
+      return;
+    }
+    const after = page;
+    setMore({ after, items: extra?.items ?? [], nextToken, loading: true, error: null });
+    const update = (change: (pages: IMorePages) => IMorePages) =>
+      setMore(pages => (pages && pages.after === after ? change(pages) : pages));
     try {
-      const page = await MlflowAPI.searchRuns(experimentId, {
-        filter: filter || undefined,
-        order_by: orderBy,
-        max_items: RUNS_PAGE_SIZE,
-        next_token: token ?? undefined
-      });
-      if (id !== request.current) {
-        return; // a newer search started meanwhile
-      }
-      setRuns(previous => (token ? [...previous, ...page.items] : page.items));
-      setNextToken(page.next_token);
-      setError(null);
+      const next = await searchPage(experimentId, filter, orderBy, nextToken);
+      update(pages => ({
+        ...pages,
+        items: [...pages.items, ...next.items],
+        nextToken: next.next_token,
+        loading: false
+      }));
     } catch (reason) {
-      if (id === request.current) {
-        // e.g. the server's 400 for a bad filter: "filter: ..."
-        setError(errorText(reason));
-        if (!token) {
-          setRuns([]);
-          setNextToken(null);
-        }
-      }
-    } finally {
-      if (id === request.current) {
-        setLoading(false);
-      }
+      update(pages => ({ ...pages, loading: false, error: errorMessage(reason) }));
     }
   };
-
-  React.useEffect(() => {
-    void load(null);
-  }, [experimentId, filter, orderBy, tick]);
+  /** Search with the filter as typed (again, when it did not change). */
+  const applyFilter = () => {
+    const text = filterText.trim();
+    if (text === filter) {
+      first.reload();
+    } else {
+      setFilter(text);
+    }
+  };
 
   const allParams = React.useMemo(() => keysOf(runs, 'params'), [runs]);
   const allMetrics = React.useMemo(() => keysOf(runs, 'metrics'), [runs]);
@@ -138,14 +169,14 @@ export function RunsTable(props: { nav: IMlflowNav; experimentId: string }): JSX
       <th
         className={key ? 'jp-studio-sortable' : undefined}
         data-testid={testid}
-        data-sort={active ? (sort!.desc ? 'desc' : 'asc') : undefined}
+        data-sort={active ? (sort.desc ? 'desc' : 'asc') : undefined}
         title={key ? trans.__('Sort by %1', label) : undefined}
         onClick={
-          key ? () => setSort(active ? { key, desc: !sort!.desc } : { key, desc: true }) : undefined
+          key ? () => setSort(active ? { key, desc: !sort.desc } : { key, desc: true }) : undefined
         }
       >
         {label}
-        {active ? (sort!.desc ? ' ▼' : ' ▲') : ''}
+        {active ? (sort.desc ? ' ▼' : ' ▲') : ''}
       </th>
     );
   };
@@ -162,18 +193,14 @@ export function RunsTable(props: { nav: IMlflowNav; experimentId: string }): JSX
           onChange={event => setFilterText(event.target.value)}
           onKeyDown={event => {
             if (event.key === 'Enter') {
-              setFilter(filterText.trim());
-              setTick(t => t + 1);
+              applyFilter();
             }
           }}
         />
         <button
           className="jp-Button jp-mod-styled jp-mod-reject"
           data-testid="runs-filter-apply"
-          onClick={() => {
-            setFilter(filterText.trim());
-            setTick(t => t + 1);
-          }}
+          onClick={applyFilter}
         >
           {trans.__('Search')}
         </button>
@@ -193,14 +220,7 @@ export function RunsTable(props: { nav: IMlflowNav; experimentId: string }): JSX
         >
           {trans.__('Compare (%1)', selected.length)}
         </button>
-        <button
-          className="jp-ToolbarButtonComponent jp-mod-minimal jp-Button jp-studio-icon-button"
-          title={trans.__('Refresh')}
-          data-testid="runs-refresh"
-          onClick={() => setTick(t => t + 1)}
-        >
-          <refreshIcon.react tag="span" />
-        </button>
+        <RefreshButton title={trans.__('Refresh')} testid="runs-refresh" onClick={first.reload} />
       </div>
       {showColumns ? (
         <div className="jp-studio-columns-row">
@@ -276,7 +296,7 @@ export function RunsTable(props: { nav: IMlflowNav; experimentId: string }): JSX
                   </LinkButton>
                 </td>
                 <td>
-                  <RunStatus status={run.status} />
+                  <RunStatusBadge status={run.status} />
                 </td>
                 <td>{formatTime(run.start_time)}</td>
                 <td>{formatDuration(run.duration_seconds)}</td>
@@ -321,7 +341,7 @@ export function RunsTable(props: { nav: IMlflowNav; experimentId: string }): JSX
             className="jp-Button jp-mod-styled jp-mod-reject"
             data-testid="runs-more"
             disabled={loading}
-            onClick={() => void load(nextToken)}
+            onClick={() => void loadMore()}
           >
             {trans.__('Load %1 more', RUNS_PAGE_SIZE)}
           </button>

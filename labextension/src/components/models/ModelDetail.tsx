@@ -2,13 +2,14 @@
  * One registered model: description and tags, aliases (set, move, delete), versions, and the
  * selected version's detail (signature, input example, lineage, Reproduce).
  */
-import { refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { IDescribeRegisteredModel, ModelsAPI } from '../../api';
 import { formatTime } from '../../format';
-import { IDescribeRegisteredModel, MlflowAPI } from '../../mlflowApi';
-import { ErrorBox } from '../common';
-import { errorText, IMlflowNav, LinkButton, useRequest } from '../experiments/shared';
+import { IMlflowNav } from '../../tokens';
+import { LinkButton, RefreshButton } from '../common/controls';
+import { ErrorBox } from '../common/ErrorBox';
+import { useAction, useOnChange, useRequest } from '../common/hooks';
 import { TagsEditor } from './TagsEditor';
 import { VersionDetail } from './VersionDetail';
 
@@ -23,22 +24,15 @@ function Aliases(props: {
   const [targets, setTargets] = React.useState<Record<string, string>>({});
   const [newAlias, setNewAlias] = React.useState('');
   const [newVersion, setNewVersion] = React.useState('');
-  const [error, setError] = React.useState<string | null>(null);
-  const [busy, setBusy] = React.useState(false);
-  React.useEffect(() => setTargets({}), [model]);
-  const act = async (action: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
+  const action = useAction();
+  const busy = action.busy;
+  useOnChange(model, () => setTargets({}));
+  const act = (change: () => Promise<void>) =>
+    action.run(async () => {
+      await change();
       props.onChanged();
       nav.modelsChanged();
-    } catch (reason) {
-      setError(errorText(reason));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   const aliases = Object.entries(model.aliases).sort(([a], [b]) => a.localeCompare(b));
   const versionSelect = (value: string, onChange: (v: string) => void, testid: string) => (
     <select
@@ -85,7 +79,7 @@ function Aliases(props: {
                       className="jp-Button jp-mod-styled jp-mod-accept"
                       data-testid="alias-move"
                       disabled={busy || target === version}
-                      onClick={() => void act(() => MlflowAPI.setAlias(model.name, alias, target))}
+                      onClick={() => void act(() => ModelsAPI.setAlias(model.name, alias, target))}
                     >
                       {trans.__('Move')}
                     </button>{' '}
@@ -93,7 +87,7 @@ function Aliases(props: {
                       className="jp-Button jp-mod-styled jp-mod-warn"
                       data-testid="alias-delete"
                       disabled={busy}
-                      onClick={() => void act(() => MlflowAPI.deleteAlias(model.name, alias))}
+                      onClick={() => void act(() => ModelsAPI.deleteAlias(model.name, alias))}
                     >
                       {trans.__('Delete')}
                     </button>
@@ -119,7 +113,7 @@ function Aliases(props: {
           disabled={busy || !newAlias.trim() || versions.length === 0}
           onClick={() =>
             void act(async () => {
-              await MlflowAPI.setAlias(model.name, newAlias.trim(), newVersion || versions[0]);
+              await ModelsAPI.setAlias(model.name, newAlias.trim(), newVersion || versions[0]);
               setNewAlias('');
             })
           }
@@ -127,7 +121,7 @@ function Aliases(props: {
           {trans.__('Set alias')}
         </button>
       </div>
-      <ErrorBox message={error} />
+      <ErrorBox message={action.error} />
     </div>
   );
 }
@@ -139,13 +133,13 @@ export function ModelDetail(props: {
 }): JSX.Element {
   const { nav, name } = props;
   const trans = nav.trans;
-  const state = useRequest(() => MlflowAPI.getModel(name), [name]);
+  const state = useRequest(() => ModelsAPI.get(name), [name]);
   const [selected, setSelected] = React.useState<string | null>(props.version ?? null);
-  React.useEffect(() => {
-    if (props.version) {
-      setSelected(props.version);
+  useOnChange(props.version, version => {
+    if (version) {
+      setSelected(version); // opened again for another version
     }
-  }, [props.version]);
+  });
   const model = state.data;
   const current = selected ?? model?.versions[0]?.version ?? null;
   return (
@@ -157,14 +151,7 @@ export function ModelDetail(props: {
       <div className="jp-studio-detail-header">
         <h2 className="jp-studio-detail-title">{name}</h2>
         <span className="jp-studio-spacer" />
-        <button
-          className="jp-ToolbarButtonComponent jp-mod-minimal jp-Button jp-studio-icon-button"
-          title={trans.__('Refresh')}
-          data-testid="model-refresh"
-          onClick={state.reload}
-        >
-          <refreshIcon.react tag="span" />
-        </button>
+        <RefreshButton title={trans.__('Refresh')} testid="model-refresh" onClick={state.reload} />
       </div>
       <ErrorBox message={state.error} />
       {model ? (
@@ -177,7 +164,7 @@ export function ModelDetail(props: {
               tags={model.tags}
               testid="model-tags"
               save={async body => {
-                await MlflowAPI.updateModel(name, body);
+                await ModelsAPI.update(name, body);
                 state.reload();
               }}
             />

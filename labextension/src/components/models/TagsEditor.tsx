@@ -3,9 +3,10 @@
  */
 import * as React from 'react';
 
-import { IUpdateTagged } from '../../mlflowApi';
-import { ErrorBox } from '../common';
-import { errorText, IMlflowNav } from '../experiments/shared';
+import { IUpdateTagged } from '../../api';
+import { IMlflowNav } from '../../tokens';
+import { ErrorBox } from '../common/ErrorBox';
+import { useAction, useOnChange } from '../common/hooks';
 
 /** Editable description and tags of a model or a version (PATCH on save). */
 export function TagsEditor(props: {
@@ -19,22 +20,10 @@ export function TagsEditor(props: {
   const [description, setDescription] = React.useState(props.description ?? '');
   const [key, setKey] = React.useState('');
   const [value, setValue] = React.useState('');
-  const [error, setError] = React.useState<string | null>(null);
-  const [busy, setBusy] = React.useState(false);
-  React.useEffect(() => setDescription(props.description ?? ''), [props.description]);
-  const run = async (body: IUpdateTagged) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await props.save(body);
-      return true;
-    } catch (reason) {
-      setError(errorText(reason));
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
+  const action = useAction();
+  const busy = action.busy;
+  useOnChange(props.description ?? '', setDescription);
+  const run = (body: IUpdateTagged) => action.run(() => props.save(body));
   return (
     <div className="jp-studio-tags-editor" data-testid={props.testid}>
       <div className="jp-studio-toolbar">
@@ -102,7 +91,7 @@ export function TagsEditor(props: {
           {trans.__('Set tag')}
         </button>
       </div>
-      <ErrorBox message={error} />
+      <ErrorBox message={action.error} />
     </div>
   );
 }

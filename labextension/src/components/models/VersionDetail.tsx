@@ -3,17 +3,12 @@
  */
 import * as React from 'react';
 
-import { formatTime } from '../../format';
-import { MlflowAPI } from '../../mlflowApi';
-import { ErrorBox } from '../common';
-import {
-  errorText,
-  formatValue,
-  IMlflowNav,
-  KeyValueTable,
-  LinkButton,
-  useRequest
-} from '../experiments/shared';
+import { ModelsAPI } from '../../api';
+import { formatTime, formatValue } from '../../format';
+import { IMlflowNav } from '../../tokens';
+import { Field, KeyValueTable, LinkButton } from '../common/controls';
+import { ErrorBox } from '../common/ErrorBox';
+import { useAction, useRequest } from '../common/hooks';
 import { TagsEditor } from './TagsEditor';
 
 /** MLflow stores signature parts as JSON text: `[{"name": "x", "type": "double"}, ...]`. */
@@ -55,15 +50,6 @@ function SchemaTable(props: { title: string; schema: unknown }): JSX.Element | n
   );
 }
 
-function Field(props: { label: string; children: React.ReactNode; testid?: string }): JSX.Element {
-  return (
-    <>
-      <dt>{props.label}</dt>
-      <dd data-testid={props.testid}>{props.children}</dd>
-    </>
-  );
-}
-
 export function VersionDetail(props: {
   nav: IMlflowNav;
   name: string;
@@ -72,25 +58,17 @@ export function VersionDetail(props: {
 }): JSX.Element {
   const { nav, name, version } = props;
   const trans = nav.trans;
-  const state = useRequest(() => MlflowAPI.getVersion(name, version), [name, version]);
-  const [reproduceError, setReproduceError] = React.useState<string | null>(null);
+  const state = useRequest(() => ModelsAPI.getVersion(name, version), [name, version]);
+  const reproduction = useAction();
   const [newJob, setNewJob] = React.useState<string | null>(null);
-  const [busy, setBusy] = React.useState(false);
   const v = state.data;
   const lineage = v?.lineage;
-  const reproduce = async () => {
-    setBusy(true);
-    setReproduceError(null);
-    try {
-      const answer = await MlflowAPI.reproduceVersion(name, version);
+  const reproduce = () =>
+    reproduction.run(async () => {
+      const answer = await ModelsAPI.reproduceVersion(name, version);
       setNewJob(answer.job_id);
       nav.showJobs(answer.job_id);
-    } catch (reason) {
-      setReproduceError(errorText(reason));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <section
       className="jp-studio-section jp-studio-VersionDetail"
@@ -167,7 +145,7 @@ export function VersionDetail(props: {
             <button
               className="jp-Button jp-mod-styled jp-mod-accept"
               data-testid="version-reproduce"
-              disabled={busy || !lineage.job_id}
+              disabled={reproduction.busy || !lineage.job_id}
               title={
                 lineage.job_id
                   ? trans.__('Run the job again on the same input snapshot and parameters')
@@ -194,7 +172,7 @@ export function VersionDetail(props: {
               </span>
             ) : null}
           </div>
-          <ErrorBox message={reproduceError} />
+          <ErrorBox message={reproduction.error} />
           <h4>{trans.__('Signature')}</h4>
           {v.signature ? (
             <div className="jp-studio-columns-2">
@@ -220,7 +198,7 @@ export function VersionDetail(props: {
             tags={v.tags}
             testid="version-tags"
             save={async body => {
-              await MlflowAPI.updateVersion(name, version, body);
+              await ModelsAPI.updateVersion(name, version, body);
               state.reload();
             }}
           />

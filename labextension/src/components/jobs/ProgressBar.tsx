@@ -1,21 +1,9 @@
 /**
- * Small presentational pieces shared by the views: status badge, progress bar, error box.
+ * A job's progress bar: cells done of cells total for a notebook, full once the job completed.
  */
 import * as React from 'react';
 
-import { IJobProgress, JobStatus } from '../handler';
-
-export function StatusBadge(props: { status: JobStatus; label?: string }): JSX.Element {
-  return (
-    <span
-      className={`jp-studio-status jp-studio-status-${props.status}`}
-      data-status={props.status}
-      data-testid="job-status"
-    >
-      {props.label ?? props.status}
-    </span>
-  );
-}
+import { IJobProgress, JobStatus } from '../../api';
 
 export function ProgressBar(props: {
   progress: IJobProgress;
@@ -51,17 +39,6 @@ export function ProgressBar(props: {
         />
       </div>
       <span className="jp-studio-progress-label">{label}</span>
-    </div>
-  );
-}
-
-export function ErrorBox(props: { message: string | null }): JSX.Element | null {
-  if (!props.message) {
-    return null;
-  }
-  return (
-    <div className="jp-studio-error" role="alert" data-testid="studio-error">
-      {props.message}
     </div>
   );
 }

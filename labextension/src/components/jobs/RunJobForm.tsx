@@ -5,8 +5,9 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { addIcon, closeIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { parseParameterValue, valueType } from '../format';
-import { IInstanceType, JobKind, MissedRunPolicy } from '../handler';
+import { IInstanceType, JobKind, MissedRunPolicy } from '../../api';
+import { parseParameterValue, valueType } from '../../format';
+import { ErrorBox } from '../common/ErrorBox';
 
 export interface IParameterRow {
   key: string;
@@ -38,6 +39,8 @@ export interface IRunJobFormState {
 export interface IRunJobFormProps {
   state: IRunJobFormState;
   instanceTypes: IInstanceType[];
+  /** The server runs schedules: offer "Schedule" beside "Run now". */
+  canSchedule: boolean;
   trans: TranslationBundle;
   onChange: (state: IRunJobFormState) => void;
 }
@@ -63,11 +66,7 @@ export function RunJobForm(props: IRunJobFormProps): JSX.Element {
     : [{ name: state.instanceType } as IInstanceType];
   return (
     <div className="jp-studio-RunJobForm" data-testid="run-job-form">
-      {state.error ? (
-        <div className="jp-studio-error" role="alert" data-testid="run-job-error">
-          {state.error}
-        </div>
-      ) : null}
+      <ErrorBox message={state.error} testid="run-job-error" />
       <label className="jp-studio-form-row">
         <span>{trans.__('Input')}</span>
         <input className="jp-mod-styled" value={state.input} readOnly data-testid="run-job-input" />
@@ -188,28 +187,30 @@ export function RunJobForm(props: IRunJobFormProps): JSX.Element {
         />
       </label>
 
-      <div className="jp-studio-form-mode" role="radiogroup">
-        <label>
-          <input
-            type="radio"
-            name="studio-run-mode"
-            data-testid="run-job-mode-now"
-            checked={state.mode === 'now'}
-            onChange={() => set({ mode: 'now' })}
-          />
-          {trans.__('Run now')}
-        </label>
-        <label>
-          <input
-            type="radio"
-            name="studio-run-mode"
-            data-testid="run-job-mode-schedule"
-            checked={state.mode === 'schedule'}
-            onChange={() => set({ mode: 'schedule' })}
-          />
-          {trans.__('Schedule')}
-        </label>
-      </div>
+      {props.canSchedule ? (
+        <div className="jp-studio-form-mode" role="radiogroup">
+          <label>
+            <input
+              type="radio"
+              name="studio-run-mode"
+              data-testid="run-job-mode-now"
+              checked={state.mode === 'now'}
+              onChange={() => set({ mode: 'now' })}
+            />
+            {trans.__('Run now')}
+          </label>
+          <label>
+            <input
+              type="radio"
+              name="studio-run-mode"
+              data-testid="run-job-mode-schedule"
+              checked={state.mode === 'schedule'}
+              onChange={() => set({ mode: 'schedule' })}
+            />
+            {trans.__('Schedule')}
+          </label>
+        </div>
+      ) : null}
       {state.mode === 'schedule' ? (
         <fieldset className="jp-studio-form-schedule">
           <label className="jp-studio-form-row">

@@ -1,28 +1,30 @@
 /**
- * The sidebar's content: a "Jobs" and a "Schedules" tab over the two lists.
+ * The Jobs sidebar's content: a "Jobs" and a "Schedules" tab over the two lists.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import { JobsModel, SchedulesModel } from '../model';
+import { JobsModel } from '../../models/JobsModel';
+import { SchedulesModel } from '../../models/SchedulesModel';
+import { SchedulesList } from '../schedules/SchedulesList';
 import { JobsList } from './JobsList';
-import { SchedulesList } from './SchedulesList';
 
-export type StudioTab = 'jobs' | 'schedules';
+export type JobsTab = 'jobs' | 'schedules';
 
-export interface IStudioPanelProps {
-  tab: StudioTab;
+export interface IJobsPanelProps {
+  tab: JobsTab;
   jobs: JobsModel;
-  schedules: SchedulesModel;
+  /** null when the server has no schedules: no Schedules tab. */
+  schedules: SchedulesModel | null;
   trans: TranslationBundle;
-  onTab: (tab: StudioTab) => void;
+  onTab: (tab: JobsTab) => void;
   onOpenJob: (jobId: string) => void;
   onStopJob: (jobId: string) => void;
 }
 
-export function StudioPanel(props: IStudioPanelProps): JSX.Element {
-  const { trans, tab } = props;
-  const tabButton = (id: StudioTab, label: string) => (
+export function JobsPanel(props: IJobsPanelProps): JSX.Element {
+  const { trans, tab, schedules } = props;
+  const tabButton = (id: JobsTab, label: string) => (
     <button
       role="tab"
       aria-selected={tab === id}
@@ -40,18 +42,18 @@ export function StudioPanel(props: IStudioPanelProps): JSX.Element {
       </div>
       <div className="jp-studio-tabs" role="tablist">
         {tabButton('jobs', trans.__('Jobs'))}
-        {tabButton('schedules', trans.__('Schedules'))}
+        {schedules ? tabButton('schedules', trans.__('Schedules')) : null}
       </div>
       <div className="jp-studio-tab-body">
-        {tab === 'jobs' ? (
+        {tab === 'schedules' && schedules ? (
+          <SchedulesList model={schedules} trans={trans} onOpenJob={props.onOpenJob} />
+        ) : (
           <JobsList
             model={props.jobs}
             trans={trans}
             onOpen={props.onOpenJob}
             onStop={props.onStopJob}
           />
-        ) : (
-          <SchedulesList model={props.schedules} trans={trans} onOpenJob={props.onOpenJob} />
         )}
       </div>
     </div>

@@ -5,11 +5,14 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { formatDuration, formatSize, formatTime, jobDuration } from '../format';
-import { IDescribeJob, IJobOutput, isLive, StudioAPI } from '../handler';
-import { JobDetailModel } from '../model';
-import { ErrorBox, ProgressBar, StatusBadge } from './common';
-import { statusLabel } from './JobsList';
+import { IDescribeJob, IJobOutput, isLive, JobsAPI } from '../../api';
+import { formatDuration, formatSize, formatTime, jobDuration } from '../../format';
+import { JobDetailModel } from '../../models/JobDetailModel';
+import { Field } from '../common/controls';
+import { ErrorBox } from '../common/ErrorBox';
+import { useAction } from '../common/hooks';
+import { JobStatusBadge } from '../common/StatusBadge';
+import { ProgressBar } from './ProgressBar';
 
 export interface IJobDetailProps {
   model: JobDetailModel;
@@ -55,31 +58,12 @@ function LiveLog(props: {
   );
 }
 
-function Field(props: { label: string; children: React.ReactNode; testid?: string }): JSX.Element {
-  return (
-    <>
-      <dt>{props.label}</dt>
-      <dd data-testid={props.testid}>{props.children}</dd>
-    </>
-  );
-}
-
 function Body(props: IJobDetailProps & { job: IDescribeJob }): JSX.Element {
   const { job, model, trans } = props;
-  const [busy, setBusy] = React.useState(false);
-  const [actionError, setActionError] = React.useState<string | null>(null);
+  const action = useAction();
+  const busy = action.busy;
+  const act = (run: () => Promise<void>) => void action.run(run);
   const live = isLive(job.status);
-  const act = async (action: () => Promise<void>) => {
-    setBusy(true);
-    setActionError(null);
-    try {
-      await action();
-    } catch (err) {
-      setActionError(String((err as Error)?.message ?? err));
-    } finally {
-      setBusy(false);
-    }
-  };
   const mlflowUrl = props.mlflowRunUrl(job);
   const progress = job.progress;
   const params = Object.entries(job.parameters ?? {});
@@ -87,7 +71,7 @@ function Body(props: IJobDetailProps & { job: IDescribeJob }): JSX.Element {
     <div className="jp-studio-JobDetail" data-job-id={job.job_id} data-status={job.status}>
       <div className="jp-studio-detail-header">
         <h2 className="jp-studio-detail-title">{job.name}</h2>
-        <StatusBadge status={job.status} label={statusLabel(trans, job.status)} />
+        <JobStatusBadge status={job.status} trans={trans} />
         <span className="jp-studio-spacer" />
         {live ? (
           <button
@@ -116,7 +100,7 @@ function Body(props: IJobDetailProps & { job: IDescribeJob }): JSX.Element {
           {job.status_reason}
         </div>
       ) : null}
-      <ErrorBox message={actionError ?? model.error} />
+      <ErrorBox message={action.error ?? model.error} />
 
       <section className="jp-studio-section">
         <h3>{trans.__('Progress')}</h3>
@@ -239,7 +223,7 @@ function Body(props: IJobDetailProps & { job: IDescribeJob }): JSX.Element {
                 ) : null}
                 <a
                   className="jp-studio-output-download"
-                  href={StudioAPI.outputUrl(job.job_id, output.name, true)}
+                  href={JobsAPI.outputUrl(job.job_id, output.name, true)}
                   download={output.name.split('/').pop()}
                 >
                   {trans.__('Download')}

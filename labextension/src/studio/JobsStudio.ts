@@ -1,65 +1,45 @@
 /**
- * Studio: the object behind the IStudio token; wires models, the sidebar and the detail views.
+ * JobsStudio: the object behind the IStudio token; wires the jobs models, the sidebar, job views.
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { Notification, WidgetTracker } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { IDescribeJob, IJobOutput, IStudioConfig, StudioAPI, StudioRequestError } from './handler';
-import { jobsIcon } from './icons';
-import { JobsModel, SchedulesModel } from './model';
-import { IStudio } from './tokens';
-import { JobDetailWidget } from './widgets/JobDetailWidget';
-import { StudioSidebar } from './widgets/StudioSidebar';
+import { errorMessage, Feature, IDescribeJob, IJobOutput, IStudioConfig, JobsAPI } from '../api';
+import { jobsIcon } from '../icons';
+import { JobsModel } from '../models/JobsModel';
+import { SchedulesModel } from '../models/SchedulesModel';
+import { CommandIDs, IStudio } from '../tokens';
+import { JobDetailWidget } from '../widgets/JobDetailWidget';
+import { JobsSidebar } from '../widgets/JobsSidebar';
 
-function message(error: unknown): string {
-  return error instanceof StudioRequestError
-    ? error.message
-    : String((error as Error)?.message ?? error);
-}
-
-export class Studio implements IStudio {
+export class JobsStudio implements IStudio {
   constructor(
     private _app: JupyterFrontEnd,
     readonly config: IStudioConfig,
     private _trans: TranslationBundle
   ) {
-    this.sidebar = new StudioSidebar({
+    this.sidebar = new JobsSidebar({
       jobs: this.jobs,
-      schedules: this.schedules,
+      schedules: this.hasFeature('schedules') ? this.schedules : null,
       trans: _trans,
       icon: jobsIcon,
       onOpenJob: jobId => this.openJob(jobId),
       onStopJob: jobId => void this.stopJob(jobId).catch(error => this._notifyError(error))
     });
-    this.jobs.finished.connect((_, jobs) => {
-      if (!this.notifyOnFinish) {
-        return;
-      }
-      for (const job of jobs) {
-        const text = this._trans.__('Job "%1" finished: %2', job.name, job.status);
-        const options = {
-          autoClose: 8000,
-          actions: [{ label: this._trans.__('Open'), callback: () => this.openJob(job.job_id) }]
-        };
-        if (job.status === 'Completed') {
-          Notification.success(text, options);
-        } else {
-          Notification.warning(
-            text + (job.status_reason ? ` (${job.status_reason})` : ''),
-            options
-          );
-        }
-      }
-    });
+    this.jobs.finished.connect((_, jobs) => this._notifyFinished(jobs));
   }
 
   /** The `notifyOnFinish` setting: a toast when a listed job becomes terminal. */
   notifyOnFinish = true;
   readonly jobs = new JobsModel();
   readonly schedules = new SchedulesModel();
-  readonly sidebar: StudioSidebar;
+  readonly sidebar: JobsSidebar;
   readonly detailTracker = new WidgetTracker<JobDetailWidget>({ namespace: 'studio-job' });
+
+  hasFeature(feature: Feature): boolean {
+    return this.config.features.includes(feature);
+  }
 
   showJobs(jobId?: string): void {
     this.sidebar.tab = 'jobs';
@@ -84,10 +64,11 @@ export class Studio implements IStudio {
       void existing.model.refresh();
       return;
     }
+    const { commands } = this._app;
     const widget = new JobDetailWidget(jobId, this._trans, jobsIcon, {
       mlflowRunUrl: job => this.mlflowRunUrl(job),
-      onOpenRun: this._app.commands.hasCommand('studio:open-run')
-        ? job => void this._app.commands.execute('studio:open-run', { runId: job.mlflow_run_id })
+      onOpenRun: commands.hasCommand(CommandIDs.openRun)
+        ? job => void commands.execute(CommandIDs.openRun, { runId: job.mlflow_run_id })
         : undefined,
       onStop: job => this.stopJob(job.job_id),
       onRerun: job => this.rerun(job),
@@ -106,7 +87,7 @@ export class Studio implements IStudio {
   }
 
   async stopJob(jobId: string): Promise<void> {
-    await StudioAPI.stopJob(jobId);
+    await JobsAPI.stop(jobId);
     for (const widget of this.detailTracker.filter(w => w.model.jobId === jobId)) {
       widget.model.resume();
       void widget.model.refresh();
@@ -116,7 +97,7 @@ export class Studio implements IStudio {
 
   /** Submit a new job with the same input, parameters and settings; open it. */
   async rerun(job: IDescribeJob): Promise<void> {
-    const answer = await StudioAPI.createJob({
+    const answer = await JobsAPI.create({
       name: job.name,
       kind: job.kind,
       input: job.input,
@@ -154,7 +135,7 @@ export class Studio implements IStudio {
    */
   async openOutput(job: IDescribeJob, output: IJobOutput): Promise<void> {
     if (output.kind === 'html') {
-      window.open(StudioAPI.outputUrl(job.job_id, output.name), '_blank', 'noopener');
+      window.open(JobsAPI.outputUrl(job.job_id, output.name), '_blank', 'noopener');
       return;
     }
     const path = this.pathUnderRoot(`jobs/${job.job_id}/output/${output.name}`);
@@ -168,7 +149,7 @@ export class Studio implements IStudio {
       }
     }
     const link = document.createElement('a');
-    link.href = StudioAPI.outputUrl(job.job_id, output.name, true);
+    link.href = JobsAPI.outputUrl(job.job_id, output.name, true);
     link.download = output.name.split('/').pop() ?? output.name;
     document.body.appendChild(link);
     link.click();
@@ -186,7 +167,25 @@ export class Studio implements IStudio {
     return prefix ? `${prefix}/${relativeToHome}` : relativeToHome;
   }
 
+  private _notifyFinished(jobs: IDescribeJob[]): void {
+    if (!this.notifyOnFinish) {
+      return;
+    }
+    for (const job of jobs) {
+      const text = this._trans.__('Job "%1" finished: %2', job.name, job.status);
+      const options = {
+        autoClose: 8000,
+        actions: [{ label: this._trans.__('Open'), callback: () => this.openJob(job.job_id) }]
+      };
+      if (job.status === 'Completed') {
+        Notification.success(text, options);
+      } else {
+        Notification.warning(text + (job.status_reason ? ` (${job.status_reason})` : ''), options);
+      }
+    }
+  }
+
   private _notifyError(error: unknown): void {
-    Notification.error(message(error), { autoClose: 8000 });
+    Notification.error(errorMessage(error), { autoClose: 8000 });
   }
 }

@@ -2,13 +2,17 @@
  * The Jobs list: filter bar and one row per job (name, status, progress, duration, instance, created).
  */
 import { TranslationBundle } from '@jupyterlab/translation';
-import { refreshIcon, stopIcon, UseSignal } from '@jupyterlab/ui-components';
+import { stopIcon, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { formatDuration, formatTime, jobDuration } from '../format';
-import { IDescribeJob, isLive, JOB_STATUSES, JobStatus } from '../handler';
-import { JobsModel } from '../model';
-import { ErrorBox, ProgressBar, StatusBadge } from './common';
+import { IDescribeJob, isLive, JOB_STATUSES, JobStatus } from '../../api';
+import { formatDuration, formatTime, jobDuration } from '../../format';
+import { JobsModel } from '../../models/JobsModel';
+import { ErrorBox } from '../common/ErrorBox';
+import { IconButton, RefreshButton } from '../common/controls';
+import { useDebounced } from '../common/hooks';
+import { jobStatusLabel, JobStatusBadge } from '../common/StatusBadge';
+import { ProgressBar } from './ProgressBar';
 
 export interface IJobsListProps {
   model: JobsModel;
@@ -17,40 +21,16 @@ export interface IJobsListProps {
   onStop: (jobId: string) => void;
 }
 
-/** Human label of a status (translated; `InProgress` reads "In progress"). */
-export function statusLabel(trans: TranslationBundle, status: JobStatus): string {
-  switch (status) {
-    case 'Queued':
-      return trans.__('Queued');
-    case 'Starting':
-      return trans.__('Starting');
-    case 'InProgress':
-      return trans.__('In progress');
-    case 'Completed':
-      return trans.__('Completed');
-    case 'Failed':
-      return trans.__('Failed');
-    case 'Stopping':
-      return trans.__('Stopping');
-    case 'Stopped':
-      return trans.__('Stopped');
-  }
-  return status;
-}
-
 function FilterBar(props: { model: JobsModel; trans: TranslationBundle }): JSX.Element {
   const { model, trans } = props;
   const [name, setName] = React.useState(model.filter.name);
-  // Debounce typing so a filter word costs one request, not one per key.
+  // Debounced: a filter word costs one request, not one per key.
+  const settled = useDebounced(name);
   React.useEffect(() => {
-    if (name === model.filter.name) {
-      return;
+    if (settled !== model.filter.name) {
+      model.setFilter({ name: settled });
     }
-    const timer = window.setTimeout(() => {
-      model.filter = { ...model.filter, name };
-    }, 300);
-    return () => window.clearTimeout(timer);
-  }, [name]);
+  }, [model, settled]);
   return (
     <div className="jp-studio-filter">
       <input
@@ -65,25 +45,20 @@ function FilterBar(props: { model: JobsModel; trans: TranslationBundle }): JSX.E
         className="jp-studio-filter-status jp-mod-styled"
         data-testid="jobs-filter-status"
         value={model.filter.status}
-        onChange={event =>
-          (model.filter = { ...model.filter, status: event.target.value as JobStatus | '' })
-        }
+        onChange={event => model.setFilter({ status: event.target.value as JobStatus | '' })}
       >
         <option value="">{trans.__('All statuses')}</option>
         {JOB_STATUSES.map(status => (
           <option key={status} value={status}>
-            {statusLabel(trans, status)}
+            {jobStatusLabel(trans, status)}
           </option>
         ))}
       </select>
-      <button
-        className="jp-ToolbarButtonComponent jp-mod-minimal jp-Button jp-studio-icon-button"
+      <RefreshButton
         title={trans.__('Refresh')}
-        data-testid="jobs-refresh"
+        testid="jobs-refresh"
         onClick={() => void model.refresh()}
-      >
-        <refreshIcon.react tag="span" />
-      </button>
+      />
     </div>
   );
 }
@@ -118,18 +93,15 @@ function JobRow(props: {
     >
       <div className="jp-studio-job-row-top">
         <span className="jp-studio-job-name">{job.name}</span>
-        <StatusBadge status={job.status} label={statusLabel(trans, job.status)} />
+        <JobStatusBadge status={job.status} trans={trans} />
         {live && job.status !== 'Stopping' ? (
-          <button
-            className="jp-ToolbarButtonComponent jp-mod-minimal jp-Button jp-studio-icon-button jp-studio-job-stop"
+          <IconButton
+            icon={stopIcon}
+            className="jp-studio-job-stop"
             title={trans.__('Stop job')}
-            onClick={event => {
-              event.stopPropagation();
-              props.onStop(job.job_id);
-            }}
-          >
-            <stopIcon.react tag="span" />
-          </button>
+            stopPropagation
+            onClick={() => props.onStop(job.job_id)}
+          />
         ) : null}
       </div>
       <ProgressBar progress={job.progress} status={job.status} title={current} />

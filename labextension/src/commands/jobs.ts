@@ -1,42 +1,47 @@
 /**
- * Commands, the notebook toolbar button and the file-browser context-menu item.
+ * The Jobs panel's commands and restoration, and "Run as job": command, notebook toolbar button,
+ * file-browser context-menu item.
  */
-import { JupyterFrontEnd } from '@jupyterlab/application';
+import { ILayoutRestorer, JupyterFrontEnd } from '@jupyterlab/application';
 import { ICommandPalette, Notification, ToolbarButton } from '@jupyterlab/apputils';
 import { DocumentRegistry } from '@jupyterlab/docregistry';
 import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
 import { INotebookModel, INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { DisposableDelegate, IDisposable } from '@lumino/disposable';
 
-import { StudioRequestError } from './handler';
-import { jobsIcon } from './icons';
-import { Studio } from './studio';
-import { CommandIDs } from './tokens';
-import { kindOf, runAsJobDialog } from './widgets/RunJobDialog';
-
-const PALETTE_CATEGORY = 'Studio';
+import { errorMessage } from '../api';
+import { jobsIcon } from '../icons';
+import { JobsStudio } from '../studio/JobsStudio';
+import { CommandIDs, IStudio } from '../tokens';
+import { kindOf, runAsJobDialog } from '../widgets/RunJobDialog';
+import { PALETTE_CATEGORY, stringArg } from './args';
 
 export function addJobsCommands(
   app: JupyterFrontEnd,
-  studio: Studio,
+  studio: JobsStudio,
   trans: TranslationBundle,
+  restorer: ILayoutRestorer | null,
   palette: ICommandPalette | null
 ): void {
+  const schedules = studio.hasFeature('schedules');
   app.commands.addCommand(CommandIDs.openJobs, {
     label: trans.__('Show Jobs'),
     caption: trans.__('Show the Jobs panel'),
     icon: jobsIcon,
-    execute: args => studio.showJobs(args.jobId as string | undefined)
+    execute: args => studio.showJobs(stringArg(args.jobId))
   });
-  app.commands.addCommand(CommandIDs.openSchedules, {
-    label: trans.__('Show Schedules'),
-    execute: () => studio.showSchedules()
-  });
+  if (schedules) {
+    app.commands.addCommand(CommandIDs.openSchedules, {
+      label: trans.__('Show Schedules'),
+      execute: () => studio.showSchedules()
+    });
+  }
   app.commands.addCommand(CommandIDs.openJob, {
     label: trans.__('Open Job Details'),
     execute: args => {
-      const jobId = args.jobId as string | undefined;
+      const jobId = stringArg(args.jobId);
       if (jobId) {
         studio.openJob(jobId);
       }
@@ -44,13 +49,42 @@ export function addJobsCommands(
   });
   app.commands.addCommand(CommandIDs.refreshJobs, {
     label: trans.__('Refresh Jobs'),
-    execute: () => Promise.all([studio.jobs.refresh(), studio.schedules.refresh()])
+    execute: () =>
+      Promise.all([studio.jobs.refresh(), schedules ? studio.schedules.refresh() : undefined])
   });
-  if (palette) {
-    for (const command of [CommandIDs.openJobs, CommandIDs.openSchedules, CommandIDs.refreshJobs]) {
-      palette.addItem({ command, category: PALETTE_CATEGORY });
-    }
+  const inPalette = [CommandIDs.openJobs, CommandIDs.refreshJobs];
+  if (schedules) {
+    inPalette.splice(1, 0, CommandIDs.openSchedules);
   }
+  for (const command of inPalette) {
+    palette?.addItem({ command, category: PALETTE_CATEGORY });
+  }
+  if (restorer) {
+    restorer.add(studio.sidebar, studio.sidebar.id);
+    void restorer.restore(studio.detailTracker, {
+      command: CommandIDs.openJob,
+      args: widget => ({ jobId: widget.model.jobId }),
+      name: widget => widget.model.jobId
+    });
+  }
+}
+
+/** Apply the plugin's settings (notifyOnFinish) now and whenever they change. */
+export function followJobsSettings(
+  settingRegistry: ISettingRegistry,
+  pluginId: string,
+  studio: JobsStudio
+): void {
+  settingRegistry
+    .load(pluginId)
+    .then(settings => {
+      const apply = () => {
+        studio.notifyOnFinish = settings.get('notifyOnFinish').composite !== false;
+      };
+      apply();
+      settings.changed.connect(apply);
+    })
+    .catch(reason => console.warn('studio_ext: could not load settings', reason));
 }
 
 /** The toolbar button every notebook panel gets. */
@@ -73,15 +107,16 @@ class RunAsJobButtonExtension implements DocumentRegistry.IWidgetExtension<
         void this._app.commands.execute(CommandIDs.runAsJob, { path: panel.context.path })
     });
     button.node.setAttribute('data-testid', 'studio-run-as-job-button');
-    panel.toolbar.insertAfter('cellType', 'studio-run-as-job', button) ||
+    if (!panel.toolbar.insertAfter('cellType', 'studio-run-as-job', button)) {
       panel.toolbar.addItem('studio-run-as-job', button);
+    }
     return new DisposableDelegate(() => button.dispose());
   }
 }
 
 export function addRunAsJob(
   app: JupyterFrontEnd,
-  studio: Studio,
+  studio: IStudio,
   trans: TranslationBundle,
   browserFactory: IFileBrowserFactory | null,
   notebooks: INotebookTracker | null,
@@ -114,7 +149,7 @@ export function addRunAsJob(
     execute: async args => {
       const path = targetPath(args);
       if (!path) {
-        await Notification.warning(trans.__('Select a notebook or a Python file to run as a job.'));
+        Notification.warning(trans.__('Select a notebook or a Python file to run as a job.'));
         return;
       }
       const notebook = notebooks?.find(panel => panel.context.path === path);
@@ -123,7 +158,7 @@ export function addRunAsJob(
         await notebook.context.save();
       }
       try {
-        const created = await runAsJobDialog(path, trans);
+        const created = await runAsJobDialog(path, trans, studio.hasFeature('schedules'));
         if (created?.jobId) {
           Notification.success(trans.__('Job submitted: %1', path), { autoClose: 4000 });
           studio.showJobs(created.jobId);
@@ -132,8 +167,7 @@ export function addRunAsJob(
           studio.showSchedules();
         }
       } catch (error) {
-        const text = error instanceof StudioRequestError ? error.message : String(error);
-        await Notification.error(text);
+        Notification.error(errorMessage(error));
       }
     }
   });
@@ -149,7 +183,5 @@ export function addRunAsJob(
     selector: '.jp-DirListing-item[data-file-type="python"]',
     rank: 4
   });
-  if (palette) {
-    palette.addItem({ command: CommandIDs.runAsJob, category: PALETTE_CATEGORY });
-  }
+  palette?.addItem({ command: CommandIDs.runAsJob, category: PALETTE_CATEGORY });
 }

@@ -1,12 +1,14 @@
 /**
- * TypeScript mirror of the endpoint schemas (studio_ext/schemas.py, issue 4) and `EndpointsAPI.*`.
+ * Real-time endpoints: variants, deployment policies, replicas, metrics, captured traffic (mirror
+ * of studio_ext/schemas/endpoints.py) and `EndpointsAPI`, invocations included.
  */
-import { URLExt } from '@jupyterlab/coreutils';
-import { ServerConnection } from '@jupyterlab/services';
+import { jsonBody, queryString, requestAPI } from './request';
 
-import { queryString, requestAPI } from './handler';
-
+/** Creating -> InService <-> Updating; Failed (with a reason); Deleting (then gone). */
 export type EndpointStatus = 'Creating' | 'InService' | 'Updating' | 'Failed' | 'Deleting';
+
+/** One replica process: Starting -> Healthy <-> Unhealthy (missed pings); Stopping (draining). */
+export type ReplicaStatus = 'Starting' | 'Healthy' | 'Unhealthy' | 'Stopping';
 
 export interface IEndpointVariant {
   name?: string;
@@ -19,11 +21,17 @@ export interface IEndpointVariant {
 
 export interface IDataCaptureConfig {
   sampling_percent: number;
+  /** What to record: input, output or both. */
   capture?: ('input' | 'output')[];
 }
 
 export type DeploymentPolicyType = 'all_at_once' | 'canary' | 'linear';
 
+/**
+ * How an update shifts traffic: all_at_once when all new replicas are healthy; canary:
+ * canary_percent for baking_seconds, then the rest; linear: step_percent every step_seconds. A
+ * new-variant error rate above error_rate_threshold rolls back.
+ */
 export interface IDeploymentPolicy {
   type: DeploymentPolicyType;
   canary_percent?: number;
@@ -39,6 +47,7 @@ export interface ICreateEndpoint {
   data_capture?: IDataCaptureConfig | null;
 }
 
+/** PATCH: new variants and/or data capture; the policy says how traffic moves. */
 export interface IUpdateEndpoint {
   variants?: IEndpointVariant[];
   data_capture?: IDataCaptureConfig | null;
@@ -79,7 +88,7 @@ export interface IEndpointReplica {
   variant: string;
   generation: number;
   model_version: string | null;
-  status: string;
+  status: ReplicaStatus;
   port: number | null;
   pid: number | null;
   restarts: number;
@@ -173,53 +182,8 @@ export interface IInvocationResult {
   elapsedMs: number;
 }
 
-/** Split `models:/name/3` or `models:/name@alias` into its parts (null for other URIs). */
-export function parseModelUri(
-  uri: string
-): { name: string; version?: string; alias?: string } | null {
-  const match = /^models:\/(.+?)(?:\/(\d+)|@([^/@]+))$/.exec(uri.trim());
-  if (!match) {
-    return null;
-  }
-  return { name: match[1], version: match[2], alias: match[3] };
-}
-
-/**
- * A request body for the scoring server from a logged input example: a pandas example is stored
- * split-oriented (`{columns, data}`), a list as records or tensors, anything else as `inputs`.
- */
-export function samplePayload(example: unknown): string | null {
-  if (example === null || example === undefined) {
-    return null;
-  }
-  let body: unknown;
-  if (typeof example === 'object' && !Array.isArray(example) && 'columns' in (example as object)) {
-    body = { dataframe_split: example };
-  } else if (
-    Array.isArray(example) &&
-    example.length &&
-    typeof example[0] === 'object' &&
-    !Array.isArray(example[0])
-  ) {
-    body = { dataframe_records: example };
-  } else if (Array.isArray(example)) {
-    body = { instances: example };
-  } else {
-    body = { inputs: example };
-  }
-  return JSON.stringify(body, null, 2);
-}
-
 export namespace EndpointsAPI {
   const enc = encodeURIComponent;
-
-  function jsonBody(method: string, body: unknown): RequestInit {
-    return {
-      method,
-      body: JSON.stringify(body),
-      headers: { 'Content-Type': 'application/json' }
-    };
-  }
 
   export function list(): Promise<IListEndpointsResponse> {
     return requestAPI<IListEndpointsResponse>('endpoints');
@@ -271,21 +235,19 @@ export namespace EndpointsAPI {
   }
 
   /**
-   * POST a body to the router `/studio/endpoints/{name}/invocations` (outside studio/api, so not
-   * through requestAPI): every answer comes back as it is, a 400's message included.
+   * POST a body to the router `/studio/endpoints/{name}/invocations` (outside studio/api): every
+   * answer comes back as it is, a 400's message included.
    */
   export async function invoke(
     name: string,
     body: string,
     contentType = 'application/json'
   ): Promise<IInvocationResult> {
-    const settings = ServerConnection.makeSettings();
-    const url = URLExt.join(settings.baseUrl, 'studio/endpoints', enc(name), 'invocations');
     const started = performance.now();
-    const response = await ServerConnection.makeRequest(
-      url,
-      { method: 'POST', body, headers: { 'Content-Type': contentType }, cache: 'no-cache' },
-      settings
+    const response = await requestAPI<Response>(
+      `${enc(name)}/invocations`,
+      { method: 'POST', body, headers: { 'Content-Type': contentType } },
+      { namespace: 'studio/endpoints', raw: true }
     );
     const text = await response.text();
     return {

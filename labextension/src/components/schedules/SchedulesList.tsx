@@ -3,23 +3,24 @@
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
-import { refreshIcon, UseSignal } from '@jupyterlab/ui-components';
+import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { formatDuration, formatTime, jobDuration } from '../format';
-import { IDescribeJob, IDescribeJobDefinition, StudioAPI } from '../handler';
-import { SchedulesModel } from '../model';
-import { ErrorBox, StatusBadge } from './common';
-import { statusLabel } from './JobsList';
+import { IDescribeJobDefinition, SchedulesAPI } from '../../api';
+import { formatDuration, formatTime, jobDuration } from '../../format';
+import { SchedulesModel } from '../../models/SchedulesModel';
+import { RefreshButton } from '../common/controls';
+import { ErrorBox } from '../common/ErrorBox';
+import { useAction, useRequest } from '../common/hooks';
+import { JobStatusBadge, StatusBadge } from '../common/StatusBadge';
+
+/** How often an open runs list is read again (ms). */
+const RUNS_POLL_MS = 5000;
 
 export interface ISchedulesListProps {
   model: SchedulesModel;
   trans: TranslationBundle;
   onOpenJob: (jobId: string) => void;
-}
-
-function errorText(error: unknown): string {
-  return String((error as Error)?.message ?? error);
 }
 
 function Runs(props: {
@@ -28,24 +29,15 @@ function Runs(props: {
   onOpenJob: (jobId: string) => void;
 }): JSX.Element {
   const { trans } = props;
-  const [runs, setRuns] = React.useState<IDescribeJob[] | null>(null);
-  const [error, setError] = React.useState<string | null>(null);
-  React.useEffect(() => {
-    let cancelled = false;
-    const load = () =>
-      StudioAPI.listJobDefinitionRuns(props.definition.job_definition_id)
-        .then(response => !cancelled && (setRuns(response.items), setError(null)))
-        .catch(err => !cancelled && setError(errorText(err)));
-    void load();
-    const timer = window.setInterval(load, 5000);
-    return () => {
-      cancelled = true;
-      window.clearInterval(timer);
-    };
-  }, [props.definition.job_definition_id]);
+  const id = props.definition.job_definition_id;
+  const root = React.useRef<HTMLDivElement>(null);
+  const answer = useRequest(() => SchedulesAPI.runs(id), [id], {
+    poll: { interval: RUNS_POLL_MS, ref: root, name: `ScheduleRuns:${id}` }
+  });
+  const runs = answer.data?.items ?? null;
   return (
-    <div className="jp-studio-schedule-runs" data-testid="schedule-runs">
-      <ErrorBox message={error} />
+    <div className="jp-studio-schedule-runs" data-testid="schedule-runs" ref={root}>
+      <ErrorBox message={answer.error} />
       {runs === null ? (
         <div className="jp-studio-empty">{trans.__('Loading runs…')}</div>
       ) : runs.length === 0 ? (
@@ -62,7 +54,7 @@ function Runs(props: {
             >
               <div className="jp-studio-job-row-top">
                 <span className="jp-studio-job-created">{formatTime(job.created_at)}</span>
-                <StatusBadge status={job.status} label={statusLabel(trans, job.status)} />
+                <JobStatusBadge status={job.status} trans={trans} />
                 <span className="jp-studio-job-duration">{formatDuration(jobDuration(job))}</span>
               </div>
             </li>
@@ -84,28 +76,12 @@ function ScheduleRow(props: {
   const [cron, setCron] = React.useState(definition.schedule);
   const [timezone, setTimezone] = React.useState(definition.timezone);
   const [showRuns, setShowRuns] = React.useState(false);
-  const [error, setError] = React.useState<string | null>(null);
-  const [busy, setBusy] = React.useState(false);
-
-  const act = async (action: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
-      await model.refresh();
-      return true;
-    } catch (err) {
-      setError(errorText(err));
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
+  const action = useAction();
+  const busy = action.busy;
   const id = definition.job_definition_id;
-  const togglePause = () =>
-    act(() => StudioAPI.updateJobDefinition(id, { paused: !definition.paused }));
+  const togglePause = () => void action.run(() => model.update(id, { paused: !definition.paused }));
   const save = async () => {
-    if (await act(() => StudioAPI.updateJobDefinition(id, { schedule: cron, timezone }))) {
+    if (await action.run(() => model.update(id, { schedule: cron, timezone }))) {
       setEditing(false);
     }
   };
@@ -119,7 +95,7 @@ function ScheduleRow(props: {
       buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: trans.__('Delete') })]
     });
     if (answer.button.accept) {
-      await act(() => StudioAPI.deleteJobDefinition(id));
+      await action.run(() => model.remove(id));
     }
   };
 
@@ -132,11 +108,10 @@ function ScheduleRow(props: {
     >
       <div className="jp-studio-job-row-top">
         <span className="jp-studio-job-name">{definition.name}</span>
-        <span
-          className={`jp-studio-status ${definition.paused ? 'jp-studio-status-Stopped' : 'jp-studio-status-InProgress'}`}
-        >
-          {definition.paused ? trans.__('Paused') : trans.__('Active')}
-        </span>
+        <StatusBadge
+          label={definition.paused ? trans.__('Paused') : trans.__('Active')}
+          tone={definition.paused ? 'jp-studio-status-Stopped' : 'jp-studio-status-InProgress'}
+        />
       </div>
       {editing ? (
         <div className="jp-studio-schedule-edit">
@@ -152,7 +127,11 @@ function ScheduleRow(props: {
             value={timezone}
             onChange={e => setTimezone(e.target.value)}
           />
-          <button className="jp-mod-styled jp-mod-accept jp-Button" disabled={busy} onClick={save}>
+          <button
+            className="jp-mod-styled jp-mod-accept jp-Button"
+            disabled={busy}
+            onClick={() => void save()}
+          >
             {trans.__('Save')}
           </button>
           <button
@@ -161,7 +140,7 @@ function ScheduleRow(props: {
               setEditing(false);
               setCron(definition.schedule);
               setTimezone(definition.timezone);
-              setError(null);
+              action.setError(null);
             }}
           >
             {trans.__('Cancel')}
@@ -185,7 +164,7 @@ function ScheduleRow(props: {
         <span>{definition.job.instance_type}</span>
         <span>{trans.__('missed runs: %1', definition.missed_run_policy)}</span>
       </div>
-      <ErrorBox message={error} />
+      <ErrorBox message={action.error} />
       <div className="jp-studio-schedule-actions">
         <button className="jp-mod-styled jp-Button" disabled={busy} onClick={togglePause}>
           {definition.paused ? trans.__('Resume') : trans.__('Pause')}
@@ -200,7 +179,11 @@ function ScheduleRow(props: {
         <button className="jp-mod-styled jp-Button" onClick={() => setShowRuns(!showRuns)}>
           {showRuns ? trans.__('Hide runs') : trans.__('Runs')}
         </button>
-        <button className="jp-mod-styled jp-mod-warn jp-Button" disabled={busy} onClick={remove}>
+        <button
+          className="jp-mod-styled jp-mod-warn jp-Button"
+          disabled={busy}
+          onClick={() => void remove()}
+        >
           {trans.__('Delete')}
         </button>
       </div>
@@ -215,13 +198,7 @@ export function SchedulesList(props: ISchedulesListProps): JSX.Element {
     <div className="jp-studio-SchedulesList">
       <div className="jp-studio-filter">
         <span className="jp-studio-filter-title">{trans.__('Job definitions')}</span>
-        <button
-          className="jp-ToolbarButtonComponent jp-mod-minimal jp-Button jp-studio-icon-button"
-          title={trans.__('Refresh')}
-          onClick={() => void model.refresh()}
-        >
-          <refreshIcon.react tag="span" />
-        </button>
+        <RefreshButton title={trans.__('Refresh')} onClick={() => void model.refresh()} />
       </div>
       <UseSignal signal={model.changed}>
         {() => (

@@ -1,0 +1,13 @@
+/**
+ * The studio REST API: the request function and one client per resource (like studio_ext/schemas).
+ */
+export * from './audit';
+export * from './config';
+export * from './endpoints';
+export * from './experiments';
+export * from './instanceTypes';
+export * from './jobs';
+export * from './models';
+export * from './request';
+export * from './schedules';
+export * from './transform';
