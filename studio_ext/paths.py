@@ -68,3 +68,13 @@ def endpoint_capture_dir(name: str, home: Path | None = None) -> Path:
 def transform_job_dir(transform_job_id: str, home: Path | None = None) -> Path:
     """`$STUDIO_HOME/transform-jobs/<id>/`: progress.json, result.json, transform.log."""
     return (home or studio_home()) / "transform-jobs" / transform_job_id
+
+
+def package_env(**defaults: str) -> dict[str, str]:
+    """This process's environment for a child process that must import this very package (it may
+    be on PYTHONPATH rather than installed: development, tests), with `defaults` for variables the
+    environment does not set."""
+    env = {**defaults, **os.environ}
+    pkg_parent = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (pkg_parent, env.get("PYTHONPATH")) if p)
+    return env

@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import fcntl
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from .paths import package_env
 from .settings import StudioSettings
 
 # runner/agent.py exits with this code when another agent already holds the lock file.
@@ -156,11 +156,7 @@ class AgentSupervisor:
                 self.log.exception("studio: agent supervision step failed")
 
     def _spawn(self) -> None:
-        env = dict(os.environ)
-        # The package may be on PYTHONPATH rather than installed (development, tests): the agent
-        # must import the same studio_ext as this server.
-        package_parent = str(Path(__file__).resolve().parent.parent)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
+        env = package_env()  # the agent must import the same studio_ext as this server
         env["STUDIO_HOME"] = str(self.settings.home)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_file, "ab") as log_fh:

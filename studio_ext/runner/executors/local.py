@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ...paths import package_env
 from ...settings import StudioSettings
 from .. import resources
 from .base import BaseExecutor
@@ -93,10 +94,7 @@ class LocalExecutor(BaseExecutor):
         cmd = [sys.executable, "-m", "studio_ext.runner.worker", "--warm", "--home", str(s.home),
                "--db-url", s.db_url, "--mlflow-tracking-uri", s.mlflow_tracking_uri,
                "--server-root", str(s.server_root), "--log-file", str(self.log_file)]
-        env = dict(os.environ)
-        # The worker must import this very package, whichever way the agent found it.
-        pkg_parent = str(Path(__file__).resolve().parents[3])
-        env["PYTHONPATH"] = pkg_parent + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        env = package_env()  # the worker must import this very package
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                 cwd=str(s.home), env=env, start_new_session=True, close_fds=True)
         os.set_blocking(proc.stdout.fileno(), False)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
-
-import studio_ext
 
 from ... import tracking
 from ...settings import StudioSettings
@@ -69,15 +66,6 @@ class BaseReconciler(ABC):
         if self._mlflow_client is None:
             self._mlflow_client = tracking.client(self.settings.mlflow_tracking_uri, self.settings.home)
         return self._mlflow_client
-
-
-def package_env(**defaults: str) -> dict[str, str]:
-    """This process's environment for a child that must import this very package (whichever way
-    the agent found it), with `defaults` for variables the environment does not set."""
-    env = {**defaults, **os.environ}
-    pkg_parent = str(Path(studio_ext.__file__).resolve().parents[1])
-    env["PYTHONPATH"] = pkg_parent + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    return env
 
 
 class ChildProcesses:

@@ -21,13 +21,14 @@ from sqlalchemy import delete, update
 
 from ... import paths
 from ...model_uris import local_path, resolve_model
+from ...paths import package_env
 from ...schemas import ReplicaStatus
 from ...settings import StudioSettings
 from ...store import orm
 from ...store.db import Database
 from .. import resources
 from ..slots import worker_count
-from .base import ChildProcesses, package_env, utcnow
+from .base import ChildProcesses, utcnow
 from .sampling import MetricSampler
 
 log = logging.getLogger("studio_ext.agent")

@@ -17,14 +17,14 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from ...model_uris import local_path, resolve_model
-from ...paths import transform_job_dir
+from ...paths import package_env, transform_job_dir
 from ...schemas import JobStatus
 from ...settings import StudioSettings
 from ...store import orm
 from ...store.db import Database
 from .. import resources
 from ..slots import slot_limit, slots_in_use, worker_count
-from .base import AgentAlive, BaseReconciler, ChildProcesses, package_env, utcnow
+from .base import AgentAlive, BaseReconciler, ChildProcesses, utcnow
 
 log = logging.getLogger("studio_ext.agent")
 
