@@ -35,7 +35,7 @@ from ..plugins import load_class
 from ..schemas import JobStatus
 from ..settings import StudioSettings
 from ..store import orm
-from ..store.db import Database
+from ..store.db import Database, rowcount
 from . import resources
 from .executors.base import BaseExecutor
 from .executors.local import LocalExecutor
@@ -192,7 +192,7 @@ class Agent:
                     update(orm.Job).where(orm.Job.job_id == job_id, orm.Job.status == JobStatus.QUEUED.value)
                     .values(status=JobStatus.STARTING.value, agent_id=self.agent_id, pid=worker.pid,
                             pid_create_time=create_time, cpu_set=cpu_set, heartbeat_at=utcnow()))
-            if result.rowcount != 1:
+            if rowcount(result) != 1:
                 continue  # another agent took it, or it was stopped meanwhile
             if not worker.assign(job_id):
                 self._requeue(job_id, "the job process was gone before it got the job")

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 
 from ..schemas import JobStatus
 from ..store import orm
-from ..store.db import Database
+from ..store.db import Database, rowcount
 
 ACTIVE = [s.value for s in JobStatus if s.is_active]
 RESULT_FILE = "result.json"
@@ -57,7 +57,7 @@ class JobState:
                 update(orm.Job).where(orm.Job.job_id == job_id, orm.Job.status == JobStatus.STARTING.value)
                 .values(status=JobStatus.IN_PROGRESS.value, pid=pid, pid_create_time=pid_create_time,
                         started_at=row.started_at or now, heartbeat_at=now, progress=progress))
-            if result.rowcount != 1:
+            if rowcount(result) != 1:
                 return None
         return self.get(job_id)
 
@@ -102,7 +102,7 @@ class JobState:
                               progress=progress)
                 written = status
             result = session.execute(update(orm.Job).where(*guard).values(**values))
-            return written if result.rowcount == 1 else None
+            return written if rowcount(result) == 1 else None
 
 
 def write_result(job_dir: Path, attempt: int, status: JobStatus, reason: str | None,

@@ -31,7 +31,7 @@ from ..serving.metrics import (
 )
 from ..settings import StudioSettings
 from ..store import orm
-from ..store.db import Database
+from ..store.db import Database, rowcount
 
 HISTORY_POINTS = 180  # points per series when the caller gives no period
 MAX_HISTORY_POINTS = 2000
@@ -219,11 +219,11 @@ class EndpointService(BaseEndpointService):
         with self.db.session() as session:
             row = self._row(session, name)
             if row.status == schemas.EndpointStatus.UPDATING.value:
-                asked = session.execute(update(orm.Endpoint).where(
+                asked = rowcount(session.execute(update(orm.Endpoint).where(
                     orm.Endpoint.name == name, orm.Endpoint.generation == row.generation,
                     orm.Endpoint.status == schemas.EndpointStatus.UPDATING.value).values(
                     rollback_requested_at=_utcnow(), rollback_requested_by=user or "unknown",
-                    status_reason="rollback requested; the previous replicas take the traffic back")).rowcount
+                    status_reason="rollback requested; the previous replicas take the traffic back")))
                 if asked == 1:
                     return
                 session.expire_all()  # the update ended meanwhile: roll back what it left, below

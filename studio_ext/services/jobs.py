@@ -20,7 +20,7 @@ from ..exceptions import Conflict, InvalidParameter, NotFound
 from ..paths import INPUT_DIR, LOG_NAME, OUTPUT_DIR
 from ..settings import StudioSettings
 from ..store import orm
-from ..store.db import Database
+from ..store.db import Database, rowcount
 from .job_files import (
     infer_kind,
     list_outputs,
@@ -303,7 +303,7 @@ class JobService(BaseJobService):
                         update(orm.Job).where(orm.Job.job_id == job_id, orm.Job.status == status.value)
                         .values(status=schemas.JobStatus.STOPPING.value,
                                 status_reason=f"stop requested by {who}", stop_requested_at=now))
-                if result.rowcount == 1:
+                if rowcount(result) == 1:
                     return
         raise Conflict(f"job {job_id} changed state while stopping it; try again")
 
@@ -315,7 +315,7 @@ class JobService(BaseJobService):
             result = session.execute(
                 delete(orm.Job).where(orm.Job.job_id == job_id, orm.Job.status.in_(
                     _TERMINAL + [schemas.JobStatus.QUEUED.value])))
-            if result.rowcount != 1:
+            if rowcount(result) != 1:
                 raise Conflict(f"job {job_id} is {row.status}; stop it before deleting it")
         shutil.rmtree(self.settings.job_dir(job_id), ignore_errors=True)
 

@@ -19,7 +19,7 @@ from ..cron import CronSchedule
 from ..exceptions import Conflict, InvalidParameter, NotFound, ServiceUnavailable
 from ..settings import StudioSettings
 from ..store import orm
-from ..store.db import Database
+from ..store.db import Database, rowcount
 from .audit import AuditService, BaseAuditService
 from .job_files import infer_kind, load_notebook, parameters_cell_index
 from .jobs import BaseJobService
@@ -236,7 +236,7 @@ class ScheduleService(BaseScheduleService):
                 .where(orm.JobDefinition.job_definition_id == job_definition_id,
                        orm.JobDefinition.deleted.is_(False))
                 .values(**values))
-            if result.rowcount != 1:
+            if rowcount(result) != 1:
                 raise NotFound(f"job_definition_id: no schedule {job_definition_id!r}")
 
     def delete(self, job_definition_id: str) -> None:
@@ -246,7 +246,7 @@ class ScheduleService(BaseScheduleService):
                 .where(orm.JobDefinition.job_definition_id == job_definition_id,
                        orm.JobDefinition.deleted.is_(False))
                 .values(deleted=True, next_run_at=None, updated_at=utcnow()))
-            if result.rowcount != 1:
+            if rowcount(result) != 1:
                 raise NotFound(f"job_definition_id: no schedule {job_definition_id!r}")
 
     def list_runs(self, job_definition_id: str, query: schemas.ListJobsQuery) -> schemas.ListJobsResponse:
@@ -370,7 +370,7 @@ class ScheduleService(BaseScheduleService):
                        orm.JobDefinition.next_run_at == d.next_run_at,
                        orm.JobDefinition.deleted.is_(False))
                 .values(**values))
-            return result.rowcount == 1
+            return rowcount(result) == 1
 
     def _skipped(self, d: _Due, reason: str, **detail: Any) -> None:
         detail = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in detail.items()}

@@ -6,8 +6,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +27,12 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def rowcount(result: Result) -> int:
+    """Rows an UPDATE/DELETE changed: how a conditional write (`WHERE status = <expected>`) tells
+    whether it won. session.execute() is typed as returning Result; DML gives a CursorResult."""
+    return cast(CursorResult, result).rowcount
 
 
 def get_engine(url: str) -> Engine:

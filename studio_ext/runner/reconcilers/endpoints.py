@@ -15,7 +15,7 @@ from sqlalchemy import delete, select, update
 from ...schemas import EndpointStatus, ReplicaStatus
 from ...settings import StudioSettings
 from ...store import orm
-from ...store.db import Database
+from ...store.db import Database, rowcount
 from .base import AgentAlive, BaseReconciler
 from .replicas import MAX_START_FAILURES, Replicas
 from .rollouts import Rollouts
@@ -52,9 +52,9 @@ class EndpointReconciler(BaseReconciler):
                 if owner is not None and self.agent_alive(owner):
                     continue
                 with self.db.session() as session:
-                    claimed = session.execute(update(orm.Endpoint).where(
+                    claimed = rowcount(session.execute(update(orm.Endpoint).where(
                         orm.Endpoint.name == name, orm.Endpoint.agent_id.is_(owner) if owner is None
-                        else orm.Endpoint.agent_id == owner).values(agent_id=self.agent_id)).rowcount
+                        else orm.Endpoint.agent_id == owner).values(agent_id=self.agent_id)))
                 if claimed != 1:
                     continue
                 log.info("endpoint %s: reconciled by this agent now", name)
@@ -141,8 +141,8 @@ class EndpointReconciler(BaseReconciler):
         for r in replicas:
             self.replicas.stop(r, keep_history=False)  # the history goes with the endpoint
         with self.db.session() as session:
-            gone = session.execute(delete(orm.Endpoint).where(
-                orm.Endpoint.name == ep.name, orm.Endpoint.status == EndpointStatus.DELETING.value)).rowcount
+            gone = rowcount(session.execute(delete(orm.Endpoint).where(
+                orm.Endpoint.name == ep.name, orm.Endpoint.status == EndpointStatus.DELETING.value)))
             if gone:  # a new endpoint of the same name starts with no history
                 session.execute(delete(orm.EndpointMetricSample).where(
                     orm.EndpointMetricSample.endpoint_name == ep.name))

@@ -14,7 +14,7 @@ from ...model_uris import parse_model_uri, resolve_model
 from ...schemas import EndpointStatus, ReplicaStatus
 from ...serving.metrics import COUNTER_KEYS, fetch_metrics, merge_counts, parse_prometheus
 from ...store import orm
-from ...store.db import Database
+from ...store.db import Database, rowcount
 from .replicas import Replicas
 
 log = logging.getLogger("studio_ext.agent")
@@ -44,7 +44,7 @@ class Rollouts:
         if unless_rollback_requested:
             query = query.where(orm.Endpoint.rollback_requested_at.is_(None))
         with self.db.session() as session:
-            if session.execute(query.values(status=status.value, status_reason=reason, **values)).rowcount != 1:
+            if rowcount(session.execute(query.values(status=status.value, status_reason=reason, **values))) != 1:
                 return False
         if ep.status != status.value or ep.status_reason != reason or values:
             log.info("endpoint %s: %s%s", ep.name, status.value, f" ({reason})" if reason else "")

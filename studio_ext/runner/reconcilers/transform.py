@@ -21,7 +21,7 @@ from ...paths import package_env, transform_job_dir
 from ...schemas import JobStatus
 from ...settings import StudioSettings
 from ...store import orm
-from ...store.db import Database
+from ...store.db import Database, rowcount
 from .. import resources
 from ..slots import slot_limit, slots_in_use, worker_count
 from .base import AgentAlive, BaseReconciler, ChildProcesses, utcnow
@@ -68,9 +68,9 @@ class TransformReconciler(BaseReconciler):
 
     def _set(self, row: orm.TransformJob, expected: str, **values: Any) -> bool:
         with self.db.session() as session:
-            return session.execute(update(orm.TransformJob).where(
+            return rowcount(session.execute(update(orm.TransformJob).where(
                 orm.TransformJob.transform_job_id == row.transform_job_id,
-                orm.TransformJob.status == expected).values(**values)).rowcount == 1
+                orm.TransformJob.status == expected).values(**values))) == 1
 
     def _wait_for_slot(self, row: orm.TransformJob, used: dict[str, int]) -> bool:
         """True while the instance type's slots are all taken (by jobs or transforms); says so in
