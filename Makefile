@@ -31,7 +31,7 @@ SETTINGS_DIR  := $(VENV)/share/jupyter/lab/settings
 help:
 	@echo "make studio   set up .venv and start JupyterLab with the studio (http://$(IP):$(PORT)/lab)"
 	@echo "make test     set up .venv (and Chromium) and run the whole test suite"
-	@echo "make lint     ruff over the package and the tests"
+	@echo "make lint     ruff, mypy and the frontend's prettier + eslint + tsc"
 	@echo "make bench    studio job vs papermill CLI on a trivial notebook, and dispatch rate"
 	@echo "make clean    remove build outputs (keeps .venv and .studio-home)"
 	@echo "Variables: STUDIO_HOME=$(STUDIO_HOME) STUDIO_ROOT=$(STUDIO_ROOT) PORT=$(PORT) IP=$(IP)"
@@ -84,10 +84,15 @@ chromium:
 
 test: install chromium
 	$(BIN)/ruff check studio_ext tests bench
+	$(BIN)/mypy
 	$(BIN)/pytest -q -p no:randomly $(PYTEST_ARGS) tests
 
+# ruff over the Python, mypy over services/runner/serving/schemas ([tool.mypy] in pyproject.toml),
+# prettier + eslint + tsc over the frontend.
 lint: install
-	$(BIN)/ruff check studio_ext tests
+	$(BIN)/ruff check studio_ext tests bench
+	$(BIN)/mypy
+	cd labextension && ../$(BIN)/jlpm install --immutable >/dev/null && ../$(BIN)/jlpm lint:check
 
 BENCH_ARGS ?=
 bench: install
