@@ -327,16 +327,17 @@ def test_code_blocks_of_the_page_run_in_order_on_a_fresh_studio(page, docs_studi
 
 def _check_python_config(block: Block, tmp: Path) -> None:
     """Load the block as a jupyter_server_config.py and check each trait on its class."""
-    import studio_ext
     from jupyter_server.serverapp import ServerApp
     from traitlets.config.loader import PyFileConfigLoader
+
+    import studio_ext
 
     classes = {point["app"].__name__: point["app"] for point in studio_ext._jupyter_server_extension_points()}
     classes["ServerApp"] = ServerApp
     path = tmp / "jupyter_server_config.py"
     path.write_text(block.source)
     config = PyFileConfigLoader(path.name, str(tmp)).load_config()
-    assert config, f"the config block sets nothing"
+    assert config, "the config block sets nothing"
     for section, values in config.items():
         assert section in classes, f"unknown configurable {section!r} (known: {sorted(classes)})"
         traits = classes[section].class_traits(config=True)
