@@ -352,7 +352,7 @@ def _check_ini(block: Block) -> None:
     parser.optionxform = str
     parser.read_string(block.source)
     for section in parser.sections():
-        for key, value in parser[section].items():
+        for value in parser[section].values():
             words = shlex.split(value.replace("\\\n", " "))
             if len(words) > 1 and Path(words[0]).name == "studio" and words[1] == "agent":
                 _check_agent_options(block, words[2:])
