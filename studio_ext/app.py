@@ -269,6 +269,7 @@ class StudioApp(ExtensionApp):
         self.handlers = [route for part in self.parts() for route in part.routes]
 
     def initialize_settings(self) -> None:
+        assert self.serverapp is not None  # jupyter_server links its ServerApp before this runs
         root = self.server_root or self.serverapp.root_dir
         settings = StudioSettings.from_env(home=self.studio_home, db_url=self.db_url,
                                            mlflow_tracking_uri=self.mlflow_tracking_uri, server_root=root)

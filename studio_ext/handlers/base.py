@@ -251,7 +251,7 @@ class StudioHandler(APIHandler):
 
     # ------------------------------------------------------------------ errors
 
-    def log_exception(self, typ, value, tb) -> None:  # type: ignore[override]
+    def log_exception(self, typ, value, tb) -> None:
         # Expected errors (bad input, not found, conflicts) are the client's business: one line,
         # no traceback. Unexpected ones keep tornado's full logging.
         if isinstance(value, StudioError | ValidationError):

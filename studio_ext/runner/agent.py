@@ -227,8 +227,8 @@ class Agent:
         for row in rows:
             if row.agent_id and hosts.get(row.agent_id, me) != me:
                 continue  # a pid only means something on its own machine (agents sharing a PostgreSQL)
-            alive = resources.is_alive(row.pid, row.pid_create_time)
-            if not alive:
+            pid = row.pid  # is_alive() is False without one, so past this it is an int
+            if pid is None or not resources.is_alive(pid, row.pid_create_time):
                 self._dead(row)
                 continue
             if row.agent_id != self.agent_id and self._agent_alive(row.agent_id):
@@ -239,17 +239,17 @@ class Agent:
             started = _attempt_started(row)
             if row.status == JobStatus.STARTING.value:
                 if (now - (row.heartbeat_at or now)).total_seconds() > UNSTARTED_GRACE_S:
-                    resources.kill_tree(row.pid)
+                    resources.kill_tree(pid)
                     self._dead(row, "the job process never started the job")
                 continue
             if started and (now - started).total_seconds() > row.timeout_seconds + BACKUP_TIMEOUT_GRACE_S:
                 log.warning("job %s: past its timeout and still running; killing pid %s", row.job_id, row.pid)
-                resources.kill_tree(row.pid)
+                resources.kill_tree(pid)
                 self._finish(row, JobStatus.FAILED, f"timed out after {row.timeout_seconds} s")
             elif (row.stop_requested_at is not None
                   and (now - row.stop_requested_at).total_seconds() > BACKUP_STOP_GRACE_S):
                 log.warning("job %s: stop not honoured; killing pid %s", row.job_id, row.pid)
-                resources.kill_tree(row.pid)
+                resources.kill_tree(pid)
                 self._finish(row, JobStatus.STOPPED, stopped_reason(row.status_reason))
 
     def _agent_alive(self, agent_id: str | None) -> bool:

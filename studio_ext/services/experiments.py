@@ -38,8 +38,13 @@ def _order_by(text: str | None) -> list[str] | None:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def run_summary(run, model: type[schemas.RunSummary] = schemas.RunSummary, **extra: Any) -> schemas.RunSummary:
+def run_summary(run) -> schemas.RunSummary:
     """An MLflow Run as the studio's run row."""
+    return schemas.RunSummary(**_run_fields(run))
+
+
+def _run_fields(run) -> dict[str, Any]:
+    """The RunSummary fields of an MLflow Run (DescribeRun adds its own to them)."""
     info, data = run.info, run.data
     start, end = ms_to_datetime(info.start_time), ms_to_datetime(info.end_time)
     duration = None
@@ -50,12 +55,12 @@ def run_summary(run, model: type[schemas.RunSummary] = schemas.RunSummary, **ext
         elif info.status == "RUNNING":
             duration = (datetime.now(UTC) - start).total_seconds()
     tags = {k: v for k, v in (data.tags or {}).items() if k not in _HIDDEN_TAGS}
-    return model(
+    return dict(
         run_id=info.run_id, name=info.run_name or tags.get("mlflow.runName"), experiment_id=info.experiment_id,
         status=info.status, start_time=start, end_time=end, duration_seconds=duration,
         job_id=tags.get(JOB_ID_TAG), user_id=info.user_id or None, lifecycle_stage=info.lifecycle_stage,
         params=dict(data.params or {}), metrics={k: finite(v) for k, v in (data.metrics or {}).items()},
-        tags=tags, **extra)
+        tags=tags)
 
 
 def _experiment(exp) -> schemas.DescribeExperiment:
@@ -191,10 +196,10 @@ class ExperimentService(BaseExperimentService):
                     notebook = f"jobs/{job_id}/outputs/{OUTPUT_NOTEBOOK}"
                 if OUTPUT_HTML in names:
                     html = f"jobs/{job_id}/outputs/{OUTPUT_HTML}"
-        return run_summary(run, schemas.DescribeRun, artifact_uri=run.info.artifact_uri, job=job,
-                           job_notebook=notebook, job_notebook_html=html,
-                           reproduces_job_id=tags.get(REPRODUCES_JOB_TAG),
-                           reproduces_run_id=tags.get(REPRODUCES_RUN_TAG))
+        return schemas.DescribeRun(**_run_fields(run), artifact_uri=run.info.artifact_uri, job=job,
+                                   job_notebook=notebook, job_notebook_html=html,
+                                   reproduces_job_id=tags.get(REPRODUCES_JOB_TAG),
+                                   reproduces_run_id=tags.get(REPRODUCES_RUN_TAG))
 
     def metric_history(self, run_id: str, key: str) -> schemas.MetricHistory:
         run = self._get_run(run_id)

@@ -14,10 +14,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import tracking
 from ..exceptions import Conflict, InvalidParameter, NotFound, ServiceUnavailable, StudioError
+
+if TYPE_CHECKING:
+    from mlflow.tracking import MlflowClient
 
 # MLflow error codes (mlflow.protos.databricks_pb2 names) -> our error classes.
 _NOT_FOUND = {"RESOURCE_DOES_NOT_EXIST", "NOT_FOUND", "ENDPOINT_NOT_FOUND"}
@@ -71,7 +74,7 @@ class MlflowAccess:
     def __init__(self, tracking_uri: str, home: Path | None = None):
         self.tracking_uri = tracking_uri
         self.home = home
-        self._client = None
+        self._client: MlflowClient | None = None  # imported on first use: MLflow costs seconds
         self._lock = threading.Lock()
 
     @property

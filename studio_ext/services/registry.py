@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import schemas
 from ..exceptions import InvalidParameter, NotFound
@@ -21,6 +21,9 @@ from .mlflow_common import (
     ms_to_datetime,
     quote_filter_value,
 )
+
+if TYPE_CHECKING:
+    from mlflow.entities import LoggedModel
 
 MAX_INPUT_EXAMPLE_BYTES = 256 * 1024  # a bigger example is a download, not part of a description
 
@@ -198,7 +201,8 @@ class RegistryService(BaseRegistryService):
         if any(e.path.rsplit("/", 1)[-1] == "MLmodel" for e in entries):
             return f"{run.info.artifact_uri.rstrip('/')}/{artifact_path}", None
         with mlflow_errors("artifact_path"):
-            models, token = [], None
+            models: list[LoggedModel] = []
+            token: str | None = None
             while True:
                 page = self.client.search_logged_models(
                     experiment_ids=[run.info.experiment_id],

@@ -202,13 +202,15 @@ class ScheduleService(BaseScheduleService):
             return schemas.ListJobDefinitionsResponse(items=[self._describe(r) for r in items], next_token=token)
 
     def update(self, job_definition_id: str, request: schemas.UpdateJobDefinition) -> None:
+        # Every field defaults to None, so a field is given exactly when it is not None; the tests
+        # below say `is not None` where mypy needs the narrowing.
         given = {name for name in request.model_fields_set if getattr(request, name) is not None}
         with self.db.session() as session:
             current = self._describe(self._row(session, job_definition_id))
-        schedule = request.schedule if "schedule" in given else current.schedule
-        timezone = request.timezone if "timezone" in given else current.timezone
+        schedule = request.schedule if request.schedule is not None else current.schedule
+        timezone = request.timezone if request.timezone is not None else current.timezone
         cron = CronSchedule(schedule, timezone)
-        if "job" in given:
+        if request.job is not None:
             self._validate_template(request.job)
         values: dict[str, Any] = {"updated_at": utcnow()}
         if "name" in given:
@@ -217,11 +219,11 @@ class ScheduleService(BaseScheduleService):
             values["schedule"] = cron.expression
         if "timezone" in given:
             values["timezone"] = timezone
-        if "job" in given:
+        if request.job is not None:
             values["template"] = request.job.model_dump(mode="json")
         if "max_concurrent_runs" in given:
             values["max_concurrent_runs"] = request.max_concurrent_runs
-        if "missed_run_policy" in given:
+        if request.missed_run_policy is not None:
             values["missed_run_policy"] = schemas.MissedRunPolicy(request.missed_run_policy).value
         paused = request.paused if "paused" in given else current.paused
         values["paused"] = paused
@@ -264,8 +266,11 @@ class ScheduleService(BaseScheduleService):
                 .where(orm.JobDefinition.deleted.is_(False), orm.JobDefinition.paused.is_(False),
                        orm.JobDefinition.next_run_at.is_not(None), orm.JobDefinition.next_run_at <= now)
                 .order_by(orm.JobDefinition.next_run_at))
-            due = [_Due(r.job_definition_id, r.name, r.schedule, r.timezone, dict(r.template),
-                        r.max_concurrent_runs, r.missed_run_policy, r.next_run_at, r.created_by) for r in rows]
+            due: builtins.list[_Due] = []
+            for r in rows:
+                assert r.next_run_at is not None  # the query selects only rows with a next run
+                due.append(_Due(r.job_definition_id, r.name, r.schedule, r.timezone, dict(r.template),
+                                r.max_concurrent_runs, r.missed_run_policy, r.next_run_at, r.created_by))
         created: builtins.list[str] = []
         for definition in due:
             try:

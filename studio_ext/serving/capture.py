@@ -7,6 +7,7 @@ import os
 import random
 import time
 from pathlib import Path
+from typing import TextIO
 
 ROTATE_BYTES = 10 * 1024 * 1024
 
@@ -20,7 +21,7 @@ class Capture:
         self.share = max(0.0, min(100.0, percent)) / 100.0
         parts = {p.strip() for p in what.split(",")}
         self.inputs, self.outputs = "input" in parts, "output" in parts
-        self.fh = None
+        self.fh: TextIO | None = None
         self.written = 0
 
     def _open(self) -> None:
@@ -33,7 +34,7 @@ class Capture:
     def maybe_write(self, request: bytes, response: bytes) -> None:
         if self.share <= 0 or random.random() >= self.share:
             return
-        record = {"time": time.time()}
+        record: dict[str, float | str] = {"time": time.time()}
         if self.inputs:
             record["input"] = request.decode("utf-8", errors="replace")
         if self.outputs:
@@ -41,6 +42,7 @@ class Capture:
         line = json.dumps(record) + "\n"
         if self.fh is None or self.written + len(line) > ROTATE_BYTES:
             self._open()
+        assert self.fh is not None  # _open() just set it
         try:
             self.fh.write(line)
             self.written += len(line)

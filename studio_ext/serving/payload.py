@@ -243,7 +243,8 @@ def _from_csv(body: bytes, schema: InputSchema) -> Any:
         return _tensor([[_csv_number(v, i, j, None) for j, v in enumerate(r)] for i, r in enumerate(rows)],
                        schema, "csv")
     order = _check_columns(header, schema, "csv header") if header is not None else None
-    width = len(header) if header is not None else len(names)
+    # kind is 'columns' here (not 'none', not 'tensor'), so the schema's names are the columns
+    width = len(header) if header is not None else len(schema.names)
     out = []
     for i, row in enumerate(rows):
         if len(row) != width:

@@ -39,6 +39,10 @@ def _error(code: str, message: str) -> bytes:
     return json.dumps({"error_code": code, "message": message}).encode()
 
 
+# A queued request: its connection, the array, the raw body (for capture), start time, keep-alive.
+_Pending = tuple["HttpProtocol", np.ndarray, bytes, float, bool]
+
+
 class Scorer:
     """Everything a worker shares between its connections: the model, metrics, capture, the batch."""
 
@@ -48,7 +52,7 @@ class Scorer:
         self.metrics = metrics
         self.labels = labels
         self.capture = capture
-        self.pending: list[tuple[HttpProtocol, np.ndarray, bytes, float, bool]] = []
+        self.pending: list[_Pending] = []
         self.flush_scheduled = False
         self.loop: asyncio.AbstractEventLoop | None = None
 
@@ -57,20 +61,22 @@ class Scorer:
         self.pending.append((conn, x, body, started, keep_alive))
         if not self.flush_scheduled:
             self.flush_scheduled = True
+            assert self.loop is not None  # serve() sets it before the server accepts a connection
             self.loop.call_soon(self.flush)
 
     def flush(self) -> None:
         self.flush_scheduled = False
         pending, self.pending = self.pending, []
         while pending:
-            group, rows = [], 0
+            group: list[_Pending] = []
+            rows = 0
             while pending and (not group or rows + len(pending[0][1]) <= MAX_BATCH_ROWS):
                 item = pending.pop(0)
                 group.append(item)
                 rows += len(item[1])
             self._score_group(group)
 
-    def _score_group(self, group: list) -> None:
+    def _score_group(self, group: list[_Pending]) -> None:
         if len(group) > 1 and all(g[1].ndim == 2 and g[1].shape[1] == group[0][1].shape[1] for g in group):
             try:
                 predictions = np.asarray(self.model.predict(np.concatenate([g[1] for g in group])))
@@ -163,6 +169,7 @@ class HttpProtocol(asyncio.Protocol):
             if len(buf) < total:
                 if not self.continued and headers.get("expect", "").lower() == "100-continue":
                     self.continued = True
+                    assert self.transport is not None  # bytes arrive only after connection_made
                     self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
                 return
             body = buf[end + 4:total]
@@ -208,6 +215,7 @@ class HttpProtocol(asyncio.Protocol):
             self.scorer.metrics.observe(status, time.perf_counter() - started)
         if self.closed:
             return
+        assert self.transport is not None  # a request came, so connection_made ran
         head = (f"HTTP/1.1 {status} {_REASONS.get(status, 'OK')}\r\nContent-Type: {content_type}\r\n"
                 f"Content-Length: {len(body)}\r\n" + ("" if keep_alive else "Connection: close\r\n") + "\r\n")
         self.transport.write(head.encode() + body)

@@ -97,6 +97,7 @@ class LocalExecutor(BaseExecutor):
         env = package_env()  # the worker must import this very package
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                 cwd=str(s.home), env=env, start_new_session=True, close_fds=True)
+        assert proc.stdout is not None  # stdout=PIPE
         os.set_blocking(proc.stdout.fileno(), False)
         handle = WorkerHandle(proc)
         self.workers[proc.pid] = handle

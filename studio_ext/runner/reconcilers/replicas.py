@@ -134,6 +134,7 @@ class Replicas:
                 if (utcnow() - (row.started_at or utcnow())).total_seconds() > 2.0:
                     self.start(ep, row)
                 return
+            assert row.port is not None  # start() writes the port in the same update as the pid
             if alive and ping(row.port, 0.5):
                 self.update(row, status=ReplicaStatus.HEALTHY.value, healthy_at=utcnow(), failures=0,
                             last_error=None)
@@ -157,6 +158,8 @@ class Replicas:
                         last_error=self._log_tail(ep.name, row.replica_id))
             self.start(ep, row)
             return
+        # A live process: start() wrote its pid and port in one update.
+        assert row.pid is not None and row.port is not None
         if now - self.last_ping.get(row.replica_id, 0) < PING_EVERY_S:
             return
         self.last_ping[row.replica_id] = now

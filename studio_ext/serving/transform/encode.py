@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -133,6 +134,7 @@ def _json_fields(predictions) -> list[bytes]:
     """Each row's predictions as JSON object members (`"prediction": 1`), without the braces."""
     if not hasattr(predictions, "columns") and predictions.ndim == 1 and predictions.dtype.kind in "iubf" \
             and (predictions.dtype.kind != "f" or np.isfinite(predictions).all()):
+        values: Iterable[str]
         if predictions.dtype.kind == "b":
             values = ["true" if v else "false" for v in predictions.tolist()]
         else:

@@ -3,9 +3,11 @@ in which a worker hands over a big output instead of sending its bytes back thro
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from pathlib import Path
+from typing import IO, Any
 
 
 class PartFile(str):
@@ -30,13 +32,17 @@ class OutputWriter:
     IPC stream); either may come as a PartFile, which is appended and removed."""
 
     def __init__(self, path: Path, kind: str):
-        self.path, self.kind, self.writer, self.header_written = path, kind, None, False
+        self.path, self.kind, self.header_written = path, kind, False
+        self.writer: Any = None  # a pyarrow.parquet.ParquetWriter, opened with the first table
         # Unbuffered: the writes are whole chunks, and copy_file_range moves the file offset itself.
-        self.fh = None if kind == "parquet" else open(path, "wb", buffering=0)  # noqa: SIM115 (close())
+        # None exactly when kind is parquet (those go through `writer`).
+        self.fh: io.FileIO | None = (
+            None if kind == "parquet" else open(path, "wb", buffering=0)  # noqa: SIM115 (close())
+        )
 
-    def write(self, header: bytes | None, body: bytes) -> None:
+    def write(self, header: bytes | None, body: bytes | PartFile) -> None:
         try:
-            if self.kind != "parquet":
+            if self.fh is not None:  # not parquet
                 if header and not self.header_written:
                     self.fh.write(header)
                     self.header_written = True
@@ -70,7 +76,7 @@ class OutputWriter:
             pq.write_table(pa.table({"prediction": pa.array([], pa.null())}), self.path)
 
 
-def _append(src, dst) -> None:
+def _append(src: IO[bytes], dst: IO[bytes]) -> None:
     """Append the rest of file `src` to `dst`, in the kernel where it can."""
     try:
         while os.copy_file_range(src.fileno(), dst.fileno(), 1 << 30):

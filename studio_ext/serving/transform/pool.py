@@ -11,6 +11,8 @@ import signal
 import tempfile
 import time
 from collections import deque
+from collections.abc import Callable
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
 from .. import model as model_mod
@@ -45,7 +47,7 @@ def run(model_uri: str, input_path: str, output: str, *, fmt: str | None = None,
     loaded = time.perf_counter()
     workers = workers or model_mod.cpu_count()
     ctx = multiprocessing.get_context("fork")
-    outputs = []
+    outputs: list[str] = []
     progress = {"files_total": len(files), "files_done": 0, "rows_done": 0}
 
     def report() -> None:
@@ -66,11 +68,11 @@ def run(model_uri: str, input_path: str, output: str, *, fmt: str | None = None,
 
 
 def _run_files(pool, files, out_dir: Path, workers: int, chunk_bytes: int, join: bool, spill_dir: str,
-               outputs: list, progress: dict, report) -> None:
+               outputs: list[str], progress: dict, report: Callable[[], None]) -> None:
     for path, kind in files:
         target = output_path(out_dir, path, kind)
         writer = OutputWriter(target, kind)
-        in_flight: deque = deque()
+        in_flight: deque[tuple[AsyncResult, tuple]] = deque()  # (the pending result, its task)
         position = _FilePosition(path)
         try:
             # A small file is cut finer, so that every worker gets a share of it.
@@ -79,10 +81,12 @@ def _run_files(pool, files, out_dir: Path, workers: int, chunk_bytes: int, join:
             for task in plan_chunks(path, kind, chunk):
                 in_flight.append((pool.apply_async(score_task, (task, join, spill_dir)), task))
                 while len(in_flight) >= 2 * workers:  # bounded: memory stays flat
-                    position.drain(*in_flight.popleft(), writer, progress)
+                    result, pending = in_flight.popleft()
+                    position.drain(result, pending, writer, progress)
                     report()
             while in_flight:
-                position.drain(*in_flight.popleft(), writer, progress)
+                result, pending = in_flight.popleft()
+                position.drain(result, pending, writer, progress)
                 report()
         finally:
             writer.close()
@@ -97,7 +101,7 @@ class _FilePosition:
     def __init__(self, path: Path):
         self.path, self.rows_before = path, 0
 
-    def drain(self, result, task: tuple, writer: OutputWriter, progress: dict) -> None:
+    def drain(self, result: AsyncResult, task: tuple, writer: OutputWriter, progress: dict) -> None:
         """Wait for the chunk's result and write it, or raise its bad row as the file's row and line."""
         status, rows, a, b = result.get()
         if status == "error":

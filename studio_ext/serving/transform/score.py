@@ -57,7 +57,7 @@ def _score_chunk(task: tuple, join: bool) -> tuple:
             table = pajson.read_json(io.BytesIO(data), read_options=pajson.ReadOptions(
                 use_threads=False, block_size=max(1 << 20, len(data) + 1)))
         except Exception as exc:
-            row, message = jsonl_bad_row(data, worker_model.MODEL.schema)
+            row, message = jsonl_bad_row(data, worker_model.model().schema)
             if row >= 0:
                 return ("error", row, message, record_line(kind, data, row))
             return ("error", -1, f"cannot read it as jsonl: {exc}"[:1000], None)
@@ -65,7 +65,7 @@ def _score_chunk(task: tuple, join: bool) -> tuple:
         return ("ok", 0, None, b"")
     try:
         batch = table.combine_chunks().to_batches()[0]
-        predictions = _predict(arrow_input(batch, worker_model.MODEL.schema))
+        predictions = _predict(arrow_input(batch, worker_model.model().schema))
     except RowError as exc:
         return ("error", exc.row, exc.message, record_line(kind, data, exc.row))
     if kind == "parquet":
@@ -76,7 +76,7 @@ def _score_chunk(task: tuple, join: bool) -> tuple:
 def _score_csv(data: bytes, header: bytes, join: bool) -> tuple:
     import pandas as pd
 
-    schema = worker_model.MODEL.schema
+    schema = worker_model.model().schema
     names = _csv_header(header)
     # String columns stay strings ("007" is not 7); numbers are inferred and checked below.
     dtype = {c.name: "str" for c in schema.columns
@@ -133,12 +133,12 @@ def _csv_header(header: bytes) -> list[str]:
 def _predict(x):
     """The model's predictions for `x`: a DataFrame as it came, else an array of len(x) rows."""
     try:
-        result = worker_model.MODEL.predict(x)
+        result = worker_model.model().predict(x)
     except Exception as exc:
         for i in range(len(x)):  # find the first row the model cannot score
             row = x[i:i + 1] if isinstance(x, np.ndarray) else x.iloc[i:i + 1]
             try:
-                worker_model.MODEL.predict(row)
+                worker_model.model().predict(row)
             except Exception as row_exc:
                 raise RowError(i, f"the model cannot score it: {type(row_exc).__name__}: {row_exc}"[:1000]) from None
         raise RowError(-1, f"{type(exc).__name__}: {exc}"[:1000]) from None

@@ -11,3 +11,10 @@ if TYPE_CHECKING:
 # it again. Read it as `worker_model.MODEL` when it is needed: `from .worker_model import MODEL`
 # would bind the None it holds at import time.
 MODEL: LoadedModel | None = None
+
+
+def model() -> LoadedModel:
+    """MODEL, which a worker only reads after run() has set it."""
+    if MODEL is None:
+        raise RuntimeError("no model: run() sets worker_model.MODEL before the pool forks")
+    return MODEL
