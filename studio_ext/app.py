@@ -13,6 +13,7 @@ from jupyter_server.utils import url_path_join
 from traitlets import Bool, Float, Int, Type, Unicode, default
 
 from . import __version__, paths
+from .credentials import replica_token
 from .handlers.audit_events import AuditEventsHandler
 from .handlers.config import ConfigHandler
 from .handlers.endpoints import (
@@ -297,7 +298,8 @@ class StudioApp(ExtensionApp):
             "studio_ext_lineage_service": self.lineage_service_class(jobs, registry),
             "studio_ext_mlflow_ui": self.mlflow_ui,
             "studio_ext_endpoint_service": endpoints,
-            "studio_ext_endpoint_router": EndpointRouter(endpoints.healthy_replicas, audit.record),
+            "studio_ext_endpoint_router": EndpointRouter(endpoints.healthy_replicas, audit.record,
+                                                          replica_token(settings.home)),
             "studio_ext_transform_service": self.transform_service_class(db, settings,
                                                                          lambda: mlflow.client),
         })

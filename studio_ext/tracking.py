@@ -7,6 +7,7 @@ job processes can talk to any store without touching the user's environment.
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,31 @@ JOB_ID_TAG = "studio.job_id"
 # Job status -> MLflow RunStatus name.
 RUN_STATUS_FOR_JOB = {"Completed": "FINISHED", "Failed": "FAILED", "Stopped": "KILLED"}
 _MAX_PARAM_VALUE = 6000  # MLflow's limit for a param value
+
+
+_IMPORT_LOCK = threading.Lock()
+_imported = False
+
+
+def import_mlflow() -> None:
+    """Import MLflow's client modules once per process, under one lock.
+
+    NB: two threads importing MLflow at once (e.g. the first requests of a freshly started server,
+    each on its own executor thread) can see each other's half-initialised modules ("partially
+    initialized module 'mlflow'") and the broken module stays in sys.modules until restart. Every
+    MLflow user in the server goes through here first (MlflowAccess), so only one thread imports.
+    """
+    global _imported
+    if _imported:
+        return
+    with _IMPORT_LOCK:
+        if not _imported:
+            import mlflow  # noqa: F401
+            import mlflow.exceptions  # noqa: F401
+            import mlflow.store.tracking.sqlalchemy_store  # noqa: F401
+            import mlflow.tracking  # noqa: F401
+
+            _imported = True
 
 
 def is_local_store(tracking_uri: str) -> bool:
@@ -29,6 +55,7 @@ def client(tracking_uri: str, home: Path | None = None):
     whatever MLFLOW_REGISTRY_URI or mlflow.set_registry_uri() the process carries. For a local
     store the first use creates and migrates its schema, and two processes doing that at once
     corrupt the migration: a file lock in STUDIO_HOME serialises it."""
+    import_mlflow()
     from mlflow.tracking import MlflowClient
 
     if home is None or not is_local_store(tracking_uri):

@@ -163,7 +163,8 @@ class Session:
         self.proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True, bufsize=1, start_new_session=True)
         self.lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
         if lang == "bash":
             self.proc.stdin.write(BASH_PREAMBLE)
 
@@ -212,6 +213,13 @@ class Session:
             except ProcessLookupError:
                 pass
         self.proc.wait(30)
+        # The pipes are ours to close (Popen does not on wait); the reader ends at EOF first.
+        self.reader.join(10)
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            try:
+                pipe.close()
+            except (OSError, ValueError):  # stdin: a flush into a dead process
+                pass
 
 
 @dataclass
@@ -311,6 +319,8 @@ def test_code_blocks_of_the_page_run_in_order_on_a_fresh_studio(page, docs_studi
                 continue
             lang = "python" if block.lang in PYTHON else "bash"
             if lang not in sessions or not sessions[lang].alive:  # a new bash after `set -e` ended one
+                if lang in sessions:
+                    sessions[lang].close()
                 sessions[lang] = Session(lang, env, cwd[lang], scratch)
             ok, output = sessions[lang].run(block, source)
             print(f"--- {block.where} ({block.lang}): {'ok' if ok else 'FAILED'}\n{output}")  # pytest -rP

@@ -37,20 +37,33 @@ def _server_account() -> str:
     except (KeyError, OSError):
         return "anonymous"
 
+def username_of(user: Any) -> str:
+    """Who the audit log names for a request's `current_user`. Jupyter gives each request
+    authenticated by the shared token a random 'Anonymous <moon>' user; on such a single-user server
+    the person is the account that runs it, so that account's name is recorded instead of a random id."""
+    username = getattr(user, "username", None) or (user if isinstance(user, str) else None)
+    if username is None or _is_generated_anonymous(user):
+        return _server_account()
+    return username
+
+
 # Query arguments Jupyter itself may put on any URL (token auth, xsrf); never ours to reject.
 _TRANSPORT_QUERY_ARGS = frozenset({"token", "_xsrf", "no_track_activity"})
 
 # HTTP statuses that tornado/jupyter_server raise themselves (403 unauthenticated, 404 no route,
 # 405 method) mapped back onto our error codes so every error body has the same shape.
-_STATUS_TO_ERROR_CODE = {
+STATUS_TO_ERROR_CODE = {
     400: "InvalidParameterValue",
     401: "Unauthorized",
     403: "AccessDenied",
     404: "ResourceNotFound",
     405: "InvalidParameterValue",
     409: "ConflictException",
+    413: "LimitExceeded",
     429: "LimitExceeded",
+    502: "ServiceUnavailable",
     503: "ServiceUnavailable",
+    504: "ServiceUnavailable",
 }
 
 
@@ -84,7 +97,7 @@ def _error_code_of(exc: BaseException) -> tuple[str, int]:
     if isinstance(exc, ValidationError):
         return "InvalidParameterValue", 400
     if isinstance(exc, web.HTTPError):
-        code = _STATUS_TO_ERROR_CODE.get(exc.status_code, "InternalError")
+        code = STATUS_TO_ERROR_CODE.get(exc.status_code, "InternalError")
         return code, exc.status_code
     return "InternalError", 500
 
@@ -158,14 +171,8 @@ class StudioHandler(APIHandler):
 
     @property
     def username(self) -> str:
-        """Who the audit log and `stopped by` name. Jupyter gives each request authenticated by the
-        shared token a random 'Anonymous <moon>' user; on such a single-user server the person is
-        the account that runs it, so that account's name is recorded instead of a random id."""
-        user = self.current_user
-        username = getattr(user, "username", None) or (user if isinstance(user, str) else None)
-        if username is None or _is_generated_anonymous(user):
-            return _server_account()
-        return username
+        """Who the audit log and `stopped by` name (see username_of)."""
+        return username_of(self.current_user)
 
     async def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a service call on a worker thread: services hit SQLite and the filesystem, and the

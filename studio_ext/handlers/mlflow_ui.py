@@ -1,13 +1,21 @@
-"""/studio/mlflow/...: the MLflow UI, proxied behind Jupyter's authentication to a loopback `mlflow server`."""
+"""/studio/mlflow/...: the MLflow UI, proxied behind Jupyter's authentication to a private `mlflow server`."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import json
+import socket
+from http.client import responses
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import JupyterHandler
 from tornado import httpclient, web
 from tornado.ioloop import IOLoop
+from tornado.netutil import Resolver
+
+from .. import schemas
+from .base import STATUS_TO_ERROR_CODE, username_of
 
 # Hop-by-hop headers and those the proxy recomputes; never forwarded either way.
 _SKIP_REQUEST = frozenset({"host", "connection", "keep-alive", "proxy-authorization", "te", "trailers",
@@ -15,6 +23,51 @@ _SKIP_REQUEST = frozenset({"host", "connection", "keep-alive", "proxy-authorizat
                            "origin", "referer", "accept-encoding"})
 _SKIP_RESPONSE = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "server",
                             "date", "content-encoding"})
+
+# Query arguments that carry Jupyter credentials: never forwarded (nor logged by the child).
+_CREDENTIAL_QUERY_ARGS = frozenset({"token", "_xsrf"})
+_MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class UnixSocketResolver(Resolver):
+    """Resolves every host to one Unix socket: tornado's TCP client then connects there."""
+
+    def initialize(self, socket_path: str) -> None:  # type: ignore[override]
+        self.socket_path = socket_path
+
+    async def resolve(self, host: str, port: int, family: socket.AddressFamily = socket.AF_UNSPEC):
+        return [(socket.AF_UNIX, self.socket_path)]
+
+
+_clients: dict[tuple[int, str], httpclient.AsyncHTTPClient] = {}
+
+
+def _client_for(socket_path: str | None) -> httpclient.AsyncHTTPClient:
+    """The shared client, or one per (IOLoop, socket) that connects to that Unix socket."""
+    if socket_path is None:
+        return httpclient.AsyncHTTPClient()
+    key = (id(IOLoop.current()), socket_path)
+    client = _clients.get(key)
+    if client is None:
+        client = _clients[key] = httpclient.AsyncHTTPClient(
+            force_instance=True, resolver=UnixSocketResolver(socket_path=socket_path))
+    return client
+
+
+def without_credentials(uri: str) -> str:
+    """`uri` without the query arguments that carry Jupyter credentials."""
+    parts = urlsplit(uri)
+    if not parts.query:
+        return uri
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in _CREDENTIAL_QUERY_ARGS]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _is_read(path: str) -> bool:
+    """MLflow's searches are POSTs too (experiments/search, runs/search, ...): not mutations."""
+    last = path.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return "search" in last or last.startswith(("get", "list"))
+
 
 _STARTING_PAGE = """<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="2">
 <title>Starting MLflow</title></head><body style="font-family: sans-serif; margin: 3em">
@@ -26,7 +79,10 @@ class MlflowUIHandler(JupyterHandler):
 
     The browser reaches it with the Jupyter session cookie (or a token), like the rest of the lab.
     MLflow's own UI posts JSON without Jupyter's xsrf token, so for those requests the
-    same-origin check below stands in for the xsrf check.
+    same-origin check below stands in for the xsrf check. Credentials never reach the child (the
+    Authorization and Cookie headers and the `token` query argument are dropped), and every
+    mutating request is recorded in the studio's audit log (action `MlflowRequest`, the MLflow
+    API path as the resource) with its outcome.
     """
 
     auth_resource = "studio"
@@ -38,8 +94,8 @@ class MlflowUIHandler(JupyterHandler):
     def check_xsrf_cookie(self) -> None:
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
             return
-        if self.request.headers.get("Authorization"):  # token auth is not a browser session
-            return
+        if self.request.headers.get("Authorization") or self.get_query_argument("token", None):
+            return  # token auth is not a browser session (a forged page cannot know the token)
         source = self.request.headers.get("Origin") or self.request.headers.get("Referer")
         if not source or urlsplit(source).netloc != self.request.host:
             raise web.HTTPError(403, "cross-origin request to the MLflow UI refused")
@@ -58,8 +114,9 @@ class MlflowUIHandler(JupyterHandler):
                 self.finish({"error_code": "ServiceUnavailable",
                              "message": server.error or "the MLflow UI server is starting; retry shortly"})
             return
-        # The child serves under the same (still percent-encoded) path as we do: forward the URI as is.
-        url = server.upstream + self.request.uri
+        # The child serves under the same (still percent-encoded) path as we do: forward the URI as
+        # is, less Jupyter's credentials.
+        url = server.upstream + without_credentials(self.request.uri or "")
         headers = {k: v for k, v in self.request.headers.get_all() if k.lower() not in _SKIP_REQUEST}
         body = self.request.body if self.request.method in ("POST", "PUT", "PATCH", "DELETE") else None
         if self.request.method in ("POST", "PUT", "PATCH") and body is None:
@@ -68,11 +125,13 @@ class MlflowUIHandler(JupyterHandler):
                                          follow_redirects=False, request_timeout=300,
                                          allow_nonstandard_methods=True, decompress_response=True)
         try:
-            response = await httpclient.AsyncHTTPClient().fetch(request, raise_error=False)
+            response = await _client_for(server.socket_path).fetch(request, raise_error=False)
         except OSError as exc:  # the child died between the health check and now
             server.state = "failed"
             server.error = f"MLflow UI server unreachable: {exc}"
+            await self._audit(path, 502)
             raise web.HTTPError(502, server.error) from None
+        await self._audit(path, response.code)
         self.set_status(response.code, response.reason)
         for name, value in response.headers.get_all():
             lower = name.lower()
@@ -83,6 +142,27 @@ class MlflowUIHandler(JupyterHandler):
         if response.code not in (204, 304) and response.body:
             self.write(response.body)
         self.finish()
+
+    async def _audit(self, path: str, status: int) -> None:
+        if self.request.method not in _MUTATING or _is_read(path):
+            return
+        outcome = schemas.AuditOutcome.SUCCESS if status < 400 else schemas.AuditOutcome.FAILURE
+        audit = self.settings["studio_ext_audit_service"]
+        try:
+            await IOLoop.current().run_in_executor(
+                None, audit.record, username_of(self.current_user), "MlflowRequest", "mlflow",
+                path.split("?", 1)[0][:500], outcome, {"method": self.request.method, "status": status})
+        except Exception:  # the audit log failing must not hide the answer itself
+            self.log.exception("studio: could not record the MLflow request %s %s", self.request.method, path)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """`{"error_code", "message"}` like the REST API (Jupyter's HTML error page needs a user
+        this handler may not have yet: a refused xsrf check happens before authentication)."""
+        exc = kwargs["exc_info"][1] if kwargs.get("exc_info") else None
+        message = getattr(exc, "log_message", None) or responses.get(status_code, "error")
+        code = STATUS_TO_ERROR_CODE.get(status_code, "InternalError")
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"error_code": code, "message": message}))
 
     async def _ensure_started(self, server) -> str:
         proc = server.proc

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from .. import paths, schemas
+from ..credentials import replica_token
 from ..exceptions import Conflict, InvalidParameter, NotFound
 from ..model_uris import parse_model_uri, resolve_model
 from ..serving.metrics import (
@@ -324,7 +325,7 @@ class EndpointService(BaseEndpointService):
         for replica in described.replicas:
             if replica.status != schemas.ReplicaStatus.HEALTHY or not replica.port:
                 continue
-            text = fetch_metrics(replica.port, timeout=2.0)
+            text = fetch_metrics(replica.port, replica_token(self.settings.home), timeout=2.0)
             if not text:
                 continue
             texts.append(text)

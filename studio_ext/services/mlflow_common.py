@@ -33,6 +33,7 @@ _UNAVAILABLE = {"TEMPORARILY_UNAVAILABLE", "SERVICE_UNDER_MAINTENANCE", "REQUEST
 def translate(exc: BaseException, field: str | None = None) -> StudioError:
     """The StudioError for an MLflow (or transport) failure; `field` prefixes 400 messages, so a
     bad search filter answers 'filter: ...'."""
+    tracking.import_mlflow()
     from mlflow.exceptions import MlflowException
 
     if isinstance(exc, StudioError):
@@ -80,6 +81,7 @@ class MlflowAccess:
     @property
     def client(self):
         if self._client is None:
+            tracking.import_mlflow()
             with self._lock:
                 if self._client is None:
                     from mlflow.tracking import MlflowClient
@@ -110,12 +112,12 @@ class MlflowBackedService:
 
 def preload_in_background() -> None:
     """Import MLflow's client modules on a daemon thread: the import costs seconds, and without
-    this the first Experiments panel request pays for it. Touches no store (no files, no race)."""
+    this the first Experiments panel request pays for it. Touches no store. Requests that need
+    MLflow meanwhile wait for it on tracking.import_mlflow's lock instead of importing beside it."""
 
     def load() -> None:
         try:
-            import mlflow.store.tracking.sqlalchemy_store  # noqa: F401
-            import mlflow.tracking  # noqa: F401
+            tracking.import_mlflow()
         except Exception:  # an unusable MLflow install shows up, with its error, on first real use
             pass
 

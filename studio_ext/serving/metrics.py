@@ -68,13 +68,13 @@ COUNTER_KEYS = ("2xx", "4xx", "5xx")
 METRICS_SAMPLE_S = 5.0  # the agent reads every replica's /metrics this often (the history's resolution)
 
 
-def fetch_metrics(port: int, timeout: float = 1.0) -> str:
-    """A replica's /metrics text ("" when it does not answer)."""
+def fetch_metrics(port: int, token: str, timeout: float = 1.0) -> str:
+    """A replica's /metrics text ("" when it does not answer); `token`: the replica token."""
     import http.client  # here, not at the top: a replica never fetches, and its start-up time counts
 
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-        conn.request("GET", "/metrics")
+        conn.request("GET", "/metrics", headers={"Authorization": f"Bearer {token}"})
         text = conn.getresponse().read().decode()
         conn.close()
         return text

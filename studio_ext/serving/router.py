@@ -50,11 +50,13 @@ class EndpointRouter:
         healthy_replicas: name -> Routes, raising NotFound for an unknown or deleted endpoint
             (`BaseEndpointService.healthy_replicas`); blocking, so called off the event loop.
         record_audit: `AuditService.record`; None records nothing.
+        replica_token: what the replicas require (credentials.replica_token).
     """
 
     def __init__(self, healthy_replicas: Callable[[str], Routes],
-                 record_audit: RecordAudit | None = None):
+                 record_audit: RecordAudit | None = None, replica_token: str = ""):
         self._healthy_replicas = healthy_replicas
+        self._authorization = f"Bearer {replica_token}"
         self._record_audit = record_audit
         self._routes: dict[str, tuple[float, Routes]] = {}
         self._counts: dict[tuple[str, str], list[int]] = {}
@@ -77,7 +79,7 @@ class EndpointRouter:
         except Exception:
             self._count(user, name, 404)
             raise
-        headers = {"Content-Type": content_type}
+        headers = {"Content-Type": content_type, "Authorization": self._authorization}
         last_error: BaseException | None = None
         for port, variant in order[:MAX_ATTEMPTS]:
             try:

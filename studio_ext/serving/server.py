@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hmac
 import json
 import os
 import signal
@@ -23,6 +24,7 @@ import time
 
 import numpy as np
 
+from ..credentials import REPLICA_TOKEN_ENV
 from . import model as model_mod
 from .capture import Capture
 from .metrics import SharedMetrics
@@ -31,7 +33,7 @@ from .payload import PayloadError, parse
 MAX_HEADER = 64 * 1024
 MAX_BODY = 100 * 1024 * 1024
 MAX_BATCH_ROWS = 4096
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 411: "Length Required",
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed", 411: "Length Required",
             413: "Payload Too Large", 431: "Request Header Fields Too Large", 500: "Internal Server Error"}
 
 
@@ -47,8 +49,11 @@ class Scorer:
     """Everything a worker shares between its connections: the model, metrics, capture, the batch."""
 
     def __init__(self, loaded: model_mod.LoadedModel, metrics: SharedMetrics, labels: str,
-                 capture: Capture | None):
+                 capture: Capture | None, token: str | None = None):
         self.model = loaded
+        # The expected Authorization header (credentials.py); None: no check (a replica started
+        # by hand, like `mlflow models serve`).
+        self.authorization = f"Bearer {token}".encode() if token else None
         self.metrics = metrics
         self.labels = labels
         self.capture = capture
@@ -183,6 +188,12 @@ class HttpProtocol(asyncio.Protocol):
     def route(self, method: str, path: str, headers: dict, body: bytes, keep_alive: bool) -> None:
         started = time.perf_counter()
         scorer = self.scorer
+        if scorer.authorization is not None and not hmac.compare_digest(
+                headers.get("authorization", "").encode("latin-1"), scorer.authorization):
+            self.respond(401, _error("Unauthorized", "this replica answers the studio only: send "
+                                     "'Authorization: Bearer <$STUDIO_HOME/secrets/replica-token>'"),
+                         keep_alive)
+            return
         if path == "/invocations":
             if method != "POST":
                 self.respond(405, _error("InvalidParameterValue", "POST to /invocations"), keep_alive, started)
@@ -283,6 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # The studio passes its replica token in the environment (argv is readable by every local
+    # user); it leaves the environment before the model loads, so the model's code never sees it.
+    token = os.environ.pop(REPLICA_TOKEN_ENV, None)
     try:
         loaded = model_mod.load(args.model_uri, args.tracking_uri)
     except Exception as exc:
@@ -297,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         capture = None
         if args.capture_dir and args.capture_percent > 0:
             capture = Capture(args.capture_dir, args.capture_percent, args.capture)
-        return Scorer(loaded, metrics, labels, capture)
+        return Scorer(loaded, metrics, labels, capture, token)
 
     print(f"studio serving: {loaded.flavor} model from {loaded.path}, {workers} worker(s) on "
           f"{args.host}:{args.port}", file=sys.stderr, flush=True)

@@ -7,9 +7,22 @@ import json
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from studio_ext import tracking
+
+
+def listening_inet_sockets(pid: int) -> list:
+    """The TCP/UDP sockets that `pid` and its descendants listen on."""
+    leader = psutil.Process(pid)
+    found = []
+    for proc in [leader, *leader.children(recursive=True)]:
+        try:
+            found += [c for c in proc.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
+        except psutil.NoSuchProcess:  # a short-lived helper of the server
+            continue
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -189,5 +202,29 @@ async def test_given_the_mlflow_ui_when_visited_then_it_starts_and_answers_behin
         refused = await jp_fetch("studio", "mlflow", "ajax-api", "2.0", "mlflow", "experiments", "search",
                                  method="POST", body="{}", raise_error=False, headers={"Authorization": ""})
         assert refused.code == 403
+        # a cross-origin browser post is a JSON 403, not a crash in the error page
+        cross = await jp_fetch("studio", "mlflow", "ajax-api", "2.0", "mlflow", "experiments", "create",
+                               method="POST", body="{}", raise_error=False,
+                               headers={"Authorization": "", "Cookie": "x=1", "Origin": "http://evil.example"})
+        assert cross.code == 403 and json.loads(cross.body)["error_code"] == "AccessDenied"
+
+        # No side door: the child listens on no TCP port, only on a socket in a folder of ours alone.
+        ui = studio_app.mlflow_ui
+        assert listening_inet_sockets(ui.proc.pid) == []
+        assert Path(ui.socket_path).parent.stat().st_mode & 0o777 == 0o700
+
+        # A mutation through the proxy is audited; the token in its query string reaches no log.
+        token = studio_app.serverapp.identity_provider.token
+        response = await jp_fetch("studio", "mlflow", "ajax-api", "2.0", "mlflow", "experiments", "create",
+                                  method="POST", body=json.dumps({"name": "from-the-ui"}), raise_error=False,
+                                  params={"token": token},
+                                  headers={"Content-Type": "application/json", "Authorization": ""})
+        assert response.code == 200, response.body
+        _, events = await studio_api("GET", "audit-events", params={"action": "MlflowRequest"})
+        assert [(e["resource_id"], e["outcome"], e["detail"]["method"]) for e in events["items"]] == [
+            ("ajax-api/2.0/mlflow/experiments/create", "Success", "POST")]
+        logs = "".join(p.read_text(errors="replace") for p in studio_app.mlflow_ui.home.glob("*.log"))
+        assert token not in logs
     finally:
         studio_app.mlflow_ui.stop()
+    assert not Path(ui.socket_path).parent.exists()

@@ -14,6 +14,7 @@ import requests
 from serving_models import registered_models  # noqa: F401
 
 from studio_ext import schemas, tracking
+from studio_ext.credentials import bearer, replica_token
 from studio_ext.exceptions import Conflict, InvalidParameter, NotFound
 from studio_ext.runner import resources
 from studio_ext.runner.reconcilers.endpoints import EndpointReconciler
@@ -57,8 +58,10 @@ def create(service, name, model="models:/lr/1", count=1, capture=None):
         data_capture=capture), "alice")
 
 
-def invoke(port: int, rows):
-    return requests.post(f"http://127.0.0.1:{port}/invocations", json={"instances": rows}, timeout=30)
+def invoke(settings, port: int, rows):
+    """What the studio's router does: POST to the replica with the replica token."""
+    return requests.post(f"http://127.0.0.1:{port}/invocations", json={"instances": rows}, timeout=30,
+                         headers=bearer(replica_token(settings.home)))
 
 
 def in_service(d):
@@ -74,7 +77,13 @@ def test_given_an_endpoint_when_reconciled_then_in_service_and_a_killed_replica_
     assert sum(r.weight for r in d.replicas) == pytest.approx(1.0)
     assert {r.model_version for r in d.replicas} == {"1"}
     port = d.replicas[0].port
-    assert invoke(port, registered_models.rows).json() == {"predictions": registered_models.expected}
+    assert invoke(settings, port, registered_models.rows).json() == {"predictions": registered_models.expected}
+    # a stranger on the replica's own port (past Jupyter's login and the audit log) is refused
+    for method, path in (("POST", "/invocations"), ("GET", "/metrics"), ("GET", "/ping")):
+        stranger = requests.request(method, f"http://127.0.0.1:{port}{path}", json={"instances": registered_models.rows},
+                                    timeout=30, headers={"Authorization": "Bearer guessed"})
+        assert stranger.status_code == 401, (path, stranger.text)
+    assert (settings.home / "secrets" / "replica-token").stat().st_mode & 0o777 == 0o600
     # data capture lands under $STUDIO_HOME/endpoints/<name>/capture
     records = [json.loads(line) for f in (settings.home / "endpoints" / "churn" / "capture").glob("*.jsonl")
                for line in f.read_text().splitlines()]
@@ -86,12 +95,12 @@ def test_given_an_endpoint_when_reconciled_then_in_service_and_a_killed_replica_
               lambda d: any(r.restarts == 1 and r.status == "Healthy" for r in d.replicas))
     again = next(r for r in d.replicas if r.replica_id == victim.replica_id)
     assert again.pid != victim.pid and again.restarts == 1
-    assert invoke(again.port, registered_models.rows[:1]).status_code == 200
+    assert invoke(settings, again.port, registered_models.rows[:1]).status_code == 200
     assert d.status == schemas.EndpointStatus.IN_SERVICE
 
 
 def test_given_a_model_that_cannot_load_then_the_endpoint_is_failed_with_the_reason(env):
-    service, reconciler, _settings, _db = env
+    service, reconciler, settings, _db = env
     create(service, "bad", model="models:/broken/1")
     d = drive(reconciler, service, "bad", lambda d: d.status == schemas.EndpointStatus.FAILED)
     assert "variant v1: replica could not start" in d.status_reason
@@ -100,7 +109,7 @@ def test_given_a_model_that_cannot_load_then_the_endpoint_is_failed_with_the_rea
 
 
 def test_given_updates_then_all_at_once_moves_and_a_broken_version_rolls_back(env, registered_models):  # noqa: F811
-    service, reconciler, _settings, _db = env
+    service, reconciler, settings, _db = env
     create(service, "upd")
     first = drive(reconciler, service, "upd", in_service).replicas[0]
     service.update_endpoint("upd", schemas.UpdateEndpoint(variants=[schemas.EndpointVariant(
@@ -119,7 +128,7 @@ def test_given_updates_then_all_at_once_moves_and_a_broken_version_rolls_back(en
         "update rolled back"))
     assert d.generation == 2 and [v.model for v in d.variants] == ["models:/lr/2"]
     assert [(r.replica_id, r.pid) for r in d.replicas] == [(second.replica_id, second.pid)]
-    assert invoke(second.port, registered_models.rows[:1]).status_code == 200
+    assert invoke(settings, second.port, registered_models.rows[:1]).status_code == 200
 
 
 def test_given_an_alias_endpoint_when_the_alias_moves_then_it_follows(env, registered_models):  # noqa: F811
@@ -177,7 +186,7 @@ def test_given_bad_requests_then_errors_name_the_field(env):
 
 def test_given_a_canary_update_then_traffic_is_split_while_baking_and_a_failing_canary_rolls_back(
         env, registered_models):  # noqa: F811
-    service, reconciler, _settings, _db = env
+    service, reconciler, settings, _db = env
     create(service, "can")
     first = drive(reconciler, service, "can", in_service).replicas[0]
     # a healthy canary: 30 % while baking, then everything
@@ -199,7 +208,7 @@ def test_given_a_canary_update_then_traffic_is_split_while_baking_and_a_failing_
     d = drive(reconciler, service, "can", lambda d: any(r.generation == 3 and r.weight > 0 for r in d.replicas))
     canary = next(r for r in d.replicas if r.generation == 3)
     for _ in range(10):  # the router's share of traffic for the canary
-        assert invoke(canary.port, registered_models.rows[:1]).status_code == 500
+        assert invoke(settings, canary.port, registered_models.rows[:1]).status_code == 500
     d = drive(reconciler, service, "can", lambda d: (d.status_reason or "").startswith("update rolled back"))
     assert d.status == schemas.EndpointStatus.IN_SERVICE and "error rate" in d.status_reason
     assert [v.model for v in d.variants] == ["models:/lr/2"] and d.generation == 2
@@ -207,7 +216,7 @@ def test_given_a_canary_update_then_traffic_is_split_while_baking_and_a_failing_
 
 
 def test_given_a_linear_update_then_traffic_moves_in_steps(env):
-    service, reconciler, _settings, _db = env
+    service, reconciler, settings, _db = env
     create(service, "lin")
     drive(reconciler, service, "lin", in_service)
     service.update_endpoint("lin", schemas.UpdateEndpoint(
@@ -228,7 +237,7 @@ def versions(d) -> list[str]:
 
 def test_given_a_finished_update_when_rolled_back_then_the_previous_version_serves_and_again_rolls_forward(
         env, registered_models):  # noqa: F811
-    service, reconciler, _settings, _db = env
+    service, reconciler, settings, _db = env
     create(service, "rb")
     d = drive(reconciler, service, "rb", in_service)
     assert d.previous_configuration is None
@@ -246,7 +255,7 @@ def test_given_a_finished_update_when_rolled_back_then_the_previous_version_serv
     d = drive(reconciler, service, "rb", lambda d: in_service(d) and versions(d) == ["1"])
     assert [v.model for v in d.variants] == ["models:/lr/1"] and d.generation == 3
     assert d.deployment.rollback and d.deployment.by == "carol"
-    assert invoke(d.replicas[0].port, registered_models.rows).json() == {"predictions": registered_models.expected}
+    assert invoke(settings, d.replicas[0].port, registered_models.rows).json() == {"predictions": registered_models.expected}
     # the configuration it replaced is the previous one now: a second rollback rolls forward
     assert [v.model for v in d.previous_configuration.variants] == ["models:/lr/2"]
     service.rollback_endpoint("rb", schemas.RollbackEndpoint(), "carol")
@@ -256,7 +265,7 @@ def test_given_a_finished_update_when_rolled_back_then_the_previous_version_serv
 
 
 def test_given_a_canary_in_progress_when_rolled_back_then_the_old_replica_takes_all_traffic_at_once(env):
-    service, reconciler, _settings, _db = env
+    service, reconciler, settings, _db = env
     create(service, "abort")
     first = drive(reconciler, service, "abort", in_service).replicas[0]
     service.update_endpoint("abort", schemas.UpdateEndpoint(
@@ -267,7 +276,7 @@ def test_given_a_canary_in_progress_when_rolled_back_then_the_old_replica_takes_
     # the history tells the two versions apart (one variant name, two series)
     for port, n in ((first.port, 3), (canary.port, 2)):
         for _ in range(n):
-            assert invoke(port, [[0.0] * 30]).status_code == 200
+            assert invoke(settings, port, [[0.0] * 30]).status_code == 200
     sample_now(reconciler, "abort")
     m = service.metrics("abort", schemas.EndpointMetricsQuery(since_seconds=300))
     assert [(s.variant, s.model_version, sum(p.invocations for p in s.points)) for s in m.series] == [
@@ -286,7 +295,7 @@ def test_given_a_canary_in_progress_when_rolled_back_then_the_old_replica_takes_
 def test_given_a_rollback_request_racing_the_end_of_an_update_then_it_is_not_lost(env):
     """The request lands between the agent's read of the endpoint and its write that ends the update
     (a timing the test makes certain by writing it from inside that pass)."""
-    service, reconciler, _settings, _db = env
+    service, reconciler, settings, _db = env
     create(service, "race")
     first = drive(reconciler, service, "race", in_service).replicas[0]
     service.update_endpoint("race", schemas.UpdateEndpoint(variants=[schemas.EndpointVariant(
@@ -347,9 +356,9 @@ def test_given_traffic_then_the_history_counts_every_request_across_a_replica_re
     create(service, "hist")
     port = drive(reconciler, service, "hist", in_service).replicas[0].port
     for _ in range(20):
-        assert invoke(port, registered_models.rows[:1]).status_code == 200
+        assert invoke(settings, port, registered_models.rows[:1]).status_code == 200
     for _ in range(3):
-        assert invoke(port, [[1.0]]).status_code == 400  # wrong shape
+        assert invoke(settings, port, [[1.0]]).status_code == 400  # wrong shape
     sample_now(reconciler, "hist")
     total, errors, busy, m = history_totals(service, "hist")
     assert (total, errors) == (23, 3)
@@ -362,14 +371,14 @@ def test_given_traffic_then_the_history_counts_every_request_across_a_replica_re
     os.kill(pid, signal.SIGKILL)
     d = drive(reconciler, service, "hist", lambda d: d.replicas[0].status == "Healthy" and d.replicas[0].pid != pid)
     for _ in range(5):
-        assert invoke(d.replicas[0].port, registered_models.rows[:1]).status_code == 200
+        assert invoke(settings, d.replicas[0].port, registered_models.rows[:1]).status_code == 200
     sample_now(reconciler, "hist")
     assert history_totals(service, "hist")[:2] == (28, 3)
 
     # a new agent (no memory of the last sample) neither loses nor double-counts
     successor = EndpointReconciler(db, settings, "agent-b", lambda agent_id: agent_id == "agent-b")
     for _ in range(4):
-        assert invoke(d.replicas[0].port, registered_models.rows[:1]).status_code == 200
+        assert invoke(settings, d.replicas[0].port, registered_models.rows[:1]).status_code == 200
     sample_now(successor, "hist")
     sample_now(successor, "hist")
     assert history_totals(service, "hist")[:2] == (32, 3)

@@ -77,7 +77,10 @@ class ChildProcesses:
 
     def start(self, key: str, cmd: list[str], log_file: Path, cwd: Path, env: dict[str, str],
               header: str | None = None) -> subprocess.Popen:
-        """Start `cmd` with stdout and stderr appended to `log_file` (after `header`, if given)."""
+        """Start `cmd` with stdout and stderr appended to `log_file` (after `header`, if given). A
+        restart under the same key reaps the handle it replaces (a dropped, unreaped handle would
+        leave a zombie and warn from Popen.__del__)."""
+        self._reap_one(self._procs.pop(key, None))
         with open(log_file, "ab") as fh:
             if header:
                 fh.write(header.encode())
@@ -97,7 +100,10 @@ class ChildProcesses:
         """Kill the process tree of `pid` (2 s grace) if it still runs, and reap it if it is ours."""
         if pid and resources.is_alive(pid, create_time):
             resources.kill_tree(pid, grace=2.0)
-        proc = self._procs.pop(key, None)
+        self._reap_one(self._procs.pop(key, None))
+
+    @staticmethod
+    def _reap_one(proc: subprocess.Popen | None) -> None:
         if proc is not None:
             try:
                 proc.wait(5)

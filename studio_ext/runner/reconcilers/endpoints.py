@@ -12,6 +12,7 @@ import logging
 
 from sqlalchemy import delete, select, update
 
+from ...credentials import replica_token
 from ...schemas import EndpointStatus, ReplicaStatus
 from ...settings import StudioSettings
 from ...store import orm
@@ -29,7 +30,7 @@ class EndpointReconciler(BaseReconciler):
 
     def __init__(self, db: Database, settings: StudioSettings, agent_id: str, agent_alive: AgentAlive):
         super().__init__(db, settings, agent_id, agent_alive)
-        self.sampler = MetricSampler(db)
+        self.sampler = MetricSampler(db, replica_token(settings.home))
         self.replicas = Replicas(db, settings, self.mlflow_client, self.sampler)
         self.rollouts = Rollouts(db, self.replicas, self.mlflow_client)
 

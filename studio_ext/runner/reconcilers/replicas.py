@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import delete, update
 
 from ... import paths
+from ...credentials import REPLICA_TOKEN_ENV, bearer, replica_token
 from ...model_uris import local_path, resolve_model
 from ...paths import package_env
 from ...schemas import ReplicaStatus
@@ -46,10 +47,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def ping(port: int, timeout: float = 1.0) -> bool:
+def ping(port: int, token: str, timeout: float = 1.0) -> bool:
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-        conn.request("GET", "/ping")
+        conn.request("GET", "/ping", headers=bearer(token))
         ok = conn.getresponse().status == 200
         conn.close()
         return ok
@@ -72,6 +73,7 @@ class Replicas:
         self.settings = settings
         self.mlflow_client = mlflow_client
         self.sampler = sampler
+        self.token = replica_token(settings.home)  # replicas answer only callers that send it
         self.children = ChildProcesses()
         self.last_ping: dict[str, float] = {}
         self.ping_failures: dict[str, int] = {}
@@ -112,7 +114,7 @@ class Replicas:
                     "--capture-percent", str(capture["sampling_percent"]),
                     "--capture", ",".join(capture.get("capture") or ["input", "output"])]
         proc = self.children.start(row.replica_id, cmd, self._log_file(ep.name, row.replica_id),
-                                   self.settings.home, package_env(),
+                                   self.settings.home, {**package_env(), REPLICA_TOKEN_ENV: self.token},
                                    header=f"===== {utcnow().isoformat()} start: {' '.join(cmd)}\n")
         self.ping_failures.pop(row.replica_id, None)
         self.update(row, status=ReplicaStatus.STARTING.value, port=port, pid=proc.pid,
@@ -135,7 +137,7 @@ class Replicas:
                     self.start(ep, row)
                 return
             assert row.port is not None  # start() writes the port in the same update as the pid
-            if alive and ping(row.port, 0.5):
+            if alive and ping(row.port, self.token, 0.5):
                 self.update(row, status=ReplicaStatus.HEALTHY.value, healthy_at=utcnow(), failures=0,
                             last_error=None)
                 self.last_ping[row.replica_id] = now
@@ -163,7 +165,7 @@ class Replicas:
         if now - self.last_ping.get(row.replica_id, 0) < PING_EVERY_S:
             return
         self.last_ping[row.replica_id] = now
-        if ping(row.port):
+        if ping(row.port, self.token):
             self.ping_failures.pop(row.replica_id, None)
             if row.status != ReplicaStatus.HEALTHY:
                 self.update(row, status=ReplicaStatus.HEALTHY.value)

@@ -115,7 +115,7 @@ class Rollouts:
         agg: dict = {}
         for r in replicas:
             if r.status == ReplicaStatus.HEALTHY and r.port:
-                merge_counts(agg, parse_prometheus(fetch_metrics(r.port)))
+                merge_counts(agg, parse_prometheus(fetch_metrics(r.port, self.replicas.token)))
         return {"total": sum(agg.get(c, 0) for c in COUNTER_KEYS), "5xx": agg.get("5xx", 0)}
 
     def _error_rate(self, new: list, dep: dict) -> float:

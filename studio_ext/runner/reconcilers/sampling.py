@@ -30,8 +30,9 @@ class MetricSampler:
     restarted from zero counters is read as a reset, so the history neither loses nor double-counts.
     """
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, token: str):
         self.db = db
+        self.token = token  # the replicas' bearer token (credentials.py)
         self.every = METRICS_SAMPLE_S
         self.last_sample: dict[str, float] = {}  # endpoint -> when its replicas were last sampled
         self.last_totals: dict[str, dict] = {}  # replica -> its counters at the last sample
@@ -51,7 +52,7 @@ class MetricSampler:
         for r in replicas:
             if not r.port:
                 continue
-            text = fetch_metrics(r.port)
+            text = fetch_metrics(r.port, self.token)
             if not text:
                 continue
             total = parse_prometheus(text)
