@@ -26,7 +26,7 @@ class StudioSettings:
         import os
 
         home_path = Path(home).resolve() if home else paths.studio_home()
-        home_path.mkdir(parents=True, exist_ok=True)
+        paths.secure_home(home_path)
         root = server_root or os.environ.get("STUDIO_SERVER_ROOT") or os.getcwd()
         return cls(
             home=home_path,

@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from .paths import package_env
+from .paths import PRIVATE_UMASK, package_env, private_dir, private_open
 from .settings import StudioSettings
 
 # runner/agent.py exits with this code when another agent already holds the lock file.
@@ -26,8 +26,8 @@ HEALTHY_RUN_SECONDS = 60.0
 
 def lock_is_held(lock_file: Path) -> bool:
     """True when some process holds an exclusive flock on `lock_file` (the live agent does)."""
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_file, "a") as fh:
+    private_dir(lock_file.parent)
+    with private_open(lock_file, "a") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -158,14 +158,14 @@ class AgentSupervisor:
     def _spawn(self) -> None:
         env = package_env()  # the agent must import the same studio_ext as this server
         env["STUDIO_HOME"] = str(self.settings.home)
-        self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log_file, "ab") as log_fh:
+        private_dir(self.log_file.parent)
+        with private_open(self.log_file, "ab") as log_fh:
             self.proc = subprocess.Popen(
                 self.command(), stdin=subprocess.DEVNULL, stdout=log_fh, stderr=subprocess.STDOUT,
                 env=env, cwd=str(self.settings.home),
                 # Own session: a kill -9 (or Ctrl-C) of the server must not take the agent and its
                 # jobs with it; the database and the lock let the next server find it again.
-                start_new_session=True, close_fds=True,
+                start_new_session=True, close_fds=True, umask=PRIVATE_UMASK,
             )
         self._started_at = time.monotonic()
         if self.spawns:

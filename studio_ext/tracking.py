@@ -62,7 +62,8 @@ def client(tracking_uri: str, home: Path | None = None):
         return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     import fcntl
 
-    with open(Path(home) / ".mlflow-init.lock", "w") as lock:
+    paths.private_sqlite_file(tracking_uri)
+    with paths.private_open(Path(home) / ".mlflow-init.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         mc = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
         mc.search_experiments(max_results=1)  # forces the store (and its migrations) now

@@ -30,7 +30,7 @@ from sqlalchemy import select, update
 
 from .. import tracking
 from ..instance_types import load_catalog
-from ..paths import LOG_NAME
+from ..paths import LOG_NAME, PRIVATE_UMASK
 from ..plugins import load_class
 from ..schemas import JobStatus
 from ..settings import StudioSettings
@@ -371,12 +371,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Everything the agent and its children (job processes, replicas, transform workers) write in
+    # STUDIO_HOME is private to this account (paths.py).
+    os.umask(PRIVATE_UMASK)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s [studio agent] %(message)s")
     lock_fd = None
     if args.lock_file:
         Path(args.lock_file).parent.mkdir(parents=True, exist_ok=True)
-        lock_fd = os.open(args.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+        lock_fd = os.open(args.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

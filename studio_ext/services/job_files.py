@@ -8,19 +8,12 @@ which validates a template as a submission would).
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
 from .. import schemas
 from ..exceptions import InvalidParameter
 from ..paths import LOG_NAME, OUTPUT_DIR
-
-# Folders a script snapshot never needs (and that can be huge).
-SNAPSHOT_SKIP_DIRS = frozenset({
-    ".git", ".venv", "venv", "node_modules", "__pycache__", ".ipynb_checkpoints", ".mypy_cache",
-    ".pytest_cache", ".ruff_cache"})
-MAX_SNAPSHOT_BYTES = 500 * 1024 * 1024
 
 _KIND_BY_SUFFIX = {".ipynb": schemas.JobKind.NOTEBOOK, ".py": schemas.JobKind.SCRIPT}
 
@@ -82,35 +75,6 @@ def notebook_parameters(nb) -> dict[str, dict[str, Any]]:
     return {p.name: {"default": p.default, "type": _type_name(p.inferred_type_name, p.default),
                      "help": p.help}
             for p in _infer_parameters(nb)}
-
-
-def snapshot_folder(source: Path, target: Path, home: Path, input_path: str) -> None:
-    """Copy a script's folder, skipping VCS/venv/cache folders and the studio's own home."""
-    home = Path(home).resolve()
-    files: list[tuple[Path, Path]] = []
-    total = 0
-    for dirpath, dirnames, filenames in os.walk(source):
-        current = Path(dirpath)
-        # Prune in place so os.walk never descends into skipped folders (or into STUDIO_HOME
-        # when it lives under the server root, which would copy jobs into jobs).
-        dirnames[:] = [d for d in dirnames if d not in SNAPSHOT_SKIP_DIRS
-                       and (current / d).resolve() != home and not (current / d).is_symlink()]
-        for filename in filenames:
-            src = current / filename
-            if src.is_symlink() and not src.exists():
-                continue
-            total += src.stat().st_size
-            if total > MAX_SNAPSHOT_BYTES:
-                raise InvalidParameter(
-                    f"input: the folder of {input_path!r} holds more than "
-                    f"{MAX_SNAPSHOT_BYTES >> 20} MB; a script job snapshots its whole folder, so "
-                    "move the script into a smaller folder (data can be read from an absolute "
-                    "path)")
-            files.append((src, target / src.relative_to(source)))
-    target.mkdir(parents=True)
-    for src, dst in files:
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(src, dst)
 
 
 # ------------------------------------------------------------------ outputs and the log

@@ -7,6 +7,7 @@ The job's folder is laid out as paths.py names it; the file helpers are in job_f
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import uuid
 from abc import ABC, abstractmethod
@@ -17,7 +18,7 @@ from sqlalchemy import delete, func, select, update
 
 from .. import instance_types, schemas
 from ..exceptions import Conflict, InvalidParameter, NotFound
-from ..paths import INPUT_DIR, LOG_NAME, OUTPUT_DIR
+from ..paths import INPUT_DIR, LOG_NAME, OUTPUT_DIR, private_dir
 from ..settings import StudioSettings
 from ..store import orm
 from ..store.db import Database, rowcount
@@ -29,9 +30,9 @@ from .job_files import (
     output_path,
     parameters_cell_index,
     read_log,
-    snapshot_folder,
 )
 from .pagination import decode_token, split_page
+from .snapshots import snapshot_folder
 
 _ACTIVE = [s.value for s in schemas.JobStatus if s.is_active]
 _TERMINAL = [s.value for s in schemas.TERMINAL_JOB_STATUSES]
@@ -168,14 +169,17 @@ class JobService(BaseJobService):
         job_dir = self.settings.job_dir(job_id)
         try:
             snapshot = job_dir / INPUT_DIR
+            private_dir(job_dir)
             if kind == schemas.JobKind.NOTEBOOK:
-                snapshot.mkdir(parents=True)
-                shutil.copy2(path, snapshot / path.name)
+                snapshot.mkdir(mode=0o700)
+                shutil.copyfile(path, snapshot / path.name)
+                os.chmod(snapshot / path.name, 0o600)
                 working_dir = path.parent
             else:
-                snapshot_folder(path.parent, snapshot, self.settings.home, request.input)
+                snapshot_folder(path.parent, snapshot, self.settings.home, self.settings.server_root,
+                                request.input)
                 working_dir = snapshot
-            (job_dir / OUTPUT_DIR).mkdir(parents=True, exist_ok=True)
+            (job_dir / OUTPUT_DIR).mkdir(mode=0o700, exist_ok=True)
             name = request.name or path.stem
             row = orm.Job(
                 job_id=job_id, name=name, kind=kind.value, status=schemas.JobStatus.QUEUED.value,

@@ -9,16 +9,24 @@ tracking.start_run copies onto the new MLflow run.
 
 from __future__ import annotations
 
+import os
 import shutil
 from abc import ABC, abstractmethod
 
 from .. import schemas
 from ..exceptions import Conflict, NotFound
-from ..paths import INPUT_DIR, OUTPUT_DIR
+from ..paths import INPUT_DIR, OUTPUT_DIR, private_dir
 from ..store import orm
 from .experiments import REPRODUCES_JOB_TAG, REPRODUCES_RUN_TAG
 from .jobs import BaseJobService, new_job_id, utcnow
 from .registry import BaseRegistryService
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 class BaseLineageService(ABC):
@@ -62,8 +70,10 @@ class LineageService(BaseLineageService):
         new_id = new_job_id()
         target = settings.job_dir(new_id)
         try:
-            shutil.copytree(source, target / INPUT_DIR, symlinks=True)
-            (target / OUTPUT_DIR).mkdir(parents=True, exist_ok=True)
+            private_dir(target)
+            # Hard links: a snapshot's files are read-only and shared by content (snapshots.py).
+            shutil.copytree(source, target / INPUT_DIR, symlinks=True, copy_function=_link_or_copy)
+            (target / OUTPUT_DIR).mkdir(mode=0o700, exist_ok=True)
             kind = schemas.JobKind(fields["kind"])
             # A script runs inside its snapshot; a notebook in the folder it was submitted from,
             # so relative data paths resolve as they did the first time.

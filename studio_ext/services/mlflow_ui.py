@@ -36,6 +36,7 @@ from urllib.parse import unquote
 import psutil
 
 from .. import tracking
+from ..paths import PRIVATE_UMASK, private_dir, private_open
 
 log = logging.getLogger(__name__)
 
@@ -147,9 +148,9 @@ class MlflowUIServer(BaseMlflowUIServer):
             log_path = self.home / "mlflow-ui.log"
             env = dict(os.environ)
             env.pop("MLFLOW_TRACKING_URI", None)
-            with open(log_path, "ab") as out:
+            with private_open(log_path, "ab") as out:
                 self.proc = subprocess.Popen(self.command(), stdout=out, stderr=subprocess.STDOUT, env=env,
-                                             cwd=str(self.home), start_new_session=True)
+                                             cwd=str(self.home), start_new_session=True, umask=PRIVATE_UMASK)
             self._write_pid_file(self.proc)
             threading.Thread(target=self._wait_ready, args=(self.proc,), daemon=True,
                              name="studio-mlflow-ui").start()
@@ -192,12 +193,13 @@ class MlflowUIServer(BaseMlflowUIServer):
 
     def _write_pid_file(self, proc: subprocess.Popen) -> None:
         path = self.home / PID_FILE
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dir(path.parent)
         try:
             created = psutil.Process(proc.pid).create_time()
         except psutil.Error:
             created = None
-        path.write_text(json.dumps({"pid": proc.pid, "create_time": created, "socket_dir": self._socket_dir}))
+        with private_open(path, "w") as fh:
+            fh.write(json.dumps({"pid": proc.pid, "create_time": created, "socket_dir": self._socket_dir}))
 
     def _end_orphan(self) -> None:
         """End the UI server a previous Jupyter server of this home left behind (killed -9)."""

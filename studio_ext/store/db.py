@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,16 @@ def rowcount(result: Result) -> int:
     return cast(CursorResult, result).rowcount
 
 
+def _create_private(path: Path) -> None:
+    """The database file, created empty and 0600 before SQLite does (its -wal and -shm files take
+    the database file's mode): it holds job environments, which may be secrets."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
 def get_engine(url: str) -> Engine:
     """One engine per URL per process (engines pool connections; never share across fork)."""
     with _lock:
@@ -43,7 +54,7 @@ def get_engine(url: str) -> Engine:
             if url.startswith("sqlite"):
                 path = url.split("///", 1)[-1]
                 if path and path != ":memory:":
-                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                    _create_private(Path(path))
                 engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
                 event.listen(engine, "connect", _sqlite_pragmas)
             else:

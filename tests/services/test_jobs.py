@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 
 import nbformat
@@ -188,3 +189,84 @@ def test_given_a_notebook_when_its_parameters_are_inspected_then_names_and_defau
     assert params["name"]["type"] == "str"
     with pytest.raises(InvalidParameter):
         service.notebook_parameters("../x.ipynb")
+
+
+def test_given_links_out_of_the_root_and_into_the_home_then_the_snapshot_never_copies_what_they_point_at(
+        service, tmp_path):
+    root, home = service.settings.server_root, service.settings.home
+    secret = tmp_path / "outside" / "passwd"
+    secret.parent.mkdir()
+    secret.write_text("root:x:0:0\n")
+    (root / "algo").mkdir()
+    (root / "algo" / "train.py").write_text("print('hi')\n")
+    (root / "shared.py").write_text("Y = 2\n")
+    (root / "algo" / "passwd").symlink_to(secret)
+    (root / "algo" / "db").symlink_to(home / "studio.db")
+    (root / "algo" / "outside-dir").symlink_to(secret.parent)
+    (root / "algo" / "shared.py").symlink_to(root / "shared.py")
+
+    snapshot = service.settings.job_dir(create(service, input="algo/train.py")) / "input"
+
+    assert (snapshot / "passwd").is_symlink() and (snapshot / "outside-dir").is_symlink()  # links, not copies
+    assert os.readlink(snapshot / "passwd") == str(secret)
+    assert not (snapshot / "db").exists() and not (snapshot / "db").is_symlink()  # into the home: left out
+    assert not (snapshot / "shared.py").is_symlink() and (snapshot / "shared.py").read_text() == "Y = 2\n"
+    stored = [p for p in (home / "snapshots").rglob("*") if p.is_file()]
+    assert all("root:x" not in p.read_text() for p in stored)
+
+
+def test_given_a_studioignore_and_many_jobs_then_ignored_files_stay_out_and_content_is_stored_once(service):
+    root, home = service.settings.server_root, service.settings.home
+    (root / "algo" / "data").mkdir(parents=True)
+    (root / "algo" / "train.py").write_text("print('hi')\n")
+    (root / "algo" / "data" / "big.bin").write_bytes(os.urandom(1 << 20))
+    (root / "algo" / "data" / "raw.csv").write_text("a,b\n")
+    (root / "algo" / ".studioignore").write_text("# not needed by the job\n*.csv\n")
+
+    jobs = [create(service, input="algo/train.py") for _ in range(5)]
+
+    snapshots = [service.settings.job_dir(j) / "input" for j in jobs]
+    assert all((s / "data" / "big.bin").is_file() and not (s / "data" / "raw.csv").exists() for s in snapshots)
+    stored = sum(p.stat().st_size for p in (home / "snapshots").rglob("*") if p.is_file())
+    assert (1 << 20) <= stored < 2 * (1 << 20)  # five jobs, one copy of the megabyte
+    assert (snapshots[0] / "data" / "big.bin").stat().st_nlink == 6
+    # a changed file is a new content: the job submitted after the edit sees the edit
+    (root / "algo" / "train.py").write_text("print('edited')\n")
+    later = service.settings.job_dir(create(service, input="algo/train.py")) / "input"
+    assert (later / "train.py").read_text() == "print('edited')\n"
+    assert (snapshots[0] / "train.py").read_text() == "print('hi')\n"
+
+
+def test_given_a_folder_over_the_limit_then_a_400_says_how_to_shrink_it(service, monkeypatch):
+    from studio_ext.services import snapshots
+
+    monkeypatch.setattr(snapshots, "MAX_SNAPSHOT_BYTES", 1000)
+    root = service.settings.server_root
+    (root / "algo").mkdir()
+    (root / "algo" / "train.py").write_text("print('hi')\n")
+    (root / "algo" / "data.bin").write_bytes(b"x" * 2000)
+    with pytest.raises(InvalidParameter, match=r"input: .*\.studioignore"):
+        create(service, input="algo/train.py")
+    (root / "algo" / ".studioignore").write_text("data.bin\n")
+    assert create(service, input="algo/train.py")
+
+
+def test_given_a_home_when_used_then_nothing_in_it_is_open_to_other_users(tmp_path):
+    home = tmp_path / "home"
+    (home / "jobs" / "old").mkdir(parents=True)  # a home from before: world-readable
+    (home / "jobs" / "old" / "job.log").write_text("old\n")
+    os.chmod(home, 0o755)
+    os.chmod(home / "jobs" / "old" / "job.log", 0o644)
+    root = tmp_path / "root"
+    root.mkdir()
+    write_notebook(root / "train.ipynb")
+    (root / "train.py").write_text("print(1)\n")
+    settings = StudioSettings.from_env(home=home, server_root=root)
+    service = JobService(Database(settings.db_url), settings)
+    create(service, input="train.ipynb", environment={"API_KEY": "s3cret"})
+    create(service, input="train.py")
+
+    opened = [f"{p} {oct(p.stat().st_mode & 0o777)}" for p in [home, *home.rglob("*")]
+              if not p.is_symlink() and p.stat().st_mode & 0o077]
+    assert opened == []
+    assert home.stat().st_mode & 0o777 == 0o700

@@ -43,7 +43,7 @@ def _migration_lock(url: str):
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         lock_path = url.split("///", 1)[1] + ".migrate.lock"
         os.makedirs(os.path.dirname(lock_path) or ".", exist_ok=True)
-        with open(lock_path, "w") as fh:
+        with open(lock_path, "w", opener=lambda name, flags: os.open(name, flags, 0o600)) as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
                 yield
