@@ -12,6 +12,7 @@ ERROR_CODE_TO_HTTP_STATUS: dict[str, int] = {
     "ResourceNotFound": 404,
     "ConflictException": 409,
     "ResourceInUse": 409,
+    "PayloadTooLarge": 413,
     "LimitExceeded": 429,
     "InternalError": 500,
     "ServiceUnavailable": 503,
@@ -47,7 +48,7 @@ class StudioError(Exception):
         body = body or {}
         code = body.get("error_code") or ("InternalError" if status >= 500 else "InvalidParameterValue")
         message = body.get("message") or f"HTTP {status}"
-        for sub in (InvalidParameter, NotFound, Conflict, ServiceUnavailable, AccessDenied):
+        for sub in (InvalidParameter, NotFound, Conflict, ServiceUnavailable, AccessDenied, PayloadTooLarge):
             if sub.error_code == code:
                 return sub(message)
         return cls(message, code)
@@ -69,6 +70,12 @@ class Conflict(StudioError):
     """The resource is in a state that forbids the action (409)."""
 
     error_code = "ConflictException"
+
+
+class PayloadTooLarge(StudioError):
+    """A request body over its documented limit (413)."""
+
+    error_code = "PayloadTooLarge"
 
 
 class AccessDenied(StudioError):

@@ -17,7 +17,8 @@ from tornado import web
 from tornado.ioloop import IOLoop
 
 from .. import schemas
-from ..exceptions import ERROR_CODE_TO_HTTP_STATUS, InvalidParameter, StudioError
+from ..exceptions import ERROR_CODE_TO_HTTP_STATUS, InvalidParameter, PayloadTooLarge, StudioError
+from ..schemas.limits import MAX_REQUEST_BYTES
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -59,7 +60,7 @@ STATUS_TO_ERROR_CODE = {
     404: "ResourceNotFound",
     405: "InvalidParameterValue",
     409: "ConflictException",
-    413: "LimitExceeded",
+    413: "PayloadTooLarge",
     429: "LimitExceeded",
     502: "ServiceUnavailable",
     503: "ServiceUnavailable",
@@ -82,8 +83,12 @@ def describe_validation_error(exc: ValidationError, where: str = "") -> str:
             problem = "unknown field"
         elif err.get("type") == "missing":
             problem = "field required"
+        elif err.get("type") == "json_invalid":
+            problem = f"not valid JSON ({err.get('ctx', {}).get('error', err.get('msg'))})"
+        elif err.get("type") == "model_type" and not err.get("loc"):
+            problem = "must be a JSON object"
         else:
-            problem = err.get("msg", "invalid value")
+            problem = err.get("msg", "invalid value").removeprefix("Value error, ")
             value = err.get("input")
             if isinstance(value, str | int | float | bool) and len(repr(value)) < 80:
                 problem += f" (got {value!r})"
@@ -189,17 +194,20 @@ class StudioHandler(APIHandler):
 
     # ------------------------------------------------------------------ parsing
 
-    def parse_body(self, model: type[ModelT]) -> ModelT:
-        """The JSON body as `model`; 400 naming the field on bad JSON, unknown fields, bad values."""
-        raw = self.request.body or b"{}"
+    def parse_body(self, model: type[ModelT], required: bool = False) -> ModelT:
+        """The JSON body as `model`; 400 naming the field on bad JSON, unknown fields, bad values,
+        413 over MAX_REQUEST_BYTES. JSON is taken as JSON (strict): "10" is not an integer, true
+        is not 1, and nesting is bounded (no RecursionError). `required`: an empty body is a 400
+        (a PATCH without changes), else it stands for {}."""
+        raw = self.request.body or b""
+        if len(raw) > MAX_REQUEST_BYTES:
+            raise PayloadTooLarge(f"request body: {len(raw)} bytes; the limit is {MAX_REQUEST_BYTES} bytes")
+        if not raw.strip():
+            if required:
+                raise InvalidParameter("request body: required (a JSON object with the fields to change)")
+            raw = b"{}"
         try:
-            data = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InvalidParameter(f"request body: not valid JSON ({exc})") from None
-        if not isinstance(data, dict):
-            raise InvalidParameter(f"request body: must be a JSON object, got {type(data).__name__}")
-        try:
-            return model.model_validate(data)
+            return model.model_validate_json(raw, strict=True)
         except ValidationError as exc:
             raise InvalidParameter(describe_validation_error(exc)) from None
 

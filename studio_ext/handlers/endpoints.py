@@ -31,7 +31,7 @@ class EndpointsHandler(EndpointBase):
     @audited("CreateEndpoint", "endpoint")
     async def post(self) -> None:
         self.parse_query(NoQuery)
-        request = self.parse_body(schemas.CreateEndpoint)
+        request = self.parse_body(schemas.CreateEndpoint, required=True)
         self.audit_resource_id = request.name
         self.write_model(await self.call(self.endpoint_service.create_endpoint, request, self.username), status=201)
 
@@ -48,7 +48,7 @@ class EndpointHandler(EndpointBase):
     @audited("UpdateEndpoint", "endpoint")
     async def patch(self, name: str) -> None:
         self.parse_query(NoQuery)
-        request = self.parse_body(schemas.UpdateEndpoint)
+        request = self.parse_body(schemas.UpdateEndpoint, required=True)
         await self.call(self.endpoint_service.update_endpoint, name, request, self.username)
         self.no_content()
 

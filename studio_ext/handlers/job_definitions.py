@@ -16,7 +16,7 @@ class JobDefinitionsHandler(StudioHandler):
     @audited("CreateJobDefinition", "JobDefinition")
     async def post(self) -> None:
         self.parse_query(NoQuery)
-        request = self.parse_body(schemas.CreateJobDefinition)
+        request = self.parse_body(schemas.CreateJobDefinition, required=True)
         definition_id = await self.call(self.schedule_service.create, request, self.username)
         self.audit_resource_id = definition_id
         self.write_model(schemas.CreateJobDefinitionResponse(job_definition_id=definition_id), status=201)
@@ -40,7 +40,7 @@ class JobDefinitionHandler(StudioHandler):
     @audited("UpdateJobDefinition", "JobDefinition")
     async def patch(self, job_definition_id: str) -> None:
         self.parse_query(NoQuery)
-        request = self.parse_body(schemas.UpdateJobDefinition)
+        request = self.parse_body(schemas.UpdateJobDefinition, required=True)
         await self.call(self.schedule_service.update, job_definition_id, request)
         self.no_content()
 

@@ -28,7 +28,7 @@ class JobsHandler(StudioHandler):
     @audited("CreateJob", "Job")
     async def post(self) -> None:
         self.parse_query(NoQuery)
-        request = self.parse_body(schemas.CreateJob)
+        request = self.parse_body(schemas.CreateJob, required=True)
         job_id = await self.call(self.job_service.create_job, request, self.username)
         self.audit_resource_id = job_id
         self.write_model(schemas.CreateJobResponse(job_id=job_id), status=201)

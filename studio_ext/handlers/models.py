@@ -22,7 +22,7 @@ class ModelsHandler(MlflowHandler):
     @audited("CreateModelVersion", "ModelVersion")
     async def post(self) -> None:
         self.parse_query(NoQuery)
-        request = self.parse_body(schemas.CreateModelVersion)
+        request = self.parse_body(schemas.CreateModelVersion, required=True)
         self.audit_resource_id = request.name
         version = await self.call(self.registry_service.register, request)
         self.audit_resource_id = f"{version.name}/{version.version}"
@@ -41,7 +41,7 @@ class ModelHandler(MlflowHandler):
     @audited("UpdateRegisteredModel", "RegisteredModel")
     async def patch(self, name: str) -> None:
         self.parse_query(NoQuery)
-        request = self.parse_body(schemas.UpdateRegisteredModel)
+        request = self.parse_body(schemas.UpdateRegisteredModel, required=True)
         await self.call(self.registry_service.update_model, name, request)
         self.no_content()
 
@@ -67,7 +67,7 @@ class ModelVersionHandler(MlflowHandler):
     async def patch(self, name: str, version: str) -> None:
         self.audit_resource_id = f"{name}/{version}"
         self.parse_query(NoQuery)
-        request = self.parse_body(schemas.UpdateModelVersion)
+        request = self.parse_body(schemas.UpdateModelVersion, required=True)
         await self.call(self.registry_service.update_version, name, version, request)
         self.no_content()
 
@@ -79,7 +79,7 @@ class ModelAliasHandler(MlflowHandler):
     async def put(self, name: str, alias: str) -> None:
         self.audit_resource_id = f"{name}@{alias}"
         self.parse_query(NoQuery)
-        request = self.parse_body(schemas.SetModelAlias)
+        request = self.parse_body(schemas.SetModelAlias, required=True)
         await self.call(self.registry_service.set_alias, name, alias, request.version)
         self.no_content()
 

@@ -27,7 +27,7 @@ class TransformJobsHandler(TransformBase):
     @audited("CreateTransformJob", "transform-job")
     async def post(self) -> None:
         self.parse_query(NoQuery)
-        request = self.parse_body(schemas.CreateTransformJob)
+        request = self.parse_body(schemas.CreateTransformJob, required=True)
         described = await self.call(self.transform_service.create, request, self.username)
         self.audit_resource_id = described.transform_job_id
         self.write_model(described, status=201)

@@ -8,6 +8,9 @@ from enum import StrEnum
 from pydantic import Field, field_validator
 
 from ._base import MAX_PAGE_SIZE, _Model
+from .limits import MAX_NAME, InputPath
+
+MAX_VARIANTS = 10
 
 
 class EndpointStatus(StrEnum):
@@ -34,15 +37,15 @@ class EndpointVariant(_Model):
     (an alias is followed: when it moves, the endpoint moves with it)."""
 
     name: str = Field(default="primary", min_length=1, max_length=63, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-    model: str = Field(min_length=1)
-    instance_type: str = "local.small"
+    model: InputPath
+    instance_type: str = Field(default="local.small", max_length=MAX_NAME)
     instance_count: int = Field(default=1, ge=1, le=16)
     weight: float = Field(default=1.0, ge=0)
 
 
 class DataCaptureConfig(_Model):
     sampling_percent: float = Field(default=0.0, ge=0, le=100)
-    capture: list[str] = Field(default_factory=lambda: ["input", "output"],
+    capture: list[str] = Field(default_factory=lambda: ["input", "output"], max_length=2,
                                description="what to record: input, output or both")
 
     @field_validator("capture")
@@ -70,14 +73,14 @@ class DeploymentPolicy(_Model):
 
 class CreateEndpoint(_Model):
     name: str = Field(min_length=1, max_length=63, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$")
-    variants: list[EndpointVariant] = Field(min_length=1)
+    variants: list[EndpointVariant] = Field(min_length=1, max_length=MAX_VARIANTS)
     data_capture: DataCaptureConfig | None = None
 
 
 class UpdateEndpoint(_Model):
     """PATCH: new variants and/or data capture; the policy says how traffic moves."""
 
-    variants: list[EndpointVariant] | None = None
+    variants: list[EndpointVariant] | None = Field(default=None, min_length=1, max_length=MAX_VARIANTS)
     data_capture: DataCaptureConfig | None = None
     deployment_policy: DeploymentPolicy | None = None
 

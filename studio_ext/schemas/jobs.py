@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from ._base import MAX_PAGE_SIZE, _Model
+from .limits import MAX_NAME, Environment, InputPath, Parameters, Tags
 
 
 class JobStatus(StrEnum):
@@ -68,23 +69,15 @@ class CreateJob(_Model):
 
     name: str | None = Field(default=None, max_length=200, description="default: the input file's stem")
     kind: JobKind | None = Field(default=None, description="default: notebook for .ipynb, script for .py")
-    input: str = Field(min_length=1, description="path of the notebook or script, relative to the server root")
-    parameters: dict[str, Any] = Field(default_factory=dict)
-    instance_type: str = DEFAULT_INSTANCE_TYPE
+    input: InputPath = Field(description="path of the notebook or script, relative to the server root")
+    parameters: Parameters = Field(default_factory=dict)
+    instance_type: str = Field(default=DEFAULT_INSTANCE_TYPE, max_length=MAX_NAME)
     timeout_seconds: int = Field(default=DEFAULT_TIMEOUT_SECONDS, ge=1, le=30 * 24 * 3600)
     max_retries: int = Field(default=0, ge=0, le=10)
-    environment: dict[str, str] = Field(default_factory=dict)
-    tags: dict[str, str] = Field(default_factory=dict)
-    experiment_name: str | None = Field(default=None, description="default: the job's name")
+    environment: Environment = Field(default_factory=dict)
+    tags: Tags = Field(default_factory=dict)
+    experiment_name: str | None = Field(default=None, max_length=MAX_NAME, description="default: the job's name")
     idempotency_token: str | None = Field(default=None, max_length=200)
-
-    @field_validator("environment")
-    @classmethod
-    def _env_names(cls, value: dict[str, str]) -> dict[str, str]:
-        for key in value:
-            if not key or "=" in key or "\0" in key:
-                raise ValueError(f"invalid environment variable name {key!r}")
-        return value
 
 
 class CreateJobResponse(_Model):

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 
 from ._base import MAX_PAGE_SIZE, _Model
 from .jobs import JobStatus
+from .limits import InputPath, TagChanges, Tags, Text
 
 
 class ListModelsQuery(_Model):
@@ -81,23 +82,23 @@ class CreateModelVersion(_Model):
 
     name: str = Field(min_length=1, max_length=256)
     run_id: str = Field(min_length=1)
-    artifact_path: str = Field(min_length=1, description="e.g. 'model' (the name given to log_model)")
-    description: str | None = None
-    tags: dict[str, str] = Field(default_factory=dict)
+    artifact_path: InputPath = Field(description="e.g. 'model' (the name given to log_model)")
+    description: Text | None = None
+    tags: Tags = Field(default_factory=dict)
 
 
 class UpdateRegisteredModel(_Model):
     """PATCH: fields given change; a tag set to null is deleted."""
 
-    description: str | None = None
-    tags: dict[str, str | None] = Field(default_factory=dict)
+    description: Text | None = None
+    tags: TagChanges = Field(default_factory=dict)
 
 
 class UpdateModelVersion(_Model):
     """PATCH: fields given change; a tag set to null is deleted."""
 
-    description: str | None = None
-    tags: dict[str, str | None] = Field(default_factory=dict)
+    description: Text | None = None
+    tags: TagChanges = Field(default_factory=dict)
 
 
 class SetModelAlias(_Model):

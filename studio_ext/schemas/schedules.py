@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from pydantic import Field, field_validator
 
 from ._base import MAX_PAGE_SIZE, _Model
 from .jobs import DEFAULT_INSTANCE_TYPE, DEFAULT_TIMEOUT_SECONDS, JobKind
+from .limits import MAX_NAME, Environment, InputPath, Parameters, Tags
 
 
 class MissedRunPolicy(StrEnum):
@@ -25,14 +25,14 @@ class JobTemplate(_Model):
 
     name: str | None = Field(default=None, max_length=200)
     kind: JobKind | None = None
-    input: str = Field(min_length=1)
-    parameters: dict[str, Any] = Field(default_factory=dict)
-    instance_type: str = DEFAULT_INSTANCE_TYPE
+    input: InputPath
+    parameters: Parameters = Field(default_factory=dict)
+    instance_type: str = Field(default=DEFAULT_INSTANCE_TYPE, max_length=MAX_NAME)
     timeout_seconds: int = Field(default=DEFAULT_TIMEOUT_SECONDS, ge=1, le=30 * 24 * 3600)
     max_retries: int = Field(default=0, ge=0, le=10)
-    environment: dict[str, str] = Field(default_factory=dict)
-    tags: dict[str, str] = Field(default_factory=dict)
-    experiment_name: str | None = None
+    environment: Environment = Field(default_factory=dict)
+    tags: Tags = Field(default_factory=dict)
+    experiment_name: str | None = Field(default=None, max_length=MAX_NAME)
 
 
 class CreateJobDefinition(_Model):

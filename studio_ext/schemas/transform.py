@@ -8,19 +8,21 @@ from pydantic import Field
 
 from ._base import _Model
 from .jobs import JobStatus
+from .limits import MAX_NAME, InputPath
 
 
 class CreateTransformJob(_Model):
     """Score files with a registered model: `input` is a CSV, JSON Lines or Parquet file, or a folder
     of them, relative to the server root; outputs land in `output` (a folder, relative to the root)."""
 
-    model: str = Field(min_length=1, description="models:/<name>/<version> or models:/<name>@<alias>")
-    input: str = Field(min_length=1)
-    output: str | None = Field(default=None, description="default: transform-output/<transform_job_id>")
+    model: InputPath = Field(description="models:/<name>/<version> or models:/<name>@<alias>")
+    input: InputPath
+    output: InputPath | None = Field(default=None, description="default: transform-output/<transform_job_id>")
     format: str | None = Field(default=None, pattern=r"^(csv|jsonl|parquet)$",
                                description="default: from each file's extension")
     join_input: bool = Field(default=False, description="write the input columns before the prediction")
-    instance_type: str = Field(default="local.medium", description="its vCPUs are the worker processes")
+    instance_type: str = Field(default="local.medium", max_length=MAX_NAME,
+                               description="its vCPUs are the worker processes")
     chunk_mib: float = Field(default=8.0, gt=0, le=1024)
 
 

@@ -31,7 +31,7 @@ from .job_files import (
     parameters_cell_index,
     read_log,
 )
-from .pagination import decode_token, split_page
+from .pagination import decode_token, json_size, split_page
 from .snapshots import snapshot_folder
 
 _ACTIVE = [s.value for s in schemas.JobStatus if s.is_active]
@@ -271,8 +271,8 @@ class JobService(BaseJobService):
                              orm.Job.job_id.desc() if descending else orm.Job.job_id.asc())
         with self.db.session() as session:
             rows = list(session.scalars(stmt.offset(offset).limit(query.max_items + 1)).all())
-            items, token = split_page(rows, offset, query.max_items)
-            return schemas.ListJobsResponse(items=[self._describe(r) for r in items], next_token=token)
+            items, token = split_page([self._describe(r) for r in rows], offset, query.max_items, json_size)
+            return schemas.ListJobsResponse(items=items, next_token=token)
 
     def count_active(self, instance_type: str | None = None) -> int:
         stmt = select(func.count()).select_from(orm.Job).where(orm.Job.status.in_(_ACTIVE))

@@ -23,7 +23,7 @@ from ..store.db import Database, rowcount
 from .audit import AuditService, BaseAuditService
 from .job_files import infer_kind, load_notebook, parameters_cell_index
 from .jobs import BaseJobService
-from .pagination import decode_token, split_page
+from .pagination import decode_token, json_size, split_page
 
 log = logging.getLogger(__name__)
 
@@ -198,8 +198,8 @@ class ScheduleService(BaseScheduleService):
         stmt = stmt.order_by(order, orm.JobDefinition.job_definition_id)
         with self.db.session() as session:
             rows = list(session.scalars(stmt.offset(offset).limit(query.max_items + 1)))
-            items, token = split_page(rows, offset, query.max_items)
-            return schemas.ListJobDefinitionsResponse(items=[self._describe(r) for r in items], next_token=token)
+            items, token = split_page([self._describe(r) for r in rows], offset, query.max_items, json_size)
+            return schemas.ListJobDefinitionsResponse(items=items, next_token=token)
 
     def update(self, job_definition_id: str, request: schemas.UpdateJobDefinition) -> None:
         # Every field defaults to None, so a field is given exactly when it is not None; the tests

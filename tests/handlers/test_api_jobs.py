@@ -80,6 +80,20 @@ async def test_given_an_idempotency_token_when_submitted_twice_then_one_job(stud
     ({"input": "readme.txt"}, 400, "input"),
     ({}, 400, "input"),
     ({"input": ""}, 400, "input"),
+    # JSON is taken as JSON: a string or a boolean is not an integer
+    ({"input": "nb.ipynb", "timeout_seconds": "10"}, 400, "timeout_seconds"),
+    ({"input": "nb.ipynb", "max_retries": True}, 400, "max_retries"),
+    # the documented limits (schemas/limits.py)
+    ({"input": "nb.ipynb", "parameters": {f"p{i}": i for i in range(101)}}, 400, "parameters"),
+    ({"input": "nb.ipynb", "parameters": {"alpha": "x" * 6001}}, 400, "parameters"),
+    ({"input": "nb.ipynb", "parameters": {"k" * 251: 1}}, 400, "parameters"),
+    ({"input": "nb.ipynb", "parameters": {"alpha": float("nan")}}, 400, "parameters"),
+    ({"input": "nb.ipynb", "environment": {f"V{i}": "1" for i in range(101)}}, 400, "environment"),
+    ({"input": "nb.ipynb", "environment": {"1BAD": "1"}}, 400, "environment"),
+    ({"input": "nb.ipynb", "environment": {"A": "x" * 8193}}, 400, "environment"),
+    ({"input": "nb.ipynb", "tags": {f"t{i}": "v" for i in range(51)}}, 400, "tags"),
+    ({"input": "nb.ipynb", "tags": {"team": "v" * 257}}, 400, "tags"),
+    ({"input": "x" * 1025}, 400, "input"),
 ])
 async def test_given_bad_input_when_submitted_then_4xx_names_the_field(studio_api, write_notebook, jp_root_dir,
                                                                        body, status, field):
@@ -110,6 +124,9 @@ async def test_given_parameters_for_a_notebook_without_a_parameters_cell_then_40
     ("[1, 2]", "request body: must be a JSON object"),
     ('"nb.ipynb"', "request body: must be a JSON object"),
     (b"\xff\xfe", "request body: not valid JSON"),
+    ("[" * 1000 + "]" * 1000, "request body: not valid JSON"),  # bounded nesting, no RecursionError
+    ('{"input": "nb.ipynb", "parameters": ' + "[" * 1000 + "]" * 1000 + "}", "request body: not valid JSON"),
+    ("", "request body: required"),
 ])
 async def test_given_a_body_that_is_not_a_json_object_then_400(studio_api, raw, fragment):
     code, error = await studio_api("POST", "jobs", raw_body=raw)
@@ -117,6 +134,17 @@ async def test_given_a_body_that_is_not_a_json_object_then_400(studio_api, raw, 
     assert code == 400
     assert error["error_code"] == "InvalidParameterValue"
     assert error["message"].startswith(fragment)
+
+
+async def test_given_a_body_over_the_limit_then_413_names_the_limit_and_nothing_is_created(studio_api, write_notebook):
+    write_notebook("nb.ipynb")
+    body = json.dumps({"input": "nb.ipynb", "parameters": {"alpha": "x" * (2 << 20)}})
+
+    code, error = await studio_api("POST", "jobs", raw_body=body)
+
+    assert code == 413 and error["error_code"] == "PayloadTooLarge"
+    assert "1048576 bytes" in error["message"]
+    assert (await studio_api("GET", "jobs"))[1]["items"] == []
 
 
 # ----------------------------------------------------------------------------- list

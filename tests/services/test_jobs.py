@@ -270,3 +270,22 @@ def test_given_a_home_when_used_then_nothing_in_it_is_open_to_other_users(tmp_pa
               if not p.is_symlink() and p.stat().st_mode & 0o077]
     assert opened == []
     assert home.stat().st_mode & 0o777 == 0o700
+
+
+def test_given_jobs_with_large_parameters_when_listed_then_pages_stay_within_the_byte_budget(service):
+    from studio_ext.services.pagination import LIST_BODY_BUDGET
+
+    write_notebook(service.settings.server_root / "nb.ipynb")
+    big = {f"p{i}": "x" * 5900 for i in range(99)}  # ~600 kB of parameters: the largest a job may have
+    jobs = {create(service, input="nb.ipynb", parameters={**big, "alpha": i}) for i in range(12)}
+
+    seen, token, pages = [], None, 0
+    while True:
+        page = service.list_jobs(schemas.ListJobsQuery(max_items=1000, next_token=token))
+        assert len(page.model_dump_json()) <= LIST_BODY_BUDGET + 700_000
+        seen += [j.job_id for j in page.items]
+        pages += 1
+        token = page.next_token
+        if not token:
+            break
+    assert sorted(seen) == sorted(jobs) and pages >= 2
