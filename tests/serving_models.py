@@ -116,14 +116,15 @@ def start_replica(model_path: str, workers: int = 2, extra: list[str] | None = N
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"replica exited {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
+            with proc.stderr:
+                raise AssertionError(f"replica exited {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
         try:
             if requests.get(url + "/ping", timeout=2).status_code == 200:
                 return proc, url
         except requests.ConnectionError:
             pass
         time.sleep(0.1)
-    proc.kill()
+    stop_replica(proc)
     raise AssertionError("replica did not answer /ping in time")
 
 
@@ -138,6 +139,9 @@ def stop_replica(proc: subprocess.Popen) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        proc.wait(10)
+    if proc.stderr is not None:
+        proc.stderr.close()
 
 
 def register_lr(tracking_uri: str, artifact_root: Path, name: str, versions: int = 1,

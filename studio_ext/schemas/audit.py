@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import Field
 
 from ._base import MAX_PAGE_SIZE, _Model
+from .limits import PageToken
 
 
 class AuditOutcome(StrEnum):
@@ -34,7 +35,7 @@ class ListAuditEventsQuery(_Model):
     resource_type: str | None = None
     resource_id: str | None = None
     max_items: int = Field(default=100, ge=1, le=MAX_PAGE_SIZE)
-    next_token: str | None = None
+    next_token: PageToken | None = None
 
 
 class ListAuditEventsResponse(_Model):

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from ._base import MAX_PAGE_SIZE, _Model
 from .jobs import DescribeJob
+from .limits import PageToken
 
 # MLflow owns this data; these are the studio's JSON views of it. Times are ISO datetimes, metrics
 # are numbers or null (never NaN), params and tags are strings.
@@ -27,7 +28,7 @@ class ListExperimentsQuery(_Model):
     order_by: str | None = Field(default=None, description="MLflow order, e.g. 'name ASC' or "
                                                            "'last_update_time DESC'; comma-separated")
     max_items: int = Field(default=100, ge=1, le=MAX_PAGE_SIZE)
-    next_token: str | None = None
+    next_token: PageToken | None = None
 
 
 class DescribeExperiment(_Model):
@@ -54,7 +55,7 @@ class SearchRunsQuery(_Model):
                                                            "for several keys; default start_time DESC")
     view: ViewType = ViewType.ACTIVE
     max_items: int = Field(default=100, ge=1, le=MAX_PAGE_SIZE)
-    next_token: str | None = None
+    next_token: PageToken | None = None
 
 
 class RunSummary(_Model):

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from ._base import MAX_PAGE_SIZE, _Model
-from .limits import MAX_NAME, Environment, InputPath, Parameters, Tags
+from .limits import MAX_NAME, Environment, InputPath, PageToken, Parameters, Tags
 
 
 class JobStatus(StrEnum):
@@ -119,7 +119,7 @@ class ListJobsQuery(_Model):
     instance_type: str | None = None
     job_definition_id: str | None = None
     max_items: int = Field(default=100, ge=1, le=MAX_PAGE_SIZE)
-    next_token: str | None = None
+    next_token: PageToken | None = None
     sort_by: str = Field(default="-created_at", description="created_at|name|status, '-' for descending")
 
     @field_validator("sort_by")

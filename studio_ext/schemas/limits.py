@@ -82,3 +82,5 @@ Tags = Annotated[dict[str, str], AfterValidator(check_tags)]
 TagChanges = Annotated[dict[str, str | None], AfterValidator(check_tags)]  # None deletes the tag
 Text = Annotated[str, Field(max_length=MAX_TEXT)]
 InputPath = Annotated[str, Field(min_length=1, max_length=MAX_PATH)]
+# A list's next_token as the server issued it (base64 of the studio's or MLflow's cursor).
+PageToken = Annotated[str, Field(max_length=4096, pattern=r"^[A-Za-z0-9+/=_-]*$")]

@@ -9,14 +9,14 @@ from pydantic import Field, field_validator
 
 from ._base import MAX_PAGE_SIZE, _Model
 from .jobs import JobStatus
-from .limits import InputPath, TagChanges, Tags, Text
+from .limits import InputPath, PageToken, TagChanges, Tags, Text
 
 
 class ListModelsQuery(_Model):
     name: str | None = Field(default=None, description="substring of the model name")
     order_by: str | None = Field(default=None, description="e.g. 'name ASC', 'last_updated_timestamp DESC'")
     max_items: int = Field(default=100, ge=1, le=MAX_PAGE_SIZE)
-    next_token: str | None = None
+    next_token: PageToken | None = None
 
 
 class ModelVersionSummary(_Model):

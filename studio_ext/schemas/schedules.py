@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 
 from ._base import MAX_PAGE_SIZE, _Model
 from .jobs import DEFAULT_INSTANCE_TYPE, DEFAULT_TIMEOUT_SECONDS, JobKind
-from .limits import MAX_NAME, Environment, InputPath, Parameters, Tags
+from .limits import MAX_NAME, Environment, InputPath, PageToken, Parameters, Tags
 
 
 class MissedRunPolicy(StrEnum):
@@ -81,7 +81,7 @@ class ListJobDefinitionsQuery(_Model):
     name: str | None = None
     paused: bool | None = None
     max_items: int = Field(default=100, ge=1, le=MAX_PAGE_SIZE)
-    next_token: str | None = None
+    next_token: PageToken | None = None
     sort_by: str = "-created_at"
 
     @field_validator("sort_by")

@@ -136,7 +136,8 @@ class ExperimentService(BaseExperimentService):
 
     def list_experiments(self, query: schemas.ListExperimentsQuery) -> schemas.ListExperimentsResponse:
         filter_string = f"name LIKE {quote_filter_value('%' + query.name + '%')}" if query.name else None
-        with mlflow_errors("order_by" if query.order_by else None):
+        # An error is the token's when one was given (it is the one part the user did not type).
+        with mlflow_errors("next_token" if query.next_token else "order_by" if query.order_by else None):
             page = self.client.search_experiments(
                 view_type=_VIEW[query.view], max_results=query.max_items, filter_string=filter_string,
                 order_by=_order_by(query.order_by), page_token=query.next_token or None)

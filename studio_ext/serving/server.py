@@ -41,6 +41,20 @@ def _error(code: str, message: str) -> bytes:
     return json.dumps({"error_code": code, "message": message}).encode()
 
 
+def _has_nonfinite(x) -> bool:
+    """Whether a parsed input holds NaN or +-infinity in a numeric column."""
+    try:
+        if isinstance(x, np.ndarray):
+            return x.dtype.kind in "fc" and not bool(np.isfinite(x).all())
+        select = getattr(x, "select_dtypes", None)  # a DataFrame
+        if select is not None:
+            numbers = select(include=["float", "complex"]).to_numpy()
+            return numbers.size > 0 and not bool(np.isfinite(numbers).all())
+    except (TypeError, ValueError):
+        pass
+    return False
+
+
 # A queued request: its connection, the array, the raw body (for capture), start time, keep-alive.
 _Pending = tuple["HttpProtocol", np.ndarray, bytes, float, bool]
 
@@ -103,9 +117,13 @@ class Scorer:
         except Exception as exc:
             # Input that passed the signature check and still fails is the model's fault (a 500,
             # counted against the variant's error rate); without a signature it may be the input's.
-            message = f"the model could not score this input: {type(exc).__name__}: {exc}"[:1000]
-            status = 400 if self.model.schema.kind == "none" else 500
-            conn.respond(status, _error("ModelError", message), keep_alive, started)
+            # NaN or infinity in the input is the caller's to fix too (most models refuse them).
+            nonfinite = _has_nonfinite(x)
+            message = ("the model could not score this input" + (" (it holds NaN or infinity)" if nonfinite else "")
+                       + f": {type(exc).__name__}: {exc}")[:1000]
+            status = 400 if nonfinite or self.model.schema.kind == "none" else 500
+            conn.respond(status, _error("InvalidParameterValue" if nonfinite else "ModelError", message),
+                         keep_alive, started)
             return
         self.answer(conn, predictions, body, started, keep_alive)
 

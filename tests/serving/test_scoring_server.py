@@ -70,6 +70,9 @@ def test_given_each_mlflow_format_and_csv_when_invoked_then_predictions_match_th
     (",".join(["x"] * 30), "text/csv", "expected a number"),
     ("a=b", "application/x-www-form-urlencoded", "Content-Type"),
     (b"\xff\xfe", "text/csv", "UTF-8"),
+    # NaN is the caller's error (a 400, not a 5xx counted against the variant)
+    ({"instances": [[float("nan")] * 30]}, "application/json", "NaN or infinity"),
+    (",".join(["inf"] * 30), "text/csv", "NaN or infinity"),
 ])
 def test_given_a_bad_payload_when_invoked_then_400_names_the_problem(replica, payload, ctype, names):
     _proc, url, _capture = replica
