@@ -15,7 +15,9 @@ ERROR_CODE_TO_HTTP_STATUS: dict[str, int] = {
     "PayloadTooLarge": 413,
     "LimitExceeded": 429,
     "InternalError": 500,
+    "BadGateway": 502,
     "ServiceUnavailable": 503,
+    "GatewayTimeout": 504,
 }
 
 
@@ -48,7 +50,8 @@ class StudioError(Exception):
         body = body or {}
         code = body.get("error_code") or ("InternalError" if status >= 500 else "InvalidParameterValue")
         message = body.get("message") or f"HTTP {status}"
-        for sub in (InvalidParameter, NotFound, Conflict, ServiceUnavailable, AccessDenied, PayloadTooLarge):
+        for sub in (InvalidParameter, NotFound, Conflict, ServiceUnavailable, AccessDenied, PayloadTooLarge,
+                    BadGateway, GatewayTimeout):
             if sub.error_code == code:
                 return sub(message)
         return cls(message, code)
@@ -76,6 +79,18 @@ class PayloadTooLarge(StudioError):
     """A request body over its documented limit (413)."""
 
     error_code = "PayloadTooLarge"
+
+
+class BadGateway(StudioError):
+    """A process behind the studio (a replica) failed to answer properly (502)."""
+
+    error_code = "BadGateway"
+
+
+class GatewayTimeout(StudioError):
+    """A process behind the studio (a replica) did not answer in time (504)."""
+
+    error_code = "GatewayTimeout"
 
 
 class AccessDenied(StudioError):

@@ -62,9 +62,9 @@ STATUS_TO_ERROR_CODE = {
     409: "ConflictException",
     413: "PayloadTooLarge",
     429: "LimitExceeded",
-    502: "ServiceUnavailable",
+    502: "BadGateway",
     503: "ServiceUnavailable",
-    504: "ServiceUnavailable",
+    504: "GatewayTimeout",
 }
 
 

@@ -91,6 +91,18 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its live descendants (0.0 when it is gone)."""
+    total = 0.0
+    for proc in tree(pid):
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            continue
+    return total
+
+
 def kill_tree(pid: int, include_self: bool = True, grace: float = 0.0) -> None:
     """SIGTERM (if grace) then SIGKILL a process and its descendants, children first collected so
     none escapes by re-parenting once its parent is gone."""

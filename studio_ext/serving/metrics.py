@@ -72,14 +72,14 @@ def fetch_metrics(port: int, token: str, timeout: float = 1.0) -> str:
     """A replica's /metrics text ("" when it does not answer); `token`: the replica token."""
     import http.client  # here, not at the top: a replica never fetches, and its start-up time counts
 
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         conn.request("GET", "/metrics", headers={"Authorization": f"Bearer {token}"})
-        text = conn.getresponse().read().decode()
-        conn.close()
-        return text
+        return conn.getresponse().read().decode()
     except (OSError, http.client.HTTPException):
         return ""
+    finally:
+        conn.close()
 
 
 def parse_prometheus(text: str) -> dict:

@@ -14,11 +14,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tornado.httpclient import AsyncHTTPClient
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 from tornado.ioloop import IOLoop
 
 from .. import schemas
-from ..exceptions import ServiceUnavailable
+from ..exceptions import BadGateway, GatewayTimeout, PayloadTooLarge, ServiceUnavailable
 
 Routes = list[tuple[float, int, str]]  # (weight, port, variant) of each replica that takes traffic
 RecordAudit = Callable[[str, str, str, str, schemas.AuditOutcome, dict], None]
@@ -27,6 +27,8 @@ ROUTES_TTL_S = 0.5  # the router re-reads healthy replicas at most this often
 AUDIT_FLUSH_S = 30.0  # invocations are summed per (user, endpoint) and written this often
 MAX_ATTEMPTS = 3  # replicas tried for one request (the others refused: they just died)
 ROUTER_MAX_CLIENTS = 256  # concurrent forwarded requests (tornado's default of 10 would queue them)
+MAX_PAYLOAD_BYTES = 6 * 1024 * 1024  # SageMaker's real-time invocation payload limit
+INVOCATION_TIMEOUT_S = 60.0  # SageMaker's too: a replica that takes longer is answered 504
 
 
 @dataclass
@@ -51,11 +53,17 @@ class EndpointRouter:
             (`BaseEndpointService.healthy_replicas`); blocking, so called off the event loop.
         record_audit: `AuditService.record`; None records nothing.
         replica_token: what the replicas require (credentials.replica_token).
+        max_payload_bytes: a larger request body is a 413 before it reaches a replica.
+        timeout_seconds: a replica that has not answered by then is a 504 (not retried: the
+            request may be what keeps it busy).
     """
 
     def __init__(self, healthy_replicas: Callable[[str], Routes],
-                 record_audit: RecordAudit | None = None, replica_token: str = ""):
+                 record_audit: RecordAudit | None = None, replica_token: str = "",
+                 max_payload_bytes: int = MAX_PAYLOAD_BYTES, timeout_seconds: float = INVOCATION_TIMEOUT_S):
         self._healthy_replicas = healthy_replicas
+        self.max_payload_bytes = max_payload_bytes
+        self.timeout_seconds = timeout_seconds
         self._authorization = f"Bearer {replica_token}"
         self._record_audit = record_audit
         self._routes: dict[str, tuple[float, Routes]] = {}
@@ -67,10 +75,20 @@ class EndpointRouter:
     async def invoke(self, user: str, name: str, body: bytes, content_type: str) -> Answer:
         """Forward one request to a replica chosen by weight; another one when it refuses.
 
+        A replica's failure is never a 500: whatever it answered is passed on, and when it did
+        not answer the caller learns why (502, 503, 504), with the endpoint named.
+
         Raises:
+            PayloadTooLarge: a body over max_payload_bytes (nothing is forwarded).
             NotFound: no endpoint `name` (or it is being deleted).
-            ServiceUnavailable: no healthy replica, or none of MAX_ATTEMPTS answered.
+            ServiceUnavailable: no healthy replica, or none of MAX_ATTEMPTS took the connection.
+            BadGateway: the replicas tried closed the connection without an answer.
+            GatewayTimeout: the replica did not answer within timeout_seconds.
         """
+        if len(body) > self.max_payload_bytes:
+            self._count(user, name, 413)
+            raise PayloadTooLarge(f"request body: {len(body)} bytes; an invocation is at most "
+                                  f"{self.max_payload_bytes} bytes (score larger inputs with a batch transform job)")
         try:
             table = self.cached_routes(name)
             if table is None:  # read the database off the event loop
@@ -80,25 +98,34 @@ class EndpointRouter:
             self._count(user, name, 404)
             raise
         headers = {"Content-Type": content_type, "Authorization": self._authorization}
-        last_error: BaseException | None = None
+        refused: BaseException | None = None
+        closed: BaseException | None = None
         for port, variant in order[:MAX_ATTEMPTS]:
             try:
                 response = await self._client().fetch(
                     f"http://127.0.0.1:{port}/invocations", method="POST", body=body, headers=headers,
-                    raise_error=False, request_timeout=120, connect_timeout=5)
-            except OSError as exc:  # refused/reset: the replica is gone; the next one gets it
-                last_error = exc
+                    raise_error=False, request_timeout=self.timeout_seconds, connect_timeout=5)
+            except OSError as exc:  # refused: the replica is gone; the next one gets it
+                refused = exc
                 self.forget_routes(name)
                 continue
-            if response.code == 599:  # tornado's "no HTTP response" (connection closed mid-way)
-                last_error = response.error
+            except HTTPClientError as exc:  # 599: timed out, or the connection closed mid-way
+                if "Timeout" in type(exc).__name__:
+                    self._count(user, name, 504)
+                    raise GatewayTimeout(f"endpoint {name!r}: variant {variant!r} did not answer within "
+                                         f"{self.timeout_seconds:g} s") from None
+                closed = exc
                 self.forget_routes(name)
                 continue
             self._count(user, name, response.code)
             return Answer(response.code, response.headers.get("Content-Type", "application/json"),
                           variant, response.body or b"")
+        if closed is not None:
+            self._count(user, name, 502)
+            raise BadGateway(f"endpoint {name!r}: the replica closed the connection without an answer ({closed}); "
+                             "it may have restarted, retry")
         self._count(user, name, 503)
-        raise ServiceUnavailable(f"endpoint {name!r}: no replica answered ({last_error})")
+        raise ServiceUnavailable(f"endpoint {name!r}: no replica took the request ({refused})")
 
     def _client(self) -> AsyncHTTPClient:
         """One client per IOLoop, separate from the shared AsyncHTTPClient so its limits are ours."""

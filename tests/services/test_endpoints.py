@@ -11,7 +11,7 @@ from pathlib import Path
 import psutil
 import pytest
 import requests
-from serving_models import registered_models  # noqa: F401
+from serving_models import _mlflow_env, registered_models  # noqa: F401
 
 from studio_ext import schemas, tracking
 from studio_ext.credentials import bearer, replica_token
@@ -394,3 +394,61 @@ def test_given_traffic_then_the_history_counts_every_request_across_a_replica_re
         successor.reconcile()
     create(service, "hist")
     assert history_totals(service, "hist")[:2] == (0, 0)
+
+
+SPIN_MODEL = '''
+import time
+import mlflow.pyfunc
+from mlflow.models import set_model
+
+
+class Spin(mlflow.pyfunc.PythonModel):
+    """Keeps its CPU busy for `seconds` (a large request on a one-worker replica)."""
+
+    def predict(self, context, model_input):
+        seconds = float(model_input["seconds"].iloc[0])
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            sum(range(1000))
+        return [seconds] * len(model_input)
+
+
+set_model(Spin())
+'''
+
+
+def test_given_a_long_request_on_a_one_worker_replica_then_its_missed_pings_do_not_restart_it(
+        env, registered_models, tmp_path):  # noqa: F811
+    import threading
+
+    import mlflow
+    import pandas as pd
+
+    service, reconciler, settings, _db = env
+    code = tmp_path / "spin.py"
+    code.write_text(SPIN_MODEL)
+    client = tracking.client(registered_models.tracking_uri)
+    experiment = client.create_experiment("spin", artifact_location=(tmp_path / "art").as_uri())
+    with _mlflow_env():
+        mlflow.set_tracking_uri(registered_models.tracking_uri)
+        mlflow.set_registry_uri(registered_models.tracking_uri)
+        with mlflow.start_run(experiment_id=experiment):
+            mlflow.pyfunc.log_model(name="model", python_model=str(code), registered_model_name="spin",
+                                    input_example=pd.DataFrame({"seconds": [0.0]}), pip_requirements=[])
+    create(service, "busy", model="models:/spin/1")  # local.small: one worker
+    replica = drive(reconciler, service, "busy", in_service).replicas[0]
+
+    answers = []
+    slow = threading.Thread(target=lambda: answers.append(requests.post(
+        f"http://127.0.0.1:{replica.port}/invocations", json={"dataframe_records": [{"seconds": 10.0}]},
+        headers=bearer(replica_token(settings.home)), timeout=60)))
+    slow.start()
+    deadline = time.monotonic() + 12
+    while slow.is_alive() and time.monotonic() < deadline:  # the agent pings it every 2 s meanwhile
+        reconciler.reconcile()
+        time.sleep(0.5)
+    slow.join(60)
+
+    assert answers and answers[0].status_code == 200, answers
+    after = service.describe_endpoint("busy").replicas[0]
+    assert (after.pid, after.restarts) == (replica.pid, 0)

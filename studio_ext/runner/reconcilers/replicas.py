@@ -38,6 +38,11 @@ MAX_START_FAILURES = 3  # consecutive starts that never got healthy -> the varia
 START_TIMEOUT_S = 180.0
 PING_EVERY_S = 2.0
 PING_FAILURES_TO_RESTART = 3
+# A replica that missed /ping but used at least this share of a CPU since the last ping is busy
+# (scoring a large request on all its workers), not hung: it is not restarted for it, unless it
+# stays so longer than any invocation may take (the router answers 504 after 60 s).
+BUSY_CPU_SHARE = 0.2
+BUSY_LIMIT_S = 90.0
 DRAIN_S = 3.0  # old replicas keep answering this long after their weight drops to 0
 
 
@@ -48,14 +53,14 @@ def free_port() -> int:
 
 
 def ping(port: int, token: str, timeout: float = 1.0) -> bool:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         conn.request("GET", "/ping", headers=bearer(token))
-        ok = conn.getresponse().status == 200
-        conn.close()
-        return ok
+        return conn.getresponse().status == 200
     except (OSError, http.client.HTTPException):
         return False
+    finally:
+        conn.close()  # also when it timed out: a missed ping must not leak its socket
 
 
 class Replicas:
@@ -77,6 +82,8 @@ class Replicas:
         self.children = ChildProcesses()
         self.last_ping: dict[str, float] = {}
         self.ping_failures: dict[str, int] = {}
+        self.last_cpu: dict[str, float] = {}  # replica -> its tree's CPU seconds at the last ping
+        self.busy_since: dict[str, float] = {}  # replica -> when it first missed /ping while busy
 
     def new(self, ep: orm.Endpoint, variant: dict) -> orm.EndpointReplica:
         """A replica row for `variant` of the endpoint's current generation, started now."""
@@ -164,11 +171,21 @@ class Replicas:
         assert row.pid is not None and row.port is not None
         if now - self.last_ping.get(row.replica_id, 0) < PING_EVERY_S:
             return
+        since = now - self.last_ping.get(row.replica_id, now)
         self.last_ping[row.replica_id] = now
+        cpu = resources.tree_cpu_seconds(row.pid)
+        used = cpu - self.last_cpu.get(row.replica_id, cpu)
+        self.last_cpu[row.replica_id] = cpu
         if ping(row.port, self.token):
             self.ping_failures.pop(row.replica_id, None)
+            self.busy_since.pop(row.replica_id, None)
             if row.status != ReplicaStatus.HEALTHY:
                 self.update(row, status=ReplicaStatus.HEALTHY.value)
+            return
+        busy_for = now - self.busy_since.setdefault(row.replica_id, now)
+        if since > 0 and used >= BUSY_CPU_SHARE * since and busy_for < BUSY_LIMIT_S:
+            log.info("endpoint %s: replica %s is busy (missed /ping while using %.1f CPU s); not restarting it",
+                     ep.name, row.replica_id, used)
             return
         failures = self.ping_failures.get(row.replica_id, 0) + 1
         self.ping_failures[row.replica_id] = failures
