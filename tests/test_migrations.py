@@ -97,3 +97,11 @@ def _assert_schema_matches_orm(url: str) -> None:
     with get_engine(url).connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == [], f"orm.py and the migrations disagree: {diff}"
+
+
+def test_given_audit_events_of_0004_when_upgraded_then_resource_types_share_one_style(db_url):
+    migrations.upgrade(db_url, FIRST)
+    _seed_revision_0001(db_url)
+    migrations.upgrade(db_url)
+    with get_engine(db_url).connect() as conn:
+        assert conn.execute(text("SELECT resource_type FROM audit_events")).scalars().all() == ["job"]

@@ -297,4 +297,12 @@ class StudioHandler(APIHandler):
                     "message": f"internal error ({type(exc).__name__ if exc else 'unknown'}); see the server log"}
         self.set_status(status_code)
         self.set_header("Content-Type", "application/json")
+        if status_code == 405:  # RFC 9110: a 405 names the methods the resource has
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
         self.finish(json.dumps(body))
+
+    @classmethod
+    def allowed_methods(cls) -> list[str]:
+        """The HTTP methods this handler implements (tornado's base class answers 405 to the others)."""
+        return [m for m in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+                if getattr(cls, m.lower()) is not getattr(web.RequestHandler, m.lower())]

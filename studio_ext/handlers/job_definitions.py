@@ -13,7 +13,7 @@ from .base import NoQuery, StudioHandler, audited
 class JobDefinitionsHandler(StudioHandler):
     @web.authenticated
     @authorized
-    @audited("CreateJobDefinition", "JobDefinition")
+    @audited("CreateJobDefinition", "job-definition")
     async def post(self) -> None:
         self.parse_query(NoQuery)
         request = self.parse_body(schemas.CreateJobDefinition, required=True)
@@ -37,7 +37,7 @@ class JobDefinitionHandler(StudioHandler):
 
     @web.authenticated
     @authorized
-    @audited("UpdateJobDefinition", "JobDefinition")
+    @audited("UpdateJobDefinition", "job-definition")
     async def patch(self, job_definition_id: str) -> None:
         self.parse_query(NoQuery)
         request = self.parse_body(schemas.UpdateJobDefinition, required=True)
@@ -46,7 +46,7 @@ class JobDefinitionHandler(StudioHandler):
 
     @web.authenticated
     @authorized
-    @audited("DeleteJobDefinition", "JobDefinition")
+    @audited("DeleteJobDefinition", "job-definition")
     async def delete(self, job_definition_id: str) -> None:
         self.parse_query(NoQuery)
         await self.call(self.schedule_service.delete, job_definition_id)

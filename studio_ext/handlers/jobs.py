@@ -25,7 +25,7 @@ _CONTENT_TYPES = {
 class JobsHandler(StudioHandler):
     @web.authenticated
     @authorized
-    @audited("CreateJob", "Job")
+    @audited("CreateJob", "job")
     async def post(self) -> None:
         self.parse_query(NoQuery)
         request = self.parse_body(schemas.CreateJob, required=True)
@@ -49,7 +49,7 @@ class JobHandler(StudioHandler):
 
     @web.authenticated
     @authorized
-    @audited("DeleteJob", "Job")
+    @audited("DeleteJob", "job")
     async def delete(self, job_id: str) -> None:
         self.parse_query(NoQuery)
         await self.call(self.job_service.delete_job, job_id)
@@ -59,7 +59,7 @@ class JobHandler(StudioHandler):
 class JobStopHandler(StudioHandler):
     @web.authenticated
     @authorized
-    @audited("StopJob", "Job")
+    @audited("StopJob", "job")
     async def post(self, job_id: str) -> None:
         self.parse_query(NoQuery)
         self.parse_body(NoQuery)  # no body fields today; a non-empty one is a client mistake

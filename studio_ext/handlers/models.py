@@ -19,7 +19,7 @@ class ModelsHandler(MlflowHandler):
 
     @web.authenticated
     @authorized
-    @audited("CreateModelVersion", "ModelVersion")
+    @audited("CreateModelVersion", "model-version")
     async def post(self) -> None:
         self.parse_query(NoQuery)
         request = self.parse_body(schemas.CreateModelVersion, required=True)
@@ -38,7 +38,7 @@ class ModelHandler(MlflowHandler):
 
     @web.authenticated
     @authorized
-    @audited("UpdateRegisteredModel", "RegisteredModel")
+    @audited("UpdateRegisteredModel", "registered-model")
     async def patch(self, name: str) -> None:
         self.parse_query(NoQuery)
         request = self.parse_body(schemas.UpdateRegisteredModel, required=True)
@@ -47,7 +47,7 @@ class ModelHandler(MlflowHandler):
 
     @web.authenticated
     @authorized
-    @audited("DeleteRegisteredModel", "RegisteredModel")
+    @audited("DeleteRegisteredModel", "registered-model")
     async def delete(self, name: str) -> None:
         self.parse_query(NoQuery)
         await self.call(self.registry_service.delete_model, name)
@@ -63,7 +63,7 @@ class ModelVersionHandler(MlflowHandler):
 
     @web.authenticated
     @authorized
-    @audited("UpdateModelVersion", "ModelVersion")
+    @audited("UpdateModelVersion", "model-version")
     async def patch(self, name: str, version: str) -> None:
         self.audit_resource_id = f"{name}/{version}"
         self.parse_query(NoQuery)
@@ -75,7 +75,7 @@ class ModelVersionHandler(MlflowHandler):
 class ModelAliasHandler(MlflowHandler):
     @web.authenticated
     @authorized
-    @audited("SetModelAlias", "ModelAlias")
+    @audited("SetModelAlias", "model-alias")
     async def put(self, name: str, alias: str) -> None:
         self.audit_resource_id = f"{name}@{alias}"
         self.parse_query(NoQuery)
@@ -85,7 +85,7 @@ class ModelAliasHandler(MlflowHandler):
 
     @web.authenticated
     @authorized
-    @audited("DeleteModelAlias", "ModelAlias")
+    @audited("DeleteModelAlias", "model-alias")
     async def delete(self, name: str, alias: str) -> None:
         self.audit_resource_id = f"{name}@{alias}"
         self.parse_query(NoQuery)
@@ -96,7 +96,7 @@ class ModelAliasHandler(MlflowHandler):
 class ModelVersionReproduceHandler(MlflowHandler):
     @web.authenticated
     @authorized
-    @audited("ReproduceModelVersion", "ModelVersion")
+    @audited("ReproduceModelVersion", "model-version")
     async def post(self, name: str, version: str) -> None:
         self.audit_resource_id = f"{name}/{version}"
         self.parse_query(NoQuery)
@@ -108,7 +108,7 @@ class ModelVersionReproduceHandler(MlflowHandler):
 class JobReproduceHandler(MlflowHandler):
     @web.authenticated
     @authorized
-    @audited("ReproduceJob", "Job")
+    @audited("ReproduceJob", "job")
     async def post(self, job_id: str) -> None:
         self.parse_query(NoQuery)
         self.parse_body(NoQuery)

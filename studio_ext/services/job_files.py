@@ -91,13 +91,17 @@ def _output_kind(name: str) -> str:
 
 
 def list_outputs(job_dir: Path) -> list[schemas.JobOutput]:
-    """The files under the output folder (sorted), then the log."""
+    """The files under the output folder (sorted), then the log. A link that leads out of the
+    folder is not listed: output_path refuses to serve it."""
     out_dir = job_dir / OUTPUT_DIR
+    real_out = out_dir.resolve()
     items: list[schemas.JobOutput] = []
     if out_dir.is_dir():
         for dirpath, _dirnames, filenames in os.walk(out_dir):
             for filename in filenames:
                 path = Path(dirpath) / filename
+                if path.is_symlink() and real_out not in path.resolve().parents:
+                    continue
                 try:
                     size = path.stat().st_size
                 except OSError:  # vanished while listing (a job still writing)

@@ -329,7 +329,7 @@ class ScheduleService(BaseScheduleService):
             # would spin, so this tick fails on the record and the schedule moves on.
             if self._advance(d, next_at):
                 log.warning("schedule %s: tick %s not run: %s", d.job_definition_id, tick.isoformat(), exc.message)
-                self.audit.record(self.agent_user, "FireScheduledRun", "JobDefinition", d.job_definition_id,
+                self.audit.record(self.agent_user, "FireScheduledRun", "job-definition", d.job_definition_id,
                                   schemas.AuditOutcome.FAILURE,
                                   {"tick": tick.isoformat(), "error": exc.message, "error_code": exc.error_code,
                                    "next_run_at": next_at.isoformat()})
@@ -380,5 +380,5 @@ class ScheduleService(BaseScheduleService):
     def _skipped(self, d: _Due, reason: str, **detail: Any) -> None:
         detail = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in detail.items()}
         log.info("schedule %s (%s): tick skipped (%s): %s", d.job_definition_id, d.name, reason, detail)
-        self.audit.record(self.agent_user, "SkipScheduledRun", "JobDefinition", d.job_definition_id,
+        self.audit.record(self.agent_user, "SkipScheduledRun", "job-definition", d.job_definition_id,
                           schemas.AuditOutcome.SUCCESS, {"reason": reason, **detail})

@@ -28,10 +28,10 @@ async def test_given_job_mutations_then_each_is_audited_with_who_what_which_and_
     items = await events(studio_api)
 
     assert [(e["action"], e["resource_type"], e["resource_id"], e["outcome"]) for e in reversed(items)] == [
-        ("CreateJob", "Job", job_id, "Success"),
-        ("StopJob", "Job", job_id, "Success"),
-        ("StopJob", "Job", job_id, "Failure"),
-        ("DeleteJob", "Job", job_id, "Success"),
+        ("CreateJob", "job", job_id, "Success"),
+        ("StopJob", "job", job_id, "Success"),
+        ("StopJob", "job", job_id, "Failure"),
+        ("DeleteJob", "job", job_id, "Success"),
     ]
     for e in items:
         # A shared-token server is single-user: the audit names the account that runs it.
@@ -65,7 +65,7 @@ async def test_given_schedule_mutations_then_each_is_audited(studio_api, write_n
     await studio_api("PATCH", "job-definitions", definition_id, body={"schedule": "bad"})
     await studio_api("DELETE", "job-definitions", definition_id)
 
-    items = await events(studio_api, resource_type="JobDefinition")
+    items = await events(studio_api, resource_type="job-definition")
 
     assert [(e["action"], e["resource_id"], e["outcome"]) for e in reversed(items)] == [
         ("CreateJobDefinition", definition_id, "Success"),

@@ -180,6 +180,12 @@ def test_given_a_log_and_outputs_when_read_then_offsets_follow_and_names_cannot_
         service.output_file(job_id, "../input/nb.ipynb")
     with pytest.raises(NotFound):
         service.output_file(job_id, "nope.txt")
+    # a link the job made out of its folder is neither listed nor served; one inside is both
+    (job_dir / "output" / "passwd").symlink_to("/etc/passwd")
+    (job_dir / "output" / "page.html").symlink_to(job_dir / "output" / "output.html")
+    assert {o.name for o in service.describe_job(job_id).outputs} == {"output.html", "page.html", "job.log"}
+    with pytest.raises(InvalidParameter):
+        service.output_file(job_id, "passwd")
 
 
 def test_given_a_notebook_when_its_parameters_are_inspected_then_names_and_defaults(service):
