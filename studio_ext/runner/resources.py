@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 import psutil
 
@@ -131,3 +133,17 @@ def wait_gone(pid: int, timeout: float) -> bool:
             return True
         time.sleep(0.05)
     return not psutil.pid_exists(pid)
+
+
+class DetachedPopen(subprocess.Popen):
+    """A child that is meant to outlive its handle: it runs in its own session and survives the
+    agent (a new agent re-attaches by pid). Popen.__del__ would warn "still running" when a handle
+    is dropped (an agent object replaced, a test's reconciler gone): reap it if it exited, else
+    let it be."""
+
+    def __del__(self, *args: Any, **kwargs: Any) -> None:
+        if getattr(self, "_child_created", False) and self.returncode is None:
+            try:
+                self.poll()  # reaps it if it exited; if it still runs, it is no longer ours to wait for
+            except OSError:
+                pass

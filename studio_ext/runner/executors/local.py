@@ -73,6 +73,12 @@ class WorkerHandle:
         except OSError:
             pass
 
+    def forget(self) -> None:
+        """Close both pipe ends: the worker exited, or it runs on without this agent."""
+        self.close()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+
 
 class LocalExecutor(BaseExecutor):
     """Keeps `pool_size` idle workers warm and starts more on demand (the cold path).
@@ -95,8 +101,8 @@ class LocalExecutor(BaseExecutor):
                "--db-url", s.db_url, "--mlflow-tracking-uri", s.mlflow_tracking_uri,
                "--server-root", str(s.server_root), "--log-file", str(self.log_file)]
         env = package_env()  # the worker must import this very package
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                cwd=str(s.home), env=env, start_new_session=True, close_fds=True)
+        proc = resources.DetachedPopen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             cwd=str(s.home), env=env, start_new_session=True, close_fds=True)
         assert proc.stdout is not None  # stdout=PIPE
         os.set_blocking(proc.stdout.fileno(), False)
         handle = WorkerHandle(proc)
@@ -117,7 +123,7 @@ class LocalExecutor(BaseExecutor):
                 if (message == "ready" and handle.state == "warming") or (message == "idle" and handle.state == "busy"):
                     handle.state, handle.job_id = "ready", None
             if handle.proc.poll() is not None:
-                self.workers.pop(pid)
+                self.workers.pop(pid).forget()
         self.refill()
 
     def refill(self) -> None:
@@ -157,3 +163,4 @@ class LocalExecutor(BaseExecutor):
                     handle.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
                     resources.kill_tree(handle.pid)
+            handle.forget()  # busy ones run on: their job outlives the agent

@@ -73,10 +73,10 @@ class ChildProcesses:
     keep going when the agent or the server dies; the handles are kept only to reap them."""
 
     def __init__(self) -> None:
-        self._procs: dict[str, subprocess.Popen] = {}
+        self._procs: dict[str, resources.DetachedPopen] = {}
 
     def start(self, key: str, cmd: list[str], log_file: Path, cwd: Path, env: dict[str, str],
-              header: str | None = None) -> subprocess.Popen:
+              header: str | None = None) -> resources.DetachedPopen:
         """Start `cmd` with stdout and stderr appended to `log_file` (after `header`, if given). A
         restart under the same key reaps the handle it replaces (a dropped, unreaped handle would
         leave a zombie and warn from Popen.__del__)."""
@@ -85,8 +85,8 @@ class ChildProcesses:
             if header:
                 fh.write(header.encode())
                 fh.flush()
-            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=fh, stderr=fh, env=env,
-                                    cwd=str(cwd), start_new_session=True, close_fds=True)
+            proc = resources.DetachedPopen(cmd, stdin=subprocess.DEVNULL, stdout=fh, stderr=fh, env=env,
+                                 cwd=str(cwd), start_new_session=True, close_fds=True)
         self._procs[key] = proc
         return proc
 
