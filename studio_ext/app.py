@@ -197,7 +197,11 @@ class StudioApp(ExtensionApp):
     db_url = Unicode(config=True, help="SQLAlchemy URL of the studio database. "
                                        "Default: $STUDIO_DB_URL, else sqlite:///<studio_home>/studio.db.")
     mlflow_tracking_uri = Unicode(config=True, help="MLflow tracking URI for job runs. Default: "
-                                                    "$STUDIO_MLFLOW_TRACKING_URI, else sqlite:///<studio_home>/mlflow.db.")
+                                                    "$STUDIO_MLFLOW_TRACKING_URI, else $MLFLOW_TRACKING_URI, else "
+                                                    "sqlite:///<studio_home>/mlflow.db.")
+    mlflow_registry_uri = Unicode("", config=True, help="MLflow model registry URI. Default: "
+                                                        "$STUDIO_MLFLOW_REGISTRY_URI, else $MLFLOW_REGISTRY_URI, "
+                                                        "else the tracking URI.")
     server_root = Unicode("", config=True, help="Root that job inputs are relative to. Default: the "
                                                 "Jupyter server's root_dir.")
     start_agent = Bool(True, config=True, help="Start and supervise a studio agent with the server. Turn off "
@@ -273,17 +277,19 @@ class StudioApp(ExtensionApp):
         assert self.serverapp is not None  # jupyter_server links its ServerApp before this runs
         root = self.server_root or self.serverapp.root_dir
         settings = StudioSettings.from_env(home=self.studio_home, db_url=self.db_url,
-                                           mlflow_tracking_uri=self.mlflow_tracking_uri, server_root=root)
+                                           mlflow_tracking_uri=self.mlflow_tracking_uri, server_root=root,
+                                           mlflow_registry_uri=self.mlflow_registry_uri)
         db = Database(settings.db_url)  # migrates to head
         audit = self.audit_service_class(db)
         jobs = self.job_service_class(db, settings)
         # One MLflow client for experiments, registry, endpoints and transform (it holds the
         # store's connection pool).
-        mlflow = MlflowAccess(settings.mlflow_tracking_uri, settings.home)
+        mlflow = MlflowAccess(settings.mlflow_tracking_uri, settings.home, settings.mlflow_registry_uri)
         preload_in_background()
         registry = self.registry_service_class(settings, jobs, mlflow)
         self.mlflow_ui = self.mlflow_ui_class(settings.mlflow_tracking_uri, settings.home,
-                                              url_path_join(self.serverapp.base_url, "studio/mlflow"))
+                                              url_path_join(self.serverapp.base_url, "studio/mlflow"),
+                                              registry_uri=settings.mlflow_registry_uri)
         endpoints = self.endpoint_service_class(db, settings, lambda: mlflow.client)
         self.settings.update({
             "studio_ext_settings": settings,

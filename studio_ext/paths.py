@@ -103,11 +103,19 @@ def default_db_url(home: Path | None = None) -> str:
 
 
 def default_mlflow_tracking_uri(home: Path | None = None) -> str:
-    """`$STUDIO_MLFLOW_TRACKING_URI`, else an MLflow SQLite store in STUDIO_HOME."""
+    """`$STUDIO_MLFLOW_TRACKING_URI`, else MLflow's own `$MLFLOW_TRACKING_URI` (a user who set it
+    expects the studio to track there), else an MLflow SQLite store in STUDIO_HOME."""
     return (
         os.environ.get("STUDIO_MLFLOW_TRACKING_URI")
+        or os.environ.get("MLFLOW_TRACKING_URI")
         or f"sqlite:///{(home or studio_home()) / 'mlflow.db'}"
     )
+
+
+def default_mlflow_registry_uri(tracking_uri: str) -> str:
+    """`$STUDIO_MLFLOW_REGISTRY_URI`, else MLflow's `$MLFLOW_REGISTRY_URI`, else the tracking URI
+    (MLflow's own rule: the registry lives in the tracking store unless told otherwise)."""
+    return os.environ.get("STUDIO_MLFLOW_REGISTRY_URI") or os.environ.get("MLFLOW_REGISTRY_URI") or tracking_uri
 
 
 def default_artifact_root(home: Path | None = None) -> str:

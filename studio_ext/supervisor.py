@@ -158,6 +158,7 @@ class AgentSupervisor:
     def _spawn(self) -> None:
         env = package_env()  # the agent must import the same studio_ext as this server
         env["STUDIO_HOME"] = str(self.settings.home)
+        env.update(self.settings.child_env())
         private_dir(self.log_file.parent)
         with private_open(self.log_file, "ab") as log_fh:
             self.proc = subprocess.Popen(

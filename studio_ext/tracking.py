@@ -50,22 +50,23 @@ def is_local_store(tracking_uri: str) -> bool:
     return tracking_uri.startswith(("sqlite:", "file:", "/")) or "://" not in tracking_uri
 
 
-def client(tracking_uri: str, home: Path | None = None):
-    """An MlflowClient whose model registry is the tracking store too (the studio's registry),
-    whatever MLFLOW_REGISTRY_URI or mlflow.set_registry_uri() the process carries. For a local
-    store the first use creates and migrates its schema, and two processes doing that at once
-    corrupt the migration: a file lock in STUDIO_HOME serialises it."""
+def client(tracking_uri: str, home: Path | None = None, registry_uri: str | None = None):
+    """An MlflowClient on `tracking_uri` whose model registry is `registry_uri` (default: the
+    tracking store), whatever mlflow.set_registry_uri() the process carries. For a local store
+    the first use creates and migrates its schema, and two processes doing that at once corrupt
+    the migration: a file lock in STUDIO_HOME serialises it."""
     import_mlflow()
     from mlflow.tracking import MlflowClient
 
+    registry_uri = registry_uri or tracking_uri
     if home is None or not is_local_store(tracking_uri):
-        return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+        return MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri)
     import fcntl
 
     paths.private_sqlite_file(tracking_uri)
     with paths.private_open(Path(home) / ".mlflow-init.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        mc = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+        mc = MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri)
         mc.search_experiments(max_results=1)  # forces the store (and its migrations) now
         return mc
 

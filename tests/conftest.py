@@ -23,8 +23,8 @@ from traitlets.config import Config
 # because pytest puts tests/ on sys.path for this conftest; registered here so every folder sees them.
 pytest_plugins = ("pytest_jupyter.jupyter_server", "e2e.server", "mlflow_stores", "live_clients")
 
-_STUDIO_ENV = ("STUDIO_DB_URL", "STUDIO_MLFLOW_TRACKING_URI", "STUDIO_SERVER_ROOT",
-               "STUDIO_INSTANCE_TYPES", "STUDIO_URL", "STUDIO_TOKEN")
+_STUDIO_ENV = ("STUDIO_DB_URL", "STUDIO_MLFLOW_TRACKING_URI", "STUDIO_MLFLOW_REGISTRY_URI", "STUDIO_SERVER_ROOT",
+               "STUDIO_INSTANCE_TYPES", "STUDIO_URL", "STUDIO_TOKEN", "MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
 
 
 @pytest.fixture

@@ -85,6 +85,21 @@ def test_given_pydantic_models_when_compared_with_spec_components_then_fields_ma
     assert checked >= 15
 
 
+def test_given_the_spec_components_then_they_are_exactly_the_models_json_schemas(spec):
+    # Constraints included (lengths, ranges, patterns): a schema changed without
+    # `python docs/api/sync_schemas.py` fails here.
+    import importlib.util
+
+    loader = importlib.util.spec_from_file_location("sync_schemas", SPEC_PATH.with_name("sync_schemas.py"))
+    sync = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(sync)
+    components = spec["components"]["schemas"]
+    expected = sync.model_components(list(components))
+    stale = [name for name, schema in expected.items()
+             if {k: v for k, v in components.get(name, {}).items() if k not in ("example", "examples")} != schema]
+    assert stale == [], f"run `python docs/api/sync_schemas.py`: {stale} differ from their pydantic models"
+
+
 def test_given_list_routes_then_query_parameters_match_the_list_query_models(spec):
     pairs = {
         "/studio/api/jobs": schemas.ListJobsQuery,

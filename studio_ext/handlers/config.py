@@ -30,6 +30,7 @@ class ConfigHandler(StudioHandler):
             server_root=str(settings.server_root),
             studio_home=str(settings.home),
             mlflow_tracking_uri=settings.mlflow_tracking_uri,
+            mlflow_registry_uri=settings.mlflow_registry_uri,
             mlflow_ui_url=url_path_join(self.base_url, "studio/mlflow/"),
             agent=agent,
         ))

@@ -107,7 +107,7 @@ class Agent:
                  type(self.executor).__name__, self.executor.pool_size)
         self.heartbeat()
         try:  # create/migrate a local MLflow store once, before workers race to do it
-            tracking.client(self.settings.mlflow_tracking_uri, self.settings.home)
+            tracking.client(self.settings.mlflow_tracking_uri, self.settings.home, self.settings.mlflow_registry_uri)
         except Exception:
             log.exception("the MLflow tracking store %s is not usable", self.settings.mlflow_tracking_uri)
         self.reconcile()

@@ -60,7 +60,8 @@ class Worker:
             if kinds is None or kind in kinds:
                 launcher.warm_up()
         try:
-            self.mlflow = tracking.client(self.settings.mlflow_tracking_uri, self.settings.home)
+            self.mlflow = tracking.client(self.settings.mlflow_tracking_uri, self.settings.home,
+                                          self.settings.mlflow_registry_uri)
         except Exception:
             traceback.print_exc()
 
@@ -142,7 +143,8 @@ class Worker:
         except Exception as exc:  # a broken tracking store must not lose the job itself
             log.write(f"[studio] warning: could not create the MLflow run: {exc}\n")
         env = {"STUDIO_JOB_ID": job_id, "STUDIO_OUTPUT_DIR": str(out_dir),
-               "MLFLOW_TRACKING_URI": self.settings.mlflow_tracking_uri}
+               "MLFLOW_TRACKING_URI": self.settings.mlflow_tracking_uri,
+               "MLFLOW_REGISTRY_URI": self.settings.mlflow_registry_uri}
         if attempt.mlflow_run_id:
             env.update(MLFLOW_RUN_ID=attempt.mlflow_run_id,
                        MLFLOW_EXPERIMENT_ID=attempt.mlflow_experiment_id or "")

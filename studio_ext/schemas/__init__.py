@@ -53,6 +53,7 @@ from .experiments import (  # noqa: F401
     ListArtifactsResponse,
     ListExperimentsQuery,
     ListExperimentsResponse,
+    LoggedModelInfo,
     MetricHistory,
     MetricPoint,
     RunSummary,

@@ -17,6 +17,7 @@ class StudioConfig(_Model):
     server_root: str | None = None
     studio_home: str
     mlflow_tracking_uri: str
+    mlflow_registry_uri: str | None = None
     mlflow_ui_url: str | None = Field(default=None, description="the MLflow UI behind Jupyter's auth "
                                                                 "(absolute path on this server)")
     agent: dict[str, Any] = Field(default_factory=dict)

@@ -116,11 +116,23 @@ class ArtifactInfo(_Model):
     file_size: int | None = None
 
 
+class LoggedModelInfo(_Model):
+    """A model the run logged with MLflow 3's log_model: it lives under the experiment's
+    models/m-... (not among the run's artifacts); register it by `name` as the artifact path."""
+
+    model_id: str
+    name: str
+    model_uri: str = Field(description="models:/<model_id>")
+    artifact_uri: str | None = None
+
+
 class ListArtifactsResponse(_Model):
     run_id: str
     path: str
     root_uri: str | None = None
     items: list[ArtifactInfo]
+    logged_models: list[LoggedModelInfo] = Field(default_factory=list,
+                                                 description="at the root only: the models the run logged")
 
 
 class CompareRunsQuery(_Model):

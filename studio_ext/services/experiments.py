@@ -241,7 +241,17 @@ class ExperimentService(BaseExperimentService):
             entries = self._repo(run).list_artifacts(path or None)
         items = [schemas.ArtifactInfo(path=e.path, is_dir=e.is_dir, file_size=e.file_size) for e in entries]
         items.sort(key=lambda e: (not e.is_dir, e.path))
-        return schemas.ListArtifactsResponse(run_id=run_id, path=path, root_uri=run.info.artifact_uri, items=items)
+        return schemas.ListArtifactsResponse(run_id=run_id, path=path, root_uri=run.info.artifact_uri, items=items,
+                                             logged_models=[] if path else self._logged_models(run))
+
+    def _logged_models(self, run) -> list[schemas.LoggedModelInfo]:
+        """MLflow 3 keeps a run's logged models under models/m-..., outside its artifact root."""
+        with mlflow_errors():
+            found = self.client.search_logged_models(
+                experiment_ids=[run.info.experiment_id],
+                filter_string=f"source_run_id = {quote_filter_value(run.info.run_id)}", max_results=100)
+        return [schemas.LoggedModelInfo(model_id=m.model_id, name=m.name, model_uri=f"models:/{m.model_id}",
+                                        artifact_uri=m.artifact_location) for m in found]
 
     def download_artifact(self, run_id: str, path: str) -> tuple[Path, Path]:
         run = self._get_run(run_id)

@@ -70,10 +70,11 @@ def mlflow_errors(field: str | None = None) -> Iterator[None]:
 
 
 class MlflowAccess:
-    """Owns one MlflowClient on the studio's tracking URI (also the registry URI), made on first use."""
+    """Owns one MlflowClient on the studio's tracking and registry URIs, made on first use."""
 
-    def __init__(self, tracking_uri: str, home: Path | None = None):
+    def __init__(self, tracking_uri: str, home: Path | None = None, registry_uri: str | None = None):
         self.tracking_uri = tracking_uri
+        self.registry_uri = registry_uri or tracking_uri
         self.home = home
         self._client: MlflowClient | None = None  # imported on first use: MLflow costs seconds
         self._lock = threading.Lock()
@@ -90,9 +91,9 @@ class MlflowAccess:
                         if self.home is not None and tracking.is_local_store(self.tracking_uri):
                             # tracking.client serialises the first-use schema migration between
                             # the server, the agent and job processes.
-                            tracking.client(self.tracking_uri, self.home)
+                            tracking.client(self.tracking_uri, self.home, self.registry_uri)
                         self._client = MlflowClient(tracking_uri=self.tracking_uri,
-                                                    registry_uri=self.tracking_uri)
+                                                    registry_uri=self.registry_uri)
         return self._client
 
 
@@ -103,7 +104,8 @@ class MlflowBackedService:
     def __init__(self, settings, job_service=None, mlflow: MlflowAccess | None = None):
         self.settings = settings
         self.job_service = job_service
-        self.mlflow = mlflow or MlflowAccess(settings.mlflow_tracking_uri, settings.home)
+        self.mlflow = mlflow or MlflowAccess(settings.mlflow_tracking_uri, settings.home,
+                                             settings.mlflow_registry_uri)
 
     @property
     def client(self):

@@ -62,7 +62,7 @@ class UnixHTTPConnection(http.client.HTTPConnection):
 class BaseMlflowUIServer(ABC):
     """The MLflow UI behind Jupyter's auth: the server that /studio/mlflow/... is proxied to.
 
-    Built as `cls(tracking_uri, home, static_prefix)` by the server (c.StudioApp.mlflow_ui_class)
+    Built as `cls(tracking_uri, home, static_prefix, registry_uri=...)` by the server (c.StudioApp.mlflow_ui_class)
     and stopped with it. `static_prefix` is the path the UI is proxied at (every URL the UI
     generates must start with it). The proxy reads `state` (STARTING, READY, FAILED, STOPPED),
     `error` (what a person should read when it is not READY), `upstream` (the base URL to
@@ -71,8 +71,10 @@ class BaseMlflowUIServer(ABC):
     it. Whatever it listens on must refuse every caller but the proxy.
     """
 
-    def __init__(self, tracking_uri: str, home: Path, static_prefix: str, start_timeout: float = 180.0):
+    def __init__(self, tracking_uri: str, home: Path, static_prefix: str, start_timeout: float = 180.0,
+                 registry_uri: str | None = None):
         self.tracking_uri = tracking_uri
+        self.registry_uri = registry_uri or tracking_uri
         self.home = Path(home)
         self.static_prefix = "/" + static_prefix.strip("/")
         self.start_timeout = start_timeout
@@ -99,8 +101,9 @@ class BaseMlflowUIServer(ABC):
 class MlflowUIServer(BaseMlflowUIServer):
     """A supervised `mlflow server` child on a Unix socket in a private folder."""
 
-    def __init__(self, tracking_uri: str, home: Path, static_prefix: str, start_timeout: float = 180.0):
-        super().__init__(tracking_uri, home, static_prefix, start_timeout)
+    def __init__(self, tracking_uri: str, home: Path, static_prefix: str, start_timeout: float = 180.0,
+                 registry_uri: str | None = None):
+        super().__init__(tracking_uri, home, static_prefix, start_timeout, registry_uri)
         self.proc: subprocess.Popen | None = None
         self.started_in: float | None = None  # seconds from spawn to healthy (reported in the log)
         self.failed_at = 0.0
@@ -116,7 +119,7 @@ class MlflowUIServer(BaseMlflowUIServer):
         assert self.socket_path is not None
         # --uds wins over --host/--port in uvicorn (they stay for the CLI's own checks).
         cmd = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", self.tracking_uri,
-               "--registry-store-uri", self.tracking_uri, "--host", "127.0.0.1", "--port", "0",
+               "--registry-store-uri", self.registry_uri, "--host", "127.0.0.1", "--port", "0",
                "--uvicorn-opts", f"--uds {shlex.quote(self.socket_path)} --no-access-log",
                "--workers", "1",
                # The child routes on decoded paths (a base_url like /a%40b/ arrives as /a@b/).

@@ -279,7 +279,7 @@ class RegistryService(BaseRegistryService):
                     uri = self.client.get_model_version_download_uri(name, version)
                     local = download_artifacts(artifact_uri=f"{uri.rstrip('/')}/MLmodel", dst_path=str(tmp),
                                                tracking_uri=self.mlflow.tracking_uri,
-                                               registry_uri=self.mlflow.tracking_uri)
+                                               registry_uri=self.mlflow.registry_uri)
                 mlmodel = yaml.safe_load(Path(local).read_text()) or {}
             except Exception:  # no MLmodel (not an MLflow model) or the store is gone: no signature
                 return None, None
@@ -290,7 +290,7 @@ class RegistryService(BaseRegistryService):
                 try:
                     path = download_artifacts(artifact_uri=f"{uri.rstrip('/')}/{info['artifact_path']}",
                                               dst_path=str(tmp / "example"), tracking_uri=self.mlflow.tracking_uri,
-                                              registry_uri=self.mlflow.tracking_uri)
+                                              registry_uri=self.mlflow.registry_uri)
                     if Path(path).stat().st_size <= MAX_INPUT_EXAMPLE_BYTES:
                         example = json.loads(Path(path).read_text())
                 except Exception:  # an example that is not JSON (e.g. an image) is left out

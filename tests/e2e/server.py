@@ -131,7 +131,8 @@ def start_studio_server(root_dir: Path, studio_home: Path, *, log_dir: Path, sta
         "JUPYTER_RUNTIME_DIR": str(runtime_dir),
         **(extra_env or {}),
     }
-    for name in ("STUDIO_DB_URL", "STUDIO_MLFLOW_TRACKING_URI", "STUDIO_SERVER_ROOT", "STUDIO_URL", "STUDIO_TOKEN"):
+    for name in ("STUDIO_DB_URL", "STUDIO_MLFLOW_TRACKING_URI", "STUDIO_MLFLOW_REGISTRY_URI", "STUDIO_SERVER_ROOT",
+                 "STUDIO_URL", "STUDIO_TOKEN", "MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"):
         if not (extra_env and name in extra_env):
             env.pop(name, None)
     cmd = [*jupyter_lab_command(), "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",

@@ -198,6 +198,11 @@ def test_given_artifacts_when_browsed_then_folders_list_and_files_download(servi
     assert [(i.path, i.is_dir) for i in root.items] == [("reports", True), ("config.json", False)]
     assert [i.path for i in sub.items] == ["reports/summary.txt"] and sub.items[0].file_size == 5
     assert service.list_artifacts(run_id, "reports/summary.txt") is None  # a file: download it
+    # MLflow 3 keeps logged models outside the run's artifacts: the root lists them beside
+    assert root.logged_models == [] and sub.logged_models == []
+    logged = client.create_logged_model(exp, name="net", source_run_id=run_id)
+    models = service.list_artifacts(run_id, "").logged_models
+    assert [(m.name, m.model_id, m.model_uri) for m in models] == [("net", logged.model_id, f"models:/{logged.model_id}")]
 
     path, tmp = service.download_artifact(run_id, "reports/summary.txt")
     assert path.read_text() == "hello"

@@ -98,11 +98,21 @@ export interface IArtifactInfo {
   file_size: number | null;
 }
 
+/** A model the run logged with MLflow 3 (kept under models/m-..., not among its artifacts). */
+export interface ILoggedModelInfo {
+  model_id: string;
+  name: string;
+  model_uri: string;
+  artifact_uri: string | null;
+}
+
 export interface IListArtifactsResponse {
   run_id: string;
   path: string;
   root_uri: string | null;
   items: IArtifactInfo[];
+  /** At the root only. */
+  logged_models: ILoggedModelInfo[];
 }
 
 export interface ICompareRow {

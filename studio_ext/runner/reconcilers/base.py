@@ -64,7 +64,8 @@ class BaseReconciler(ABC):
         MLFLOW_REGISTRY_URI the agent inherited); built on first use (a local store is created and
         migrated once, under a lock)."""
         if self._mlflow_client is None:
-            self._mlflow_client = tracking.client(self.settings.mlflow_tracking_uri, self.settings.home)
+            self._mlflow_client = tracking.client(self.settings.mlflow_tracking_uri, self.settings.home,
+                                                  self.settings.mlflow_registry_uri)
         return self._mlflow_client
 
 

@@ -29,6 +29,7 @@ function Artifacts(props: {
   const listing = useRequest(() => ExperimentsAPI.listArtifacts(runId, path), [runId, path]);
   const parts = path.split('/').filter(Boolean);
   const items = listing.data?.items ?? [];
+  const loggedModels = listing.data?.logged_models ?? [];
   return (
     <div className="jp-studio-artifacts" data-testid="run-artifacts" data-path={path}>
       <div className="jp-studio-breadcrumbs">
@@ -43,8 +44,31 @@ function Artifacts(props: {
         ))}
       </div>
       <ErrorBox message={listing.error} />
-      {!listing.loading && !listing.error && items.length === 0 ? (
+      {!listing.loading && !listing.error && items.length === 0 && loggedModels.length === 0 ? (
         <div className="jp-studio-empty">{trans.__('No artifacts here.')}</div>
+      ) : null}
+      {loggedModels.length > 0 ? (
+        <ul className="jp-studio-outputs" data-testid="logged-models">
+          {loggedModels.map(model => (
+            <li
+              key={model.model_id}
+              className="jp-studio-output jp-studio-artifact"
+              data-testid="logged-model-row"
+              title={model.artifact_uri ?? model.model_uri}
+            >
+              <span className="jp-studio-output-name">
+                🧠 {model.name} <code>{model.model_uri}</code>
+              </span>
+              <button
+                className="jp-Button jp-mod-styled jp-mod-reject"
+                title={trans.__('Register this logged model as a model version')}
+                onClick={() => props.onRegister(model.name)}
+              >
+                {trans.__('Register…')}
+              </button>
+            </li>
+          ))}
+        </ul>
       ) : null}
       <ul className="jp-studio-outputs">
         {items.map(item => (
