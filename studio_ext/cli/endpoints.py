@@ -62,14 +62,17 @@ def endpoints() -> None:
 @click.argument("name")
 @variant_options
 @click.option("--capture-percent", type=click.FloatRange(0, 100), help="Data capture: share of requests to record.")
+@click.option("--schema-enforcement", type=click.Choice(["mlflow", "strict"]), default=None,
+              help="mlflow (default): answer as `mlflow models serve`; strict: refuse unknown columns and keys.")
 @click.pass_context
 def endpoints_create(ctx, name, model, variant_name, instance_type, instance_count, variants_json, wait,
-                     capture_percent):
+                     capture_percent, schema_enforcement):
     """Create endpoint NAME (the agent starts its replicas)."""
     studio = studio_from(ctx)
     capture = {"sampling_percent": capture_percent} if capture_percent else None
     described = studio.endpoints.create(name, _variants(model, variants_json, variant_name, instance_type,
-                                                        instance_count), data_capture=capture)
+                                                        instance_count), data_capture=capture,
+                                        schema_enforcement=schema_enforcement)
     consoles.out.print(f"{described.name}: {_status(described.status)}")
     if wait:
         _wait(studio, name)

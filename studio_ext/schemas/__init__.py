@@ -40,6 +40,7 @@ from .endpoints import (  # noqa: F401
     ListEndpointsResponse,
     ReplicaStatus,
     RollbackEndpoint,
+    SchemaEnforcement,
     UpdateEndpoint,
 )
 from .experiments import (  # noqa: F401

@@ -32,6 +32,16 @@ class ReplicaStatus(StrEnum):
     STOPPING = "Stopping"
 
 
+class SchemaEnforcement(StrEnum):
+    """How replicas check requests. mlflow: accept what `mlflow models serve` accepts and answer as
+    it does (MLflow's error shape: BAD_REQUEST, INVALID_PARAMETER_VALUE); strict: also refuse
+    unknown columns and top-level keys, and values of the wrong JSON type (a string "1.4" in a
+    double column), with messages that name the column and row."""
+
+    MLFLOW = "mlflow"
+    STRICT = "strict"
+
+
 class EndpointVariant(_Model):
     """One model behind the endpoint: `model` is models:/<name>/<version> or models:/<name>@<alias>
     (an alias is followed: when it moves, the endpoint moves with it)."""
@@ -75,6 +85,7 @@ class CreateEndpoint(_Model):
     name: str = Field(min_length=1, max_length=63, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$")
     variants: list[EndpointVariant] = Field(min_length=1, max_length=MAX_VARIANTS)
     data_capture: DataCaptureConfig | None = None
+    schema_enforcement: SchemaEnforcement = SchemaEnforcement.MLFLOW
 
 
 class UpdateEndpoint(_Model):
@@ -82,14 +93,17 @@ class UpdateEndpoint(_Model):
 
     variants: list[EndpointVariant] | None = Field(default=None, min_length=1, max_length=MAX_VARIANTS)
     data_capture: DataCaptureConfig | None = None
+    schema_enforcement: SchemaEnforcement | None = None
     deployment_policy: DeploymentPolicy | None = None
 
 
 class EndpointConfiguration(_Model):
-    """What an endpoint serves: its variants and data capture (what a rollback returns to)."""
+    """What an endpoint serves: its variants, data capture and schema enforcement (what a rollback
+    returns to)."""
 
     variants: list[EndpointVariant]
     data_capture: DataCaptureConfig | None = None
+    schema_enforcement: SchemaEnforcement = SchemaEnforcement.MLFLOW
 
 
 class DeploymentProgress(_Model):
@@ -133,6 +147,7 @@ class DescribeEndpoint(_Model):
     status_reason: str | None = None
     variants: list[EndpointVariant]
     data_capture: DataCaptureConfig | None = None
+    schema_enforcement: SchemaEnforcement = SchemaEnforcement.MLFLOW
     deployment_policy: DeploymentPolicy | None = None
     deployment: DeploymentProgress | None = None
     previous_configuration: EndpointConfiguration | None = Field(

@@ -77,12 +77,16 @@ class EndpointsClient:
     def __init__(self, studio: Studio):
         self._studio = studio
 
-    def create(self, name: str, variants: list[dict], *, data_capture: dict | None = None) -> DescribeEndpoint:
+    def create(self, name: str, variants: list[dict], *, data_capture: dict | None = None,
+               schema_enforcement: str | None = None) -> DescribeEndpoint:
         """`variants`: [{"name", "model": "models:/<name>/<version>" or "models:/<name>@<alias>",
-        "instance_type", "instance_count", "weight"}] (all but model have defaults)."""
+        "instance_type", "instance_count", "weight"}] (all but model have defaults);
+        `schema_enforcement`: "mlflow" (default: as `mlflow models serve`) or "strict"."""
         body: dict[str, Any] = {"name": name, "variants": variants}
         if data_capture is not None:
             body["data_capture"] = data_capture
+        if schema_enforcement is not None:
+            body["schema_enforcement"] = schema_enforcement
         return DescribeEndpoint.model_validate(self._studio._http.post("endpoints", body))
 
     def deploy(self, model: str, name: str | None = None, *, instance_type: str = "local.small",
@@ -108,12 +112,13 @@ class EndpointsClient:
         return DescribeEndpoint.model_validate(self._studio._http.get(f"endpoints/{_q(name)}"))
 
     def update(self, name: str, *, variants: list[dict] | None = None, data_capture: dict | None = None,
-               deployment_policy: dict | None = None) -> None:
+               deployment_policy: dict | None = None, schema_enforcement: str | None = None) -> None:
         """New variants and/or data capture; `deployment_policy`: {"type": "all_at_once" | "canary" |
         "linear", "canary_percent", "baking_seconds", "step_percent", "step_seconds",
         "error_rate_threshold"}."""
         body = {k: v for k, v in (("variants", variants), ("data_capture", data_capture),
-                                  ("deployment_policy", deployment_policy)) if v is not None}
+                                  ("deployment_policy", deployment_policy),
+                                  ("schema_enforcement", schema_enforcement)) if v is not None}
         self._studio._http.patch(f"endpoints/{_q(name)}", body)
 
     def rollback(self, name: str, *, deployment_policy: dict | None = None, wait: bool = True,

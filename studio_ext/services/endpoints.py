@@ -192,7 +192,8 @@ class EndpointService(BaseEndpointService):
     def create_endpoint(self, request: schemas.CreateEndpoint, user: str | None) -> schemas.DescribeEndpoint:
         self._validate(request.variants)
         config = {"variants": [v.model_dump() for v in request.variants],
-                  "data_capture": request.data_capture.model_dump() if request.data_capture else None}
+                  "data_capture": request.data_capture.model_dump() if request.data_capture else None,
+                  "schema_enforcement": request.schema_enforcement.value}
         with self.db.session() as session:
             if session.get(orm.Endpoint, request.name) is not None:
                 raise Conflict(f"name: an endpoint named {request.name!r} exists; update or delete it")
@@ -214,6 +215,8 @@ class EndpointService(BaseEndpointService):
                 config["variants"] = [v.model_dump() for v in request.variants]
             if request.data_capture is not None:
                 config["data_capture"] = request.data_capture.model_dump()
+            if request.schema_enforcement is not None:
+                config["schema_enforcement"] = request.schema_enforcement.value
             self._deploy(row, config, request.deployment_policy, user)
 
     def rollback_endpoint(self, name: str, request: schemas.RollbackEndpoint, user: str | None) -> None:
@@ -274,6 +277,7 @@ class EndpointService(BaseEndpointService):
             name=row.name, status=schemas.EndpointStatus(row.status), status_reason=row.status_reason,
             variants=[schemas.EndpointVariant(**v) for v in config.get("variants", [])],
             data_capture=schemas.DataCaptureConfig(**config["data_capture"]) if config.get("data_capture") else None,
+            schema_enforcement=schemas.SchemaEnforcement(config.get("schema_enforcement", "mlflow")),
             deployment_policy=schemas.DeploymentPolicy(**{k: v for k, v in dep.items()
                                                           if k in schemas.DeploymentPolicy.model_fields})
             if dep else None,

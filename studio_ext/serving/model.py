@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -13,11 +14,12 @@ from .signature import InputSchema, parse_signature
 class LoadedModel:
     """`predict(x)` plus the input schema; `flavor` says how it was loaded."""
 
-    def __init__(self, predict, schema: InputSchema, flavor: str, path: Path):
+    def __init__(self, predict, schema: InputSchema, flavor: str, path: Path, pyfunc: Any = None):
         self.predict = predict
         self.schema = schema
         self.flavor = flavor
         self.path = path
+        self.pyfunc = pyfunc  # the mlflow.pyfunc model, when it was loaded that way
 
 
 def local_path(model_uri: str, tracking_uri: str | None = None) -> Path:
@@ -99,7 +101,7 @@ def load(model_uri: str, tracking_uri: str | None = None) -> LoadedModel:
     import mlflow.pyfunc
 
     model = mlflow.pyfunc.load_model(str(path))
-    return LoadedModel(_pyfunc_predict(model, schema), schema, "python_function", path)
+    return LoadedModel(_pyfunc_predict(model, schema), schema, "python_function", path, pyfunc=model)
 
 
 def _load_skops(file: Path, extra_trusted: list[str]) -> Any:
@@ -110,12 +112,16 @@ def _load_skops(file: Path, extra_trusted: list[str]) -> Any:
     import sklearn.utils
     from sklearn.base import BaseEstimator
 
-    real = sklearn.utils.all_estimators
-    sklearn.utils.all_estimators = lambda *a, **k: []  # only while skops builds its default list
-    try:
-        import skops.io
-    finally:
-        sklearn.utils.all_estimators = real
+    global _skops_defaults_skipped
+    if "skops.io" not in sys.modules:
+        real = sklearn.utils.all_estimators
+        sklearn.utils.all_estimators = lambda *a, **k: []  # only while skops builds its default list
+        try:
+            import skops.io  # noqa: F401
+        finally:
+            sklearn.utils.all_estimators = real
+        _skops_defaults_skipped = True
+    import skops.io
     trusted = list(extra_trusted)
     for name in skops.io.get_untrusted_types(file=file):
         if name in trusted:
@@ -131,6 +137,24 @@ def _load_skops(file: Path, extra_trusted: list[str]) -> Any:
                              "when logging the model if you trust it")
         trusted.append(name)
     return skops.io.load(file, trusted=trusted)
+
+
+_skops_defaults_skipped = False
+
+
+def restore_skops_defaults() -> None:
+    """Give skops the default trusted list _load_skops skipped (before mlflow.sklearn loads a skops
+    model in this process: it relies on that list). Costs what the skip saved, once."""
+    global _skops_defaults_skipped
+    if not _skops_defaults_skipped:
+        return
+    from sklearn.utils import all_estimators
+    from skops.io import _trusted_types
+    from skops.io._utils import get_type_name
+
+    names = [get_type_name(cls) for _, cls in all_estimators() if get_type_name(cls).startswith("sklearn.")]
+    _trusted_types.SKLEARN_ESTIMATOR_TYPE_NAMES.extend(names)  # the list skops' loaders share
+    _skops_defaults_skipped = False
 
 
 def _pyfunc_predict(model: Any, schema: InputSchema):

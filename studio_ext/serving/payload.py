@@ -289,3 +289,17 @@ def _csv_value(text: str, i: int, j: int, schema: InputSchema) -> Any:
             return False
         raise PayloadError(f"csv row {i}, column {schema.names[j]!r}: expected boolean, got {text!r}")
     return text
+
+
+def has_nonfinite(x) -> bool:
+    """Whether a parsed input holds NaN or +-infinity in a numeric column."""
+    try:
+        if isinstance(x, np.ndarray):
+            return x.dtype.kind in "fc" and not bool(np.isfinite(x).all())
+        select = getattr(x, "select_dtypes", None)  # a DataFrame
+        if select is not None:
+            numbers = select(include=["float", "complex"]).to_numpy()
+            return numbers.size > 0 and not bool(np.isfinite(numbers).all())
+    except (TypeError, ValueError):
+        pass
+    return False

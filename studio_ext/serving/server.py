@@ -28,31 +28,20 @@ from ..credentials import REPLICA_TOKEN_ENV
 from . import model as model_mod
 from .capture import Capture
 from .metrics import SharedMetrics
-from .payload import PayloadError, parse
+from .mlflow_protocol import MlflowProtocol, mlflow_version
+from .payload import PayloadError, has_nonfinite, parse
 
 MAX_HEADER = 64 * 1024
 MAX_BODY = 100 * 1024 * 1024
 MAX_BATCH_ROWS = 4096
-_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed", 411: "Length Required",
-            413: "Payload Too Large", 431: "Request Header Fields Too Large", 500: "Internal Server Error"}
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
+            411: "Length Required", 413: "Payload Too Large", 415: "Unsupported Media Type",
+            431: "Request Header Fields Too Large", 500: "Internal Server Error", 502: "Bad Gateway",
+            503: "Service Unavailable", 504: "Gateway Timeout"}
 
 
 def _error(code: str, message: str) -> bytes:
     return json.dumps({"error_code": code, "message": message}).encode()
-
-
-def _has_nonfinite(x) -> bool:
-    """Whether a parsed input holds NaN or +-infinity in a numeric column."""
-    try:
-        if isinstance(x, np.ndarray):
-            return x.dtype.kind in "fc" and not bool(np.isfinite(x).all())
-        select = getattr(x, "select_dtypes", None)  # a DataFrame
-        if select is not None:
-            numbers = select(include=["float", "complex"]).to_numpy()
-            return numbers.size > 0 and not bool(np.isfinite(numbers).all())
-    except (TypeError, ValueError):
-        pass
-    return False
 
 
 # A queued request: its connection, the array, the raw body (for capture), start time, keep-alive.
@@ -63,8 +52,14 @@ class Scorer:
     """Everything a worker shares between its connections: the model, metrics, capture, the batch."""
 
     def __init__(self, loaded: model_mod.LoadedModel, metrics: SharedMetrics, labels: str,
-                 capture: Capture | None, token: str | None = None):
+                 capture: Capture | None, token: str | None = None, schema_enforcement: str = "mlflow"):
         self.model = loaded
+        # mlflow: answer as `mlflow models serve` does (what the fast path does not take, or
+        # refuses, MLflow's own code answers); strict: the studio's stricter checks and messages.
+        self.strict = schema_enforcement == "strict"
+        self.protocol = MlflowProtocol(loaded.path, loaded.pyfunc)
+        # The fast path: a tabular numeric model loaded without mlflow (payload.py).
+        self.fast = loaded.flavor == "sklearn" and loaded.schema.numeric
         # The expected Authorization header (credentials.py); None: no check (a replica started
         # by hand, like `mlflow models serve`).
         self.authorization = f"Bearer {token}".encode() if token else None
@@ -111,14 +106,32 @@ class Scorer:
         for conn, x, body, started, keep_alive in group:
             self.score_one(conn, x, body, started, keep_alive)
 
+    def takes_fast(self, body: bytes, content_type: str) -> bool:
+        """Whether the fast path answers this request (plain JSON or CSV, no params)."""
+        if not self.fast or b'"params"' in body:
+            return False
+        base, _, extra = content_type.lower().partition(";")
+        return base.strip() in ("application/json", "text/csv", "") and extra.replace(" ", "") in ("", "charset=utf-8")
+
+    def answer_mlflow(self, conn: HttpProtocol, body: bytes, content_type: str, started: float,
+                      keep_alive: bool) -> None:
+        """MLflow's own answer (mlflow_protocol.py)."""
+        reply = self.protocol.invoke(body, content_type)
+        if reply.status == 200 and self.capture is not None:
+            self.capture.maybe_write(body, reply.body)
+        conn.respond(reply.status, reply.body, keep_alive, started, content_type=reply.content_type)
+
     def score_one(self, conn: HttpProtocol, x, body: bytes, started: float, keep_alive: bool) -> None:
         try:
             predictions = self.model.predict(x)
         except Exception as exc:
+            if not self.strict:  # MLflow decides what this failure is (and answers as it does)
+                self.answer_mlflow(conn, body, conn.content_type, started, keep_alive)
+                return
             # Input that passed the signature check and still fails is the model's fault (a 500,
             # counted against the variant's error rate); without a signature it may be the input's.
             # NaN or infinity in the input is the caller's to fix too (most models refuse them).
-            nonfinite = _has_nonfinite(x)
+            nonfinite = has_nonfinite(x)
             message = ("the model could not score this input" + (" (it holds NaN or infinity)" if nonfinite else "")
                        + f": {type(exc).__name__}: {exc}")[:1000]
             status = 400 if nonfinite or self.model.schema.kind == "none" else 500
@@ -147,6 +160,7 @@ class HttpProtocol(asyncio.Protocol):
         self.busy = False
         self.closed = False
         self.continued = False
+        self.content_type = "application/json"  # of the request being answered
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport) -> None:
@@ -216,14 +230,23 @@ class HttpProtocol(asyncio.Protocol):
             if method != "POST":
                 self.respond(405, _error("InvalidParameterValue", "POST to /invocations"), keep_alive, started)
                 return
-            try:
-                x = parse(body, headers.get("content-type", "application/json"), scorer.model.schema)
-            except PayloadError as exc:
-                self.respond(400, _error("InvalidParameterValue", str(exc)), keep_alive, started)
+            ctype = self.content_type = headers.get("content-type", "application/json")
+            fast = scorer.takes_fast(body, ctype)
+            if not (fast or scorer.strict):
+                scorer.answer_mlflow(self, body, ctype, started, keep_alive)
                 return
-            except Exception as exc:  # whatever a malformed body trips over is still the body's fault
-                self.respond(400, _error("InvalidParameterValue", f"request body: {type(exc).__name__}: {exc}"),
-                             keep_alive, started)
+            try:
+                x = parse(body, ctype, scorer.model.schema)
+            except Exception as exc:
+                if not scorer.strict:  # refused here, maybe accepted by MLflow: its answer counts
+                    scorer.answer_mlflow(self, body, ctype, started, keep_alive)
+                    return
+                # whatever a malformed body trips over is still the body's fault
+                message = str(exc) if isinstance(exc, PayloadError) else f"request body: {type(exc).__name__}: {exc}"
+                self.respond(400, _error("InvalidParameterValue", message), keep_alive, started)
+                return
+            if not fast:  # strict checks passed; MLflow's code scores what the fast path cannot
+                scorer.answer_mlflow(self, body, ctype, started, keep_alive)
                 return
             if isinstance(x, np.ndarray) and x.ndim == 2:
                 scorer.submit(self, x, body, started, keep_alive)
@@ -231,11 +254,13 @@ class HttpProtocol(asyncio.Protocol):
                 scorer.score_one(self, x, body, started, keep_alive)
         elif path in ("/ping", "/health"):
             self.respond(200, b"{}", keep_alive)
+        elif path == "/version":
+            self.respond(200, mlflow_version().encode(), keep_alive)
         elif path == "/metrics":
             self.respond(200, scorer.metrics.prometheus(scorer.labels).encode(), keep_alive,
                          content_type="text/plain; version=0.0.4")
         else:
-            self.respond(404, _error("ResourceNotFound", f"no route {path}; use /invocations, /ping, /metrics"),
+            self.respond(404, _error("ResourceNotFound", f"no route {path}; use /invocations, /ping, /version, /metrics"),
                          keep_alive)
 
     def respond(self, status: int, body: bytes, keep_alive: bool, started: float | None = None,
@@ -307,6 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--capture-dir", help="write sampled requests/responses as JSONL here")
     p.add_argument("--capture-percent", type=float, default=0.0)
     p.add_argument("--capture", default="input,output", help="input, output or input,output")
+    p.add_argument("--schema-enforcement", choices=("mlflow", "strict"), default="mlflow",
+                   help="mlflow: accept what `mlflow models serve` accepts, answer as it does; strict: refuse "
+                        "unknown columns and keys, and values of the wrong JSON type, with the studio's messages")
     return p
 
 
@@ -329,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
         capture = None
         if args.capture_dir and args.capture_percent > 0:
             capture = Capture(args.capture_dir, args.capture_percent, args.capture)
-        return Scorer(loaded, metrics, labels, capture, token)
+        return Scorer(loaded, metrics, labels, capture, token, args.schema_enforcement)
 
     print(f"studio serving: {loaded.flavor} model from {loaded.path}, {workers} worker(s) on "
           f"{args.host}:{args.port}", file=sys.stderr, flush=True)

@@ -452,3 +452,25 @@ def test_given_a_long_request_on_a_one_worker_replica_then_its_missed_pings_do_n
     assert answers and answers[0].status_code == 200, answers
     after = service.describe_endpoint("busy").replicas[0]
     assert (after.pid, after.restarts) == (replica.pid, 0)
+
+
+def test_given_schema_enforcement_then_mlflow_mode_ignores_an_unknown_column_and_strict_names_it(
+        env, registered_models):  # noqa: F811
+    service, reconciler, settings, _db = env
+    service.create_endpoint(schemas.CreateEndpoint(
+        name="strict", variants=[schemas.EndpointVariant(name="v1", model="models:/lr/1")],
+        schema_enforcement="strict"), "alice")
+    create(service, "lenient")
+    lenient = drive(reconciler, service, "lenient", in_service)
+    strict = drive(reconciler, service, "strict", in_service)
+    assert (lenient.schema_enforcement, strict.schema_enforcement) == ("mlflow", "strict")
+    columns = [*registered_models.columns, "extra"]
+    body = {"dataframe_split": {"columns": columns, "data": [[*row, 1.0] for row in registered_models.rows]}}
+
+    def post(described):
+        return requests.post(f"http://127.0.0.1:{described.replicas[0].port}/invocations", json=body, timeout=30,
+                             headers=bearer(replica_token(settings.home)))
+
+    assert post(lenient).json() == {"predictions": registered_models.expected}  # as `mlflow models serve`
+    refused = post(strict)
+    assert refused.status_code == 400 and "column 'extra'" in refused.json()["message"]

@@ -18,9 +18,10 @@ from serving_models import REPO, free_port, registered_models, start_replica, st
 @pytest.fixture(scope="module")
 def replica(registered_models, tmp_path_factory):  # noqa: F811
     capture = tmp_path_factory.mktemp("capture")
+    # strict: the studio's own checks and messages (the MLflow-compatible default is test_mlflow_parity.py)
     proc, url = start_replica(registered_models.paths["lr/1"], workers=2,
                               extra=["--endpoint", "ep", "--variant", "v1", "--capture-dir", str(capture),
-                                     "--capture-percent", "100"])
+                                     "--capture-percent", "100", "--schema-enforcement", "strict"])
     yield proc, url, capture
     stop_replica(proc)
 

@@ -115,7 +115,8 @@ class Replicas:
         capture = (ep.config or {}).get("data_capture") or {}
         cmd = [sys.executable, "-m", "studio_ext.serving", "--model-uri", path, "--port", str(port),
                "--workers", str(worker_count(self.settings, row.instance_type)), "--endpoint", ep.name,
-               "--variant", row.variant, "--tracking-uri", self.settings.mlflow_tracking_uri]
+               "--variant", row.variant, "--tracking-uri", self.settings.mlflow_tracking_uri,
+               "--schema-enforcement", (ep.config or {}).get("schema_enforcement", "mlflow")]
         if capture.get("sampling_percent"):
             cmd += ["--capture-dir", str(paths.endpoint_capture_dir(ep.name, self.settings.home)),
                     "--capture-percent", str(capture["sampling_percent"]),
