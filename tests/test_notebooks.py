@@ -60,3 +60,18 @@ def test_example_notebook_and_script_are_valid_and_parameterized():
     tagged = [c for c in train.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1 and "dataset" in tagged[0].source
     assert (NOTEBOOKS / "examples" / "train.py").read_text().startswith('"""')
+
+
+def test_given_the_shipped_notebooks_then_they_are_saved_as_the_lab_saves_them_and_carry_no_outputs():
+    # Opening one in the lab must not mark it changed (the kernel fills language_info this way),
+    # and the repository holds no executed state.
+    import json
+
+    for path in sorted(NOTEBOOKS.rglob("*.ipynb")):
+        text = path.read_text()
+        nb = json.loads(text)
+        assert text == json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n", path
+        info = nb["metadata"]["language_info"]
+        assert {"codemirror_mode", "file_extension", "mimetype", "nbconvert_exporter", "pygments_lexer"} <= set(info)
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert all(c["outputs"] == [] and c["execution_count"] is None for c in code), path
