@@ -6,6 +6,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,15 +97,34 @@ def running_servers() -> list[dict]:
         except (OSError, ValueError):
             continue
         if isinstance(info, dict) and info.get("url") and _pid_alive(int(info.get("pid", 0) or 0)):
-            info["_mtime"] = os.path.getmtime(path)
+            stat = os.stat(path)
+            info["_mtime"], info["_uid"] = stat.st_mtime, stat.st_uid  # the file's owner runs that server
             servers.append(info)
     return servers
+
+
+_said: set[str] = set()
+
+
+def _say_once(message: str) -> None:
+    """Tell the user (stderr, once per process) which server a guess picked."""
+    if message not in _said:
+        _said.add(message)
+        print(message, file=sys.stderr)
 
 
 def _from_running_servers() -> ServerInfo | None:
     servers = running_servers()
     if not servers:
         return None
+    # Never guess between users: another user's server is not ours to send our work to.
+    mine = [s for s in servers if s["_uid"] == os.getuid()]
+    if not mine:
+        owners = sorted({str(s["_uid"]) for s in servers})
+        raise StudioError(
+            f"only Jupyter servers of other users run here (uid {', '.join(owners)}); the studio does not guess "
+            "between users: set STUDIO_URL and STUDIO_TOKEN (or pass url=/--url) to the server you mean",
+            "ServiceUnavailable")
     # A kernel started by the lab is a child of its server: prefer that one. Then a server whose
     # root holds the current directory, then the newest.
     ancestors = _ancestor_pids()
@@ -117,7 +137,14 @@ def _from_running_servers() -> ServerInfo | None:
         under_root = cwd == root or cwd.startswith(root.rstrip(os.sep) + os.sep)
         return (depth, not under_root, -info["_mtime"])
 
-    best = min(servers, key=rank)
+    ranked = sorted(mine, key=rank)
+    best = ranked[0]
+    depth, not_under_root, _ = rank(best)
+    if len(ranked) > 1 and depth > len(ancestors):  # a guess, not the server of this kernel
+        why = ("its root holds the current directory" if not not_under_root
+               else "it is the most recently started")
+        _say_once(f"studio: {len(ranked)} Jupyter servers run here; using {best['url']} (pid {best.get('pid')}, "
+                  f"root {best.get('root_dir')}) because {why}. Set STUDIO_URL to choose another.")
     return ServerInfo(_normalize(best["url"]), best.get("token") or None,
                       f"running Jupyter server (pid {best.get('pid')})", best.get("root_dir"))
 

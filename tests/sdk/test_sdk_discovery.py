@@ -78,3 +78,40 @@ def test_given_broken_config_file_when_studio_then_error_names_the_file(clean_en
     clean_env.setenv("STUDIO_CONFIG", str(path))
     with pytest.raises(StudioError, match="bad.json"):
         Studio()
+
+
+def _server_file(runtime, name: str, url: str, root: str, uid: int | None = None) -> None:
+    import os
+
+    runtime.mkdir(parents=True, exist_ok=True)
+    path = runtime / f"jpserver-{name}.json"
+    path.write_text(json.dumps({"url": url, "token": "t", "pid": os.getpid(), "root_dir": root}))
+    if uid is not None:
+        os.chown(path, uid, uid)
+
+
+def test_given_two_servers_of_mine_when_guessing_then_it_says_which_and_why(clean_env, tmp_path, capsys):
+    runtime = tmp_path / "runtime"
+    _server_file(runtime, "1", "http://127.0.0.1:1111/", str(tmp_path / "elsewhere"))
+    _server_file(runtime, "2", "http://127.0.0.1:2222/", str(tmp_path))
+    clean_env.setenv("JUPYTER_RUNTIME_DIR", str(runtime))
+    clean_env.chdir(tmp_path)
+
+    from studio_ext.sdk._discovery import discover
+
+    info = discover()
+    discover()  # said once per process
+
+    assert info.url == "http://127.0.0.1:2222/"
+    said = capsys.readouterr().err
+    assert said.count("2 Jupyter servers run here") == 1
+    assert "http://127.0.0.1:2222/" in said and "its root holds the current directory" in said
+
+
+def test_given_only_servers_of_other_users_then_it_refuses_to_guess(clean_env, tmp_path):
+    runtime = tmp_path / "runtime"
+    _server_file(runtime, "1", "http://127.0.0.1:1111/", str(tmp_path), uid=12345)
+    clean_env.setenv("JUPYTER_RUNTIME_DIR", str(runtime))
+
+    with pytest.raises(StudioError, match="other users .*uid 12345.*STUDIO_URL"):
+        Studio()
