@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from http.client import responses
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -108,7 +109,7 @@ class MlflowUIHandler(JupyterHandler):
             self.set_header("Retry-After", "2")
             if "text/html" in self.request.headers.get("Accept", ""):
                 self.set_header("Content-Type", "text/html; charset=utf-8")
-                detail = server.error or "The MLflow server is starting (it can take half a minute)."
+                detail = server.error or self._starting_detail(server)
                 self.finish(_STARTING_PAGE.format(detail=web.escape.xhtml_escape(detail)))
             else:
                 self.finish({"error_code": "ServiceUnavailable",
@@ -142,6 +143,23 @@ class MlflowUIHandler(JupyterHandler):
         if response.code not in (204, 304) and response.body:
             self.write(response.body)
         self.finish()
+
+    @staticmethod
+    def _starting_detail(server) -> str:
+        since = getattr(server, "spawned_at", None)
+        elapsed = f" ({time.monotonic() - since:.0f} s so far)" if since is not None else ""
+        return (f"The MLflow server is starting{elapsed}. The first start takes 15 to 60 seconds, "
+                "longer on a busy machine; later visits are instant.")
+
+    def _log(self) -> None:
+        # Jupyter logs every 5xx at error level with the request's headers: the 503s of a page that
+        # reloads itself while the UI server starts are expected, so they are logged once, briefly.
+        if self.get_status() == 503 and self.ui_server.state == "starting":
+            if not getattr(self.ui_server, "_start_logged", False):
+                self.ui_server._start_logged = True
+                self.log.info("studio: the MLflow UI server is starting; /studio/mlflow/ answers 503 until it is up")
+            return
+        super()._log()
 
     async def _audit(self, path: str, status: int) -> None:
         if self.request.method not in _MUTATING or _is_read(path):

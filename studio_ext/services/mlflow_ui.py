@@ -106,6 +106,7 @@ class MlflowUIServer(BaseMlflowUIServer):
         super().__init__(tracking_uri, home, static_prefix, start_timeout, registry_uri)
         self.proc: subprocess.Popen | None = None
         self.started_in: float | None = None  # seconds from spawn to healthy (reported in the log)
+        self.spawned_at: float | None = None  # monotonic time of the last start
         self.failed_at = 0.0
         self._lock = threading.Lock()
         self._socket_dir: str | None = None
@@ -148,6 +149,8 @@ class MlflowUIServer(BaseMlflowUIServer):
             self._socket_dir = tempfile.mkdtemp(prefix="studio-mlflow-")
             self.socket_path = os.path.join(self._socket_dir, "ui.sock")
             self.state, self.error = STARTING, None
+            self.spawned_at = time.monotonic()
+            self._start_logged = False  # the proxy logs the first 503 of this start, once
             log_path = self.home / "mlflow-ui.log"
             env = dict(os.environ)
             env.pop("MLFLOW_TRACKING_URI", None)

@@ -176,7 +176,7 @@ async def test_given_a_version_from_a_job_when_reproduced_then_a_new_job_on_the_
 
 
 async def test_given_the_mlflow_ui_when_visited_then_it_starts_and_answers_behind_jupyter_auth(
-        jp_fetch, studio_app, studio_api):
+        jp_fetch, studio_app, studio_api, caplog):
     response = await jp_fetch("studio", "mlflow/", raise_error=False, headers={"Authorization": ""},
                               follow_redirects=False)
     assert response.code in (302, 403)  # a browser is sent to the login page; nothing is proxied
@@ -191,8 +191,12 @@ async def test_given_the_mlflow_ui_when_visited_then_it_starts_and_answers_behin
             if response.code == 200 or time.monotonic() > deadline:
                 break
             assert response.code == 503 and b"Starting the MLflow UI" in response.body
+            assert b"s so far" in response.body and b"15 to 60 seconds" in response.body
             await asyncio.sleep(1)
         assert response.code == 200 and b"<title>MLflow</title>" in response.body
+        # the waits are logged once, as one line, not as an error with the request's headers each
+        assert not [r for r in caplog.records if r.levelname == "ERROR" and "503" in r.getMessage()]
+        assert len([r for r in caplog.records if "MLflow UI server is starting" in r.getMessage()]) == 1
 
         response = await jp_fetch("studio", "mlflow", "ajax-api", "2.0", "mlflow", "experiments", "search",
                                   method="POST", body=json.dumps({"max_results": 10}), raise_error=False,
