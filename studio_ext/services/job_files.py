@@ -64,6 +64,17 @@ def _type_name(annotated: str | None, default_source: str) -> str:
         return "expression"
 
 
+def as_declared(parameters: dict[str, Any], declared: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """`parameters` with each whole number given for a parameter the notebook declares a float
+    (`C = 1.0`) made a float: JSON (and JavaScript, and `-p C 1`) cannot tell 1.0 from 1, and the
+    executed notebook and the MLflow run must show the type the notebook declares."""
+    out = dict(parameters)
+    for name, value in parameters.items():
+        if declared.get(name, {}).get("type") == "float" and type(value) is int:
+            out[name] = float(value)
+    return out
+
+
 def notebook_parameters(nb) -> dict[str, dict[str, Any]]:
     """{name: {default, type, help}} of the notebook's parameters cell ({} without one)."""
     if parameters_cell_index(nb) < 0:

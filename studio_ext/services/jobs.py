@@ -23,6 +23,7 @@ from ..settings import StudioSettings
 from ..store import orm
 from ..store.db import Database, rowcount
 from .job_files import (
+    as_declared,
     infer_kind,
     list_outputs,
     load_notebook,
@@ -160,6 +161,8 @@ class JobService(BaseJobService):
                 raise InvalidParameter(
                     f"parameters: notebook {request.input!r} has no cell tagged 'parameters'; tag the "
                     "cell that holds the defaults (View > Cell Toolbar > Tags) or submit without parameters")
+            request = request.model_copy(update={"parameters": as_declared(request.parameters,
+                                                                           notebook_parameters(nb))})
         try:
             json.dumps(request.parameters)
         except (TypeError, ValueError) as exc:

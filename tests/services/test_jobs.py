@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, datetime
 
@@ -295,3 +296,11 @@ def test_given_jobs_with_large_parameters_when_listed_then_pages_stay_within_the
         if not token:
             break
     assert sorted(seen) == sorted(jobs) and pages >= 2
+
+
+def test_given_a_float_parameter_when_a_whole_number_is_sent_then_it_stays_a_float(service):
+    # The Run-as-job form (JavaScript) and `-p alpha 1` send 1.0 as 1: the notebook declares a float.
+    write_notebook(service.settings.server_root / "nb.ipynb")  # alpha = 0.1, name = 'x'
+    job = service.describe_job(create(service, input="nb.ipynb", parameters={"alpha": 1, "name": "y"}))
+    assert job.parameters == {"alpha": 1.0, "name": "y"} and type(job.parameters["alpha"]) is float
+    assert json.dumps(job.parameters) == '{"alpha": 1.0, "name": "y"}'

@@ -159,15 +159,25 @@ def test_given_a_notebook_when_run_as_job_from_the_file_browser_then_the_panel_s
     page.locator(f'#jp-studio-job-{job_id}').wait_for(state="attached")
     page.locator(f'li.lm-TabBar-tab[data-id="jp-studio-job-{job_id}"]').click()
 
-    # The executed notebook lies outside the server root (STUDIO_HOME is elsewhere), so "Open"
-    # downloads it through the outputs route; it holds the injected parameter's result.
-    with page.expect_download() as download_info:
-        detail.locator('.jp-studio-output[data-name="output.ipynb"] .jp-studio-output-open').click()
-    download = download_info.value
-    assert download.suggested_filename == "output.ipynb"
-    executed = nbformat.read(download.path(), as_version=4)
-    outputs = "".join(o.get("text", "") for cell in executed.cells for o in cell.get("outputs", []))
-    assert "result demo 0.5" in outputs
+    # The executed notebook lies outside the server root (STUDIO_HOME is elsewhere): "Open" opens it
+    # in the lab anyway, read-only, through the studio's job-outputs drive, with its outputs.
+    detail.locator('.jp-studio-output[data-name="output.ipynb"] .jp-studio-output-open').click()
+    notebook = page.locator(".jp-NotebookPanel:visible")
+    notebook.wait_for()
+    page.wait_for_function("() => [...document.querySelectorAll('.jp-NotebookPanel .jp-OutputArea-output')]"
+                           ".some(o => o.innerText.includes('result demo 0.5'))")
+    tab = page.locator("li.lm-TabBar-tab.lm-mod-current")
+    assert "output.ipynb" in tab.inner_text()
+    page.screenshot(path=str(artifacts / "05b-executed-notebook.png"))
+    # The HTML report opens in JupyterLab's sandboxed HTML viewer, styled (its inline CSS applies).
+    page.locator(f'li.lm-TabBar-tab[data-id="jp-studio-job-{job_id}"]').click()
+    detail.locator('.jp-studio-output[data-name="output.html"] .jp-studio-output-open').click()
+    frame = page.frame_locator(".jp-HTMLViewer:visible iframe")
+    frame.locator("text=result demo 0.5").first.wait_for()
+    assert frame.locator("style").count() > 0
+    assert page.locator(".jp-HTMLViewer:visible iframe").get_attribute("sandbox") is not None
+    page.screenshot(path=str(artifacts / "05c-html-report.png"))
+    page.locator(f'li.lm-TabBar-tab[data-id="jp-studio-job-{job_id}"]').click()
 
     # Filtering by name keeps this job and by a status it does not have hides it.
     page.fill('[data-testid="jobs-filter-name"]', name)

@@ -1,7 +1,7 @@
 /**
  * Jobs: a notebook or script run once (mirror of studio_ext/schemas/jobs.py) and `JobsAPI`.
  */
-import { apiUrl, jsonBody, queryString, requestAPI } from './request';
+import { apiUrl, jsonBody, queryString, requestAPI, StudioRequestError } from './request';
 
 /** Queued -> Starting -> InProgress -> Completed | Failed | Stopping -> Stopped. */
 export type JobStatus =
@@ -158,9 +158,27 @@ export namespace JobsAPI {
   }
 
   /** URL of a job output; `download` asks for an attachment instead of an inline answer. */
+  /** The outputs route of one file, relative to the API namespace. */
+  export function outputPath(jobId: string, name: string): string {
+    return `jobs/${enc(jobId)}/outputs/${name.split('/').map(enc).join('/')}`;
+  }
+
   export function outputUrl(jobId: string, name: string, download = false): string {
-    const path = `jobs/${enc(jobId)}/outputs/${name.split('/').map(enc).join('/')}`;
+    const path = outputPath(jobId, name);
     return apiUrl(download ? `${path}${queryString({ download: 'true' })}` : path);
+  }
+
+  /** One output file's text (an executed notebook is JSON text). */
+  export async function outputText(jobId: string, name: string): Promise<string> {
+    const response = await requestAPI<Response>(outputPath(jobId, name), {}, { raw: true });
+    if (!response.ok) {
+      throw new StudioRequestError(
+        response.status,
+        `HTTP${response.status}`,
+        await response.text()
+      );
+    }
+    return response.text();
   }
 
   /** The defaults of the notebook cell tagged `parameters` (`path` relative to the server root). */

@@ -11,6 +11,7 @@ import { JobsModel } from '../models/JobsModel';
 import { SchedulesModel } from '../models/SchedulesModel';
 import { CommandIDs, IStudio } from '../tokens';
 import { JobDetailWidget } from '../widgets/JobDetailWidget';
+import { JobOutputsDrive } from './JobOutputsDrive';
 import { JobsSidebar } from '../widgets/JobsSidebar';
 
 export class JobsStudio implements IStudio {
@@ -28,6 +29,8 @@ export class JobsStudio implements IStudio {
       onStopJob: jobId => void this.stopJob(jobId).catch(error => this._notifyError(error))
     });
     this.jobs.finished.connect((_, jobs) => this._notifyFinished(jobs));
+    // Outputs open from STUDIO_HOME, which is usually outside the server root.
+    _app.serviceManager.contents.addDrive(new JobOutputsDrive());
   }
 
   /** The `notifyOnFinish` setting: a toast when a listed job becomes terminal. */
@@ -130,23 +133,17 @@ export class JobsStudio implements IStudio {
   }
 
   /**
-   * Open an executed notebook in JupyterLab when the job folder lies under the server root;
-   * otherwise (and for HTML) let the browser fetch it from the outputs route.
+   * Open an output in JupyterLab through the read-only job-outputs drive: an executed notebook in
+   * a notebook panel, an HTML report in the (sandboxed) HTML viewer, text files in an editor.
+   * Other files (images, binaries) download.
    */
   async openOutput(job: IDescribeJob, output: IJobOutput): Promise<void> {
-    if (output.kind === 'html') {
-      window.open(JobsAPI.outputUrl(job.job_id, output.name), '_blank', 'noopener');
+    if (output.kind !== 'file' || /\.(txt|csv|json|md|py|log)$/i.test(output.name)) {
+      await this._app.commands.execute('docmanager:open', {
+        path: JobOutputsDrive.pathOf(job.job_id, output.name),
+        factory: output.kind === 'html' ? 'HTML Viewer' : undefined
+      });
       return;
-    }
-    const path = this.pathUnderRoot(`jobs/${job.job_id}/output/${output.name}`);
-    if (path !== null) {
-      try {
-        await this._app.serviceManager.contents.get(path, { content: false });
-        await this._app.commands.execute('docmanager:open', { path });
-        return;
-      } catch {
-        // not visible to the contents manager (hidden folder, other root): download instead
-      }
     }
     const link = document.createElement('a');
     link.href = JobsAPI.outputUrl(job.job_id, output.name, true);
@@ -154,17 +151,6 @@ export class JobsStudio implements IStudio {
     document.body.appendChild(link);
     link.click();
     link.remove();
-  }
-
-  /** A path under STUDIO_HOME as the contents API names it, or null when outside the root. */
-  pathUnderRoot(relativeToHome: string): string | null {
-    const root = (this.config.server_root ?? '').replace(/\/+$/, '');
-    const home = (this.config.studio_home ?? '').replace(/\/+$/, '');
-    if (!root || !home || !(home === root || home.startsWith(`${root}/`))) {
-      return null;
-    }
-    const prefix = home.slice(root.length).replace(/^\/+/, '');
-    return prefix ? `${prefix}/${relativeToHome}` : relativeToHome;
   }
 
   private _notifyFinished(jobs: IDescribeJob[]): void {
