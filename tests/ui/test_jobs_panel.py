@@ -166,7 +166,7 @@ def test_given_a_notebook_when_run_as_job_from_the_file_browser_then_the_panel_s
     notebook.wait_for()
     page.wait_for_function("() => [...document.querySelectorAll('.jp-NotebookPanel .jp-OutputArea-output')]"
                            ".some(o => o.innerText.includes('result demo 0.5'))")
-    tab = page.locator("li.lm-TabBar-tab.lm-mod-current")
+    tab = page.locator('li.lm-TabBar-tab.jp-mod-current[data-type="document-title"]')
     assert "output.ipynb" in tab.inner_text()
     page.screenshot(path=str(artifacts / "05b-executed-notebook.png"))
     # The HTML report opens in JupyterLab's sandboxed HTML viewer, styled (its inline CSS applies).
