@@ -31,15 +31,16 @@ class StudioError(Exception):
 
     error_code = "InternalError"
 
-    def __init__(self, message: str, error_code: str | None = None):
+    def __init__(self, message: str, error_code: str | None = None, http_status: int | None = None):
         super().__init__(message)
         self.message = message
         if error_code is not None:
             self.error_code = error_code
+        self._http_status = http_status  # a status the server gave with a code not in our table
 
     @property
     def http_status(self) -> int:
-        return ERROR_CODE_TO_HTTP_STATUS.get(self.error_code, 500)
+        return self._http_status or ERROR_CODE_TO_HTTP_STATUS.get(self.error_code, 500)
 
     def to_dict(self) -> dict[str, str]:
         return {"error_code": self.error_code, "message": self.message}
@@ -54,7 +55,11 @@ class StudioError(Exception):
                     BadGateway, GatewayTimeout):
             if sub.error_code == code:
                 return sub(message)
-        return cls(message, code)
+        # Another table's code (an endpoint answers MLflow's BAD_REQUEST...): the status decides
+        # the class, the code stays what the server said.
+        by_status = {400: InvalidParameter, 404: NotFound, 409: Conflict, 413: PayloadTooLarge, 403: AccessDenied,
+                     502: BadGateway, 503: ServiceUnavailable, 504: GatewayTimeout}
+        return by_status.get(status, cls)(message, code, http_status=status)
 
 
 class InvalidParameter(StudioError):

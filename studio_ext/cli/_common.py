@@ -11,7 +11,6 @@ import click
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     Progress,
     ProgressColumn,
     SpinnerColumn,
@@ -19,6 +18,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from ..sdk import AccessDenied, JobFailed, ServiceUnavailable, Studio, StudioError
 
@@ -171,21 +171,36 @@ def styled(status: Any, styles: Mapping[str, str] = STATUS_STYLE) -> str:
     return f"[{styles.get(value, '')}]{value}[/]"
 
 
+class CountColumn(ProgressColumn):
+    """`n/m <unit>` once the total is known, nothing before: a script job has no cells to count,
+    and "0/? cells" would say it has."""
+
+    def __init__(self, unit: str):
+        super().__init__()
+        self.unit = unit
+
+    def render(self, task: Any) -> Text:
+        if not task.total:
+            return Text("")
+        return Text(f"{int(task.completed)}/{int(task.total)} {self.unit}", style="progress.download")
+
+
 def follow(wait: Callable[[Callable[[Any], None]], T], update: Callable[[Any], dict[str, Any]], *,
-           columns: Iterable[ProgressColumn], console: Console, interrupted: str,
+           unit: str, columns: Iterable[ProgressColumn], console: Console, interrupted: str,
            **fields: Any) -> T:
     """Show a progress bar while `wait(on_update)` runs and return what it returns.
 
     Args:
         wait: blocks until the work ends, calling its argument with each fresh description.
         update: a description -> the task's description, total, completed and `fields`.
-        columns: shown between the bar's "n/m" and the elapsed time.
+        unit: what the bar counts ("cells", "files"), shown as "n/m unit" once the total is known.
+        columns: shown between that count and the elapsed time.
         console: where the bar goes.
         interrupted: said on stderr on Ctrl-C before exiting 130 (the work keeps running).
         fields: the initial values of the extra task fields `columns` show.
     """
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                        MofNCompleteColumn(), *columns, TimeElapsedColumn(), console=console,
+                        CountColumn(unit), *columns, TimeElapsedColumn(), console=console,
                         transient=False)
     task = progress.add_task("Queued", total=None, **fields)
     try:

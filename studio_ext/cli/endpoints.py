@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 
 import click
 
@@ -210,11 +211,21 @@ def _seconds(text: str, hint: str) -> float:
         raise click.BadParameter(f"{text!r} is not a duration like 900, 15m, 1h or 2d", param_hint=hint) from None
 
 
-def _spark(values: list[float | None]) -> str:
-    known = [v for v in values if v is not None]
-    top = max(known, default=0) or 1
+def _spark(values: list[float | None], width: int, combine: Callable[[list[float]], float]) -> str:
+    """A sparkline of at most `width` characters: neighbouring points are combined (`combine`:
+    mean for rates, max for latency) so the line fits the terminal whatever the range."""
+    groups = max(1, min(width, len(values)))
+    merged: list[float | None] = []
+    for g in range(groups):
+        chunk = [v for v in values[g * len(values) // groups:(g + 1) * len(values) // groups] if v is not None]
+        merged.append(combine(chunk) if chunk else None)
+    top = max((v for v in merged if v is not None), default=0) or 1
     return "".join(" " if v is None else SPARK[min(len(SPARK) - 1, int(v / top * (len(SPARK) - 1) + 0.5))]
-                   for v in values)
+                   for v in merged)
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values)
 
 
 @endpoints.command("metrics")
@@ -246,8 +257,9 @@ def endpoints_metrics(ctx, name, since, period, as_json):
         return
     points = whole.points
     consoles.out.print(f"[bold]last {since}, one point per {m.period_seconds:g} s[/]")
-    consoles.out.print(f"requests/s {_spark([p.invocations / m.period_seconds for p in points])}")
-    consoles.out.print(f"p99 ms     {_spark([p.latency_p99_ms for p in points])}")
+    width = max(10, min(80, consoles.out.width) - 12)  # "requests/s " and a margin
+    consoles.out.print(f"requests/s {_spark([p.invocations / m.period_seconds for p in points], width, _mean)}")
+    consoles.out.print(f"p99 ms     {_spark([p.latency_p99_ms for p in points], width, max)}")
     table = list_table("PERIOD", "REQUESTS", "REQ/S", "4XX", "5XX", "P50 MS", "P90 MS", "P99 MS", id_width=20)
     for p in points:
         if p.invocations:

@@ -107,7 +107,7 @@ def _wait(job: Job, poll: float, quiet: bool = False) -> None:
 
     out = consoles.err if quiet else consoles.out
     follow(lambda on_update: job.wait(poll=poll, raise_on_failure=False, on_update=on_update), update,
-           columns=[TextColumn("cells"), TextColumn("{task.fields[current]}")], console=out,
+           unit="cells", columns=[TextColumn("{task.fields[current]}")], console=out,
            interrupted=f"Interrupted; job {job.job_id} keeps running (`studio jobs stop {job.job_id}` stops it).",
            current="")
     d = job.describe()

@@ -53,7 +53,7 @@ def _wait(job) -> None:
                 "completed": d.files_done, "rows": d.rows_done}
 
     d = follow(lambda on_update: job.wait(raise_on_failure=False, on_update=on_update), update,
-               columns=[TextColumn("files"), TextColumn("{task.fields[rows]:,} rows")],
+               unit="files", columns=[TextColumn("{task.fields[rows]:,} rows")],
                console=consoles.out,
                interrupted=f"Interrupted; transform job {job.transform_job_id} keeps running.", rows=0)
     if d.status.value == "Completed":

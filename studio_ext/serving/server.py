@@ -21,6 +21,7 @@ import signal
 import socket
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -28,7 +29,7 @@ from ..credentials import REPLICA_TOKEN_ENV
 from . import model as model_mod
 from .capture import Capture
 from .metrics import SharedMetrics
-from .mlflow_protocol import MlflowProtocol, mlflow_version
+from .mlflow_protocol import MlflowProtocol, Reply, mlflow_version
 from .payload import PayloadError, has_nonfinite, parse
 
 MAX_HEADER = 64 * 1024
@@ -58,6 +59,7 @@ class Scorer:
         # refuses, MLflow's own code answers); strict: the studio's stricter checks and messages.
         self.strict = schema_enforcement == "strict"
         self.protocol = MlflowProtocol(loaded.path, loaded.pyfunc)
+        self._mlflow_thread: ThreadPoolExecutor | None = None
         # The fast path: a tabular numeric model loaded without mlflow (payload.py).
         self.fast = loaded.flavor == "sklearn" and loaded.schema.numeric
         # The expected Authorization header (credentials.py); None: no check (a replica started
@@ -115,11 +117,25 @@ class Scorer:
 
     def answer_mlflow(self, conn: HttpProtocol, body: bytes, content_type: str, started: float,
                       keep_alive: bool) -> None:
-        """MLflow's own answer (mlflow_protocol.py)."""
-        reply = self.protocol.invoke(body, content_type)
-        if reply.status == 200 and self.capture is not None:
-            self.capture.maybe_write(body, reply.body)
-        conn.respond(reply.status, reply.body, keep_alive, started, content_type=reply.content_type)
+        """MLflow's own answer (mlflow_protocol.py), computed on a thread of this worker: the first
+        one imports MLflow and loads the pyfunc model (seconds), and the event loop must keep
+        answering /ping and the fast path meanwhile. The connection waits for it (one request
+        in flight per connection)."""
+        if self._mlflow_thread is None:  # made here, after the fork, one per worker
+            self._mlflow_thread = ThreadPoolExecutor(1, thread_name_prefix="mlflow-protocol")
+        assert self.loop is not None  # serve_worker sets it before any request
+        future = self.loop.run_in_executor(self._mlflow_thread, self.protocol.invoke, body, content_type)
+
+        def done(result: asyncio.Future) -> None:
+            try:
+                reply = result.result()
+            except Exception as exc:  # invoke answers every request's fault itself; this is ours
+                reply = Reply(500, _error("InternalError", f"{type(exc).__name__}: {exc}"))
+            if reply.status == 200 and self.capture is not None:
+                self.capture.maybe_write(body, reply.body)
+            conn.respond(reply.status, reply.body, keep_alive, started, content_type=reply.content_type)
+
+        future.add_done_callback(done)
 
     def score_one(self, conn: HttpProtocol, x, body: bytes, started: float, keep_alive: bool) -> None:
         try:

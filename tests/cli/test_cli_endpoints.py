@@ -12,7 +12,8 @@ def test_given_a_model_when_managed_with_the_cli_then_every_command_works(studio
     config = live_studio.api("GET", "config").json()
     columns, head, expected = register_lr(config["mlflow_tracking_uri"], live_studio.studio_home / "test-artifacts",
                                           "cli-lr", versions=2, studio_home=live_studio.studio_home)
-    result = studio_cli("endpoints", "create", "cli-ep", "--model", "models:/cli-lr/1", "--wait")
+    result = studio_cli("endpoints", "create", "cli-ep", "--model", "models:/cli-lr/1", "--schema-enforcement", "strict",
+                        "--wait")
     assert result.exit_code == 0, result.output
     assert "InService" in result.output
     result = studio_cli("endpoints", "list")
@@ -25,7 +26,7 @@ def test_given_a_model_when_managed_with_the_cli_then_every_command_works(studio
     result = studio_cli("endpoints", "invoke", "cli-ep", "--file", str(csv))
     assert json.loads(result.output) == {"predictions": expected}
     result = studio_cli("endpoints", "invoke", "cli-ep", "--data", '{"instances": [[1, 2]]}')
-    assert result.exit_code == 3 and "has 2 values" in result.output
+    assert result.exit_code == 3 and "has 2 values" in result.output, result.output
     result = studio_cli("endpoints", "update", "cli-ep", "--model", "models:/cli-lr/2", "--wait")
     assert result.exit_code == 0, result.output
     result = studio_cli("endpoints", "describe", "cli-ep", "--json")
@@ -48,6 +49,8 @@ def test_given_a_model_when_managed_with_the_cli_then_every_command_works(studio
     assert sum(p["invocations"] for p in whole) == 3 and sum(p["errors_4xx"] for p in whole) == 1
     result = studio_cli("endpoints", "metrics", "cli-ep", "--since", "10m")
     assert result.exit_code == 0 and "requests/s" in result.output and "P99 MS" in result.output
+    spark = next(line for line in result.output.splitlines() if line.startswith("requests/s"))
+    assert len(spark) <= 80, spark  # the 120 ten-minute points fit a terminal, not one character each
     result = studio_cli("endpoints", "metrics", "cli-ep", "--since", "soon")
     assert result.exit_code == 2 and "--since" in result.output
     result = studio_cli("endpoints", "create", "bad", "--model", "models:/cli-lr/9")

@@ -39,6 +39,17 @@ def test_given_notebook_when_run_with_wait_then_exit_0_and_completed(studio_cli,
     assert "value 1.5" in studio_cli("jobs", "logs", job_id).output
 
 
+def test_given_a_script_when_run_with_wait_then_the_bar_counts_no_cells(studio_cli, live_studio):
+    (live_studio.root_dir / "cli").mkdir(exist_ok=True)
+    (live_studio.root_dir / "cli" / "quick.py").write_text("print('script ran')\n")
+
+    result = studio_cli("jobs", "run", "cli/quick.py", "--wait")
+
+    assert result.exit_code == 0, result.output
+    assert "Completed" in result.output
+    assert "/?" not in result.output and "cells" not in result.output  # a script has no cells to count
+
+
 def test_given_failing_notebook_when_run_with_wait_then_exit_1_and_failing_cell_printed(studio_cli, make_notebook):
     rel = make_notebook("cli/fails.ipynb", ["a = 1", "raise ValueError('bad input data')"])
 
