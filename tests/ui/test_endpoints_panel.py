@@ -261,6 +261,8 @@ def test_given_a_registered_model_when_deployed_from_the_models_panel_then_it_se
     page.wait_for_function(TOTALS_FROM_HISTORY_JS, arg=2)
     assert float(detail.locator('[data-testid="endpoint-metrics"]').get_attribute("data-period-seconds")) > 5
     assert "last 1 h" in detail.locator('[data-testid="metric-totals-label"]').inner_text()
+    # the hour before the endpoint existed is blank on the charts, not a line of zeros
+    assert int(detail.locator('[data-testid="endpoint-metrics"]').get_attribute("data-blank-periods")) > 10
     detail.locator('[data-testid="endpoint-metrics"]').scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "endpoints-09-history-after-reload.png"))
 

@@ -61,6 +61,7 @@ def seed_experiment(server, tmp_path: Path) -> dict:
         for step in range(5):
             metrics.append(Metric("loss", 1.0 - slope * step, 1_700_000_000_000 + step, step))
             metrics.append(Metric("acc", 0.5 + slope * step, 1_700_000_000_000 + step, step))
+        metrics.append(Metric("f1", 0.6 + slope, 1_700_000_000_000, 0))  # a final score: one step
         client.log_batch(run_id, metrics=metrics, params=[Param("lr", lr), Param("batch", "32")])
         client.log_artifacts(run_id, str(model_dir), "model")
         client.set_terminated(run_id)
@@ -150,13 +151,16 @@ def test_given_two_runs_and_a_model_when_compared_and_alias_moved_in_the_panels_
         run_rows.nth(i).locator('[data-testid="run-select"]').check()
     page.click('[data-testid="runs-compare"]')
 
-    # ...then a metric-history line chart per metric is drawn, one line per run, with a legend.
+    # ...then a metric-history line chart per metric is drawn, one line per run, with a legend;
+    # a metric logged once per run (f1) is one bar per run, not a line over a single step.
     compare = page.locator('[data-testid="compare-view"]')
     charts = compare.locator('[data-testid="metric-history-chart"]')
     charts.first.wait_for()
-    assert sorted(charts.nth(i).get_attribute("data-label") for i in range(charts.count())) == ["acc", "loss"]
+    assert sorted(charts.nth(i).get_attribute("data-label") for i in range(charts.count())) == ["acc", "f1", "loss"]
     for i in range(charts.count()):
-        assert charts.nth(i).get_attribute("data-series") == "2"
+        bar = charts.nth(i).get_attribute("data-label") == "f1"
+        assert charts.nth(i).get_attribute("data-type") == ("bar" if bar else "line")
+        assert charts.nth(i).get_attribute("data-series") == ("1" if bar else "2")
         canvas = charts.nth(i).locator("canvas")
         assert canvas.evaluate(DRAWN_PIXELS_JS) > 1000
     legend = compare.locator('[data-testid="compare-legend"]').inner_text()

@@ -41,8 +41,9 @@ export class JobDetailWidget extends MainAreaWidget<ReactWidget> {
     followVisibility(this, visible => model.setVisible(visible));
     model.changed.connect(() => {
       if (model.job) {
-        this.title.label = trans.__('Job: %1', model.job.name);
-        this.title.caption = `${model.job.name} (${model.job.status})`;
+        // Many jobs share a name (every run of train.ipynb is "train"): the tab says which one.
+        this.title.label = trans.__('Job: %1 · %2', model.job.name, jobId.slice(0, 6));
+        this.title.caption = `${model.job.name} (${model.job.status})\n${model.job.kind}: ${model.job.input}\n${jobId}`;
       }
     }, this);
   }

@@ -2,6 +2,8 @@
  * A Chart.js chart in a React view: created on mount, rebuilt when its config changes.
  */
 import {
+  BarController,
+  BarElement,
   CategoryScale,
   Chart,
   ChartConfiguration,
@@ -16,8 +18,10 @@ import {
 } from 'chart.js';
 import * as React from 'react';
 
-// Only what the line and scatter charts use, so the bundle stays small.
+// Only what the line, bar and scatter charts use, so the bundle stays small.
 Chart.register(
+  BarController,
+  BarElement,
   CategoryScale,
   Legend,
   LinearScale,
@@ -61,6 +65,7 @@ export function ChartView(props: {
       className="jp-studio-chart"
       data-testid={props.testid}
       data-series={series}
+      data-type={props.config.type}
       data-label={props.label}
     >
       <canvas ref={canvas} role="img" aria-label={props.label} />

@@ -137,15 +137,27 @@ function seriesLabel(series: IEndpointMetricSeries): string {
  * when there are 2+ (two variants, or one variant during and after an update: the canary beside
  * the version it replaces).
  */
-function chartConfigs(metrics: IEndpointMetrics, trans: IEndpointsNav['trans']) {
+function chartConfigs(
+  metrics: IEndpointMetrics,
+  trans: IEndpointsNav['trans'],
+  createdAt: string | null
+) {
   const period = metrics.period_seconds > 0 ? metrics.period_seconds : 1;
   const whole = metrics.series.find(s => s.variant === null);
   const variants = metrics.series.filter(s => s.variant !== null);
-  const points = whole?.points ?? [];
+  // Periods that ended before the endpoint existed are blank, not a line of zeros.
+  const born = createdAt ? Date.parse(createdAt) : NaN;
+  const existed = (p: IEndpointMetricPoint) =>
+    isNaN(born) || Date.parse(p.time) + period * 1000 > born;
+  const points = (whole?.points ?? []).map(p =>
+    existed(p) ? p : { ...p, invocations: NaN, errors_4xx: NaN, errors_5xx: NaN }
+  );
   const labels = points.map(p => timeLabel(p.time));
   const titles = points.map(p => timeLabel(p.time, true));
-  const perSecond = (pick: (p: IEndpointMetricPoint) => number) => (p: IEndpointMetricPoint) =>
-    pick(p) / period;
+  const perSecond =
+    (pick: (p: IEndpointMetricPoint) => number) =>
+    (p: IEndpointMetricPoint): number | null =>
+      isNaN(pick(p)) ? null : pick(p) / period;
   const split = variants.length >= 2;
   // A variant's series has the same periods as the whole endpoint's; align by time to be safe.
   const aligned = (
@@ -209,7 +221,12 @@ function chartConfigs(metrics: IEndpointMetrics, trans: IEndpointsNav['trans']) 
   };
 }
 
-export function EndpointCharts(props: { nav: IEndpointsNav; name: string }): JSX.Element {
+export function EndpointCharts(props: {
+  nav: IEndpointsNav;
+  name: string;
+  /** When the endpoint was created: earlier periods are drawn blank. */
+  createdAt?: string | null;
+}): JSX.Element {
   const trans = props.nav.trans;
   const root = React.useRef<HTMLDivElement>(null);
   const [range, setRange] = React.useState(RANGES[0]);
@@ -223,14 +240,19 @@ export function EndpointCharts(props: { nav: IEndpointsNav; name: string }): JSX
   );
   const answer = metrics.data;
   const configs = React.useMemo(
-    () => chartConfigs(answer?.metrics ?? emptyMetrics(props.name), trans),
-    [answer, props.name, trans]
+    () => chartConfigs(answer?.metrics ?? emptyMetrics(props.name), trans, props.createdAt ?? null),
+    [answer, props.name, trans, props.createdAt]
   );
   // The whole endpoint's series (the server always sends it first, zero-filled).
   const whole = answer?.metrics.series.find(s => s.variant === null);
   const sums = whole ? totals(whole) : null;
   // Periods with traffic in the drawn history (a hook for tests and a hint when the range is empty).
   const busyPeriods = whole?.points.filter(p => p.invocations > 0).length ?? 0;
+  const born = props.createdAt ? Date.parse(props.createdAt) : NaN;
+  const period = (answer?.metrics.period_seconds ?? 0) * 1000;
+  const blankPeriods = isNaN(born)
+    ? 0
+    : (whole?.points.filter(p => Date.parse(p.time) + period <= born).length ?? 0);
   return (
     <div
       className="jp-studio-endpoint-charts"
@@ -238,6 +260,7 @@ export function EndpointCharts(props: { nav: IEndpointsNav; name: string }): JSX
       data-testid="endpoint-metrics"
       data-since-seconds={answer?.sinceSeconds ?? ''}
       data-period-seconds={answer?.metrics.period_seconds ?? ''}
+      data-blank-periods={blankPeriods}
     >
       <div className="jp-studio-actions jp-studio-endpoint-metrics-bar">
         <label className="jp-studio-endpoint-range">

@@ -195,7 +195,7 @@ export function EndpointDetail(props: {
           </section>
           <section className="jp-studio-section">
             <h3>{trans.__('Metrics')}</h3>
-            <EndpointCharts nav={nav} name={name} />
+            <EndpointCharts nav={nav} name={name} createdAt={endpoint.created_at} />
           </section>
           <section className="jp-studio-section">
             <h3>{trans.__('Test')}</h3>

@@ -43,11 +43,53 @@ function color(index: number): string {
   return SERIES_COLORS[index % SERIES_COLORS.length];
 }
 
+/** A metric logged once per run (a final score): one bar per run, not a line over one step. */
+function barConfig(
+  key: string,
+  runs: IRunSummary[],
+  histories: (IMetricHistory | null)[]
+): ChartConfiguration {
+  const values = runs.map(
+    (_, i) => histories[i]?.points.find(p => p.value !== null)?.value ?? null
+  );
+  return {
+    type: 'bar',
+    data: {
+      labels: runs.map(run => runLabel(run)),
+      datasets: [
+        {
+          label: key,
+          data: values,
+          backgroundColor: runs.map((_, i) => color(i)),
+          borderWidth: 0
+        }
+      ]
+    },
+    options: {
+      animation: false,
+      maintainAspectRatio: false,
+      plugins: {
+        title: { display: true, text: key },
+        legend: { display: false }
+      },
+      scales: {
+        x: { type: 'category' },
+        y: { type: 'linear', title: { display: true, text: key } }
+      }
+    }
+  };
+}
+
 function historyConfig(
   key: string,
   runs: IRunSummary[],
   histories: (IMetricHistory | null)[]
 ): ChartConfiguration {
+  if (
+    histories.every(history => (history?.points.filter(p => p.value !== null).length ?? 0) <= 1)
+  ) {
+    return barConfig(key, runs, histories);
+  }
   return {
     type: 'line',
     data: {

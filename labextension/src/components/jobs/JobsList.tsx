@@ -105,6 +105,10 @@ function JobRow(props: {
         ) : null}
       </div>
       <ProgressBar progress={job.progress} status={job.status} title={current} />
+      <div className="jp-studio-job-input" data-testid="job-row-input" title={job.input}>
+        <span className="jp-studio-job-kind">{job.kind === 'script' ? '🐍' : '📓'}</span>{' '}
+        {job.input}
+      </div>
       <div className="jp-studio-job-meta">
         <span className="jp-studio-job-instance" title={trans.__('Instance type')}>
           {job.instance_type}

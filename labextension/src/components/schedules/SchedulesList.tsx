@@ -105,6 +105,14 @@ function ScheduleRow(props: {
       data-definition-id={id}
       data-paused={String(definition.paused)}
       data-testid="schedule-row"
+      data-runs-open={String(showRuns)}
+      title={trans.__('Click to show or hide the jobs this schedule created')}
+      onClick={event => {
+        // A click on the card (not on its buttons and fields) opens its runs, like a job row.
+        if (!editing && !(event.target as HTMLElement).closest('button, input, a, select')) {
+          setShowRuns(!showRuns);
+        }
+      }}
     >
       <div className="jp-studio-job-row-top">
         <span className="jp-studio-job-name">{definition.name}</span>
