@@ -56,8 +56,9 @@ def register_model(tmp: Path) -> tuple[str, str, list[list[float]], list[str]]:
     return uri, source, x.values.tolist(), list(x.columns)
 
 
-def request_bytes(port: int, body: bytes) -> bytes:
-    return (f"POST /invocations HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+def request_bytes(port: int, body: bytes, path: str = "/invocations", headers: dict[str, str] | None = None) -> bytes:
+    extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n{extra}"
             f"Content-Length: {len(body)}\r\n\r\n").encode() + body
 
 
@@ -74,7 +75,8 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def load(port: int, bodies: list[bytes], concurrency: int, seconds: float) -> dict:
+async def load(port: int, bodies: list[bytes], concurrency: int, seconds: float, path: str = "/invocations",
+               headers: dict[str, str] | None = None) -> dict:
     latencies: list[float] = []
     errors = 0
     deadline = time.perf_counter() + seconds
@@ -86,7 +88,7 @@ async def load(port: int, bodies: list[bytes], concurrency: int, seconds: float)
             try:
                 if writer is None:
                     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-                msg = request_bytes(port, random.choice(bodies))
+                msg = request_bytes(port, random.choice(bodies), path, headers)
                 t0 = time.perf_counter()
                 writer.write(msg)
                 status = await asyncio.wait_for(_read_response(reader), 30)
