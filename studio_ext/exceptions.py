@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 # error_code -> HTTP status. The base handler and the SDK both read this table; nothing else
 # decides what status an error gets.
 ERROR_CODE_TO_HTTP_STATUS: dict[str, int] = {
@@ -108,3 +111,14 @@ class ServiceUnavailable(StudioError):
     """A dependency (the database, MLflow) is temporarily unreachable (503)."""
 
     error_code = "ServiceUnavailable"
+
+
+@contextmanager
+def path_errors(field: str, given: str) -> Iterator[None]:
+    """A path a client gave that the file system refuses to look at (a name over 255 bytes, a
+    path over PATH_MAX, a link loop) is the client's error: InvalidParameter naming `field`."""
+    try:
+        yield
+    except OSError as exc:
+        raise InvalidParameter(f"{field}: {given[:80]!r}{'...' if len(given) > 80 else ''} is not a usable path "
+                               f"({exc.strerror or exc})") from None

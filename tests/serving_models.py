@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,6 +105,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_answering(url: str, proc: subprocess.Popen, what: str, log: Callable[[], str] = lambda: "",
+                   timeout: float = 120) -> None:
+    """Poll `url` until it answers 200; fail with `log()` when `proc` exits or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"{what} exited {proc.returncode}: {log()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{what} did not answer {url} in {timeout:g} s: {log()[-3000:]}")
+
+
 def start_replica(model_path: str, workers: int = 2, extra: list[str] | None = None,
                   timeout: float = 120) -> tuple[subprocess.Popen, str]:
     """A real replica process; returns (process, base URL) once /ping answers."""
@@ -113,19 +130,13 @@ def start_replica(model_path: str, workers: int = 2, extra: list[str] | None = N
                              "--port", str(port), "--workers", str(workers), *(extra or [])],
                             env=env, stderr=subprocess.PIPE, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            with proc.stderr:
-                raise AssertionError(f"replica exited {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
-        try:
-            if requests.get(url + "/ping", timeout=2).status_code == 200:
-                return proc, url
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)
-    stop_replica(proc)
-    raise AssertionError("replica did not answer /ping in time")
+    try:
+        wait_answering(url + "/ping", proc, "replica",
+                       lambda: proc.stderr.read().decode() if proc.poll() is not None else "", timeout)
+    except AssertionError:
+        stop_replica(proc)
+        raise
+    return proc, url
 
 
 def stop_replica(proc: subprocess.Popen) -> None:

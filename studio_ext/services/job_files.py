@@ -83,9 +83,13 @@ def notebook_parameters(nb) -> dict[str, dict[str, Any]]:
 
     for cell in nb.cells:  # papermill expects every cell to carry a tags list
         cell.metadata.setdefault("tags", [])
+    # A notebook saved without a kernelspec runs on python3 (the notebook launcher's default).
+    spec = nb.metadata.get("kernelspec") or {}
+    name = None if spec.get("name") else "python3"
+    language = None if (spec.get("language") or (nb.metadata.get("language_info") or {}).get("name")) else "python"
     return {p.name: {"default": p.default, "type": _type_name(p.inferred_type_name, p.default),
                      "help": p.help}
-            for p in _infer_parameters(nb)}
+            for p in _infer_parameters(nb, name=name, language=language)}
 
 
 # ------------------------------------------------------------------ outputs and the log

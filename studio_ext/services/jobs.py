@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, select, update
 
 from .. import instance_types, schemas
-from ..exceptions import Conflict, InvalidParameter, NotFound
+from ..exceptions import Conflict, InvalidParameter, NotFound, path_errors
 from ..paths import INPUT_DIR, LOG_NAME, OUTPUT_DIR, private_dir
 from ..settings import StudioSettings
 from ..store import orm
@@ -134,16 +134,17 @@ class JobService(BaseJobService):
         root = Path(self.settings.server_root).resolve()
         if "\0" in input_path:
             raise InvalidParameter(f"{field}: invalid path {input_path!r}")
-        candidate = Path(input_path)
-        path = (candidate if candidate.is_absolute() else root / candidate).resolve()
-        try:
-            path.relative_to(root)
-        except ValueError:
-            raise InvalidParameter(f"{field}: {input_path!r} is outside the server root") from None
-        if not path.exists():
-            raise NotFound(f"{field}: no such file {input_path!r} under the server root")
-        if not path.is_file():
-            raise InvalidParameter(f"{field}: {input_path!r} is not a file")
+        with path_errors(field, input_path):
+            candidate = Path(input_path)
+            path = (candidate if candidate.is_absolute() else root / candidate).resolve()
+            try:
+                path.relative_to(root)
+            except ValueError:
+                raise InvalidParameter(f"{field}: {input_path!r} is outside the server root") from None
+            if not path.exists():
+                raise NotFound(f"{field}: no such file {input_path!r} under the server root")
+            if not path.is_file():
+                raise InvalidParameter(f"{field}: {input_path!r} is not a file")
         return path
 
     def create_job(self, request: schemas.CreateJob, user: str | None, *,
@@ -344,7 +345,8 @@ class JobService(BaseJobService):
         with self.db.session() as session:
             if session.get(orm.Job, job_id) is None:
                 raise NotFound(f"job_id: no job {job_id!r}")
-        path = output_path(self.settings.job_dir(job_id), name)
-        if not path.is_file():
-            raise NotFound(f"name: job {job_id} has no output {name!r}")
+        with path_errors("name", name):
+            path = output_path(self.settings.job_dir(job_id), name)
+            if not path.is_file():
+                raise NotFound(f"name: job {job_id} has no output {name!r}")
         return path

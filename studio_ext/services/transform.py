@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from .. import schemas
-from ..exceptions import InvalidParameter, NotFound
+from ..exceptions import InvalidParameter, NotFound, path_errors
 from ..model_uris import parse_model_uri, resolve_model
 from ..paths import transform_job_dir
 from ..settings import StudioSettings
@@ -94,7 +94,10 @@ class TransformService(BaseTransformService):
 
     def _under_root(self, rel: str, field: str) -> Path:
         root = self.settings.server_root.resolve()
-        path = (root / rel).resolve()
+        if "\0" in rel:
+            raise InvalidParameter(f"{field}: invalid path {rel!r}")
+        with path_errors(field, rel):
+            path = (root / rel).resolve()
         if path != root and root not in path.parents:
             raise InvalidParameter(f"{field}: {rel!r} is outside the server root")
         return path
@@ -106,13 +109,15 @@ class TransformService(BaseTransformService):
         if request.instance_type not in self.settings.instance_types:
             raise InvalidParameter(f"instance_type: {request.instance_type!r} is not in the catalog")
         source = self._under_root(request.input, "input")
-        if not source.exists():
-            raise NotFound(f"input: {request.input!r} does not exist under the server root")
+        with path_errors("input", request.input):
+            if not source.exists():
+                raise NotFound(f"input: {request.input!r} does not exist under the server root")
         job_id = uuid.uuid4().hex[:16]
         output = request.output or f"transform-output/{job_id}"
         target = self._under_root(output, "output")
-        if target.exists() and any(target.iterdir()):
-            raise InvalidParameter(f"output: {output!r} exists and is not empty")
+        with path_errors("output", output):
+            if target.exists() and (not target.is_dir() or any(target.iterdir())):
+                raise InvalidParameter(f"output: {output!r} exists and is not an empty folder")
         with self.db.session() as session:
             session.add(orm.TransformJob(
                 transform_job_id=job_id, status=schemas.JobStatus.QUEUED.value, model_uri=request.model,

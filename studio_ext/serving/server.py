@@ -141,7 +141,7 @@ class Scorer:
         try:
             predictions = self.model.predict(x)
         except Exception as exc:
-            if not self.strict:  # MLflow decides what this failure is (and answers as it does)
+            if not self.strict and has_nonfinite(x):  # the input's fault: MLflow's answer, in its shape
                 self.answer_mlflow(conn, body, conn.content_type, started, keep_alive)
                 return
             # Input that passed the signature check and still fails is the model's fault (a 500,

@@ -94,6 +94,9 @@ async def test_given_an_idempotency_token_when_submitted_twice_then_one_job(stud
     ({"input": "nb.ipynb", "tags": {f"t{i}": "v" for i in range(51)}}, 400, "tags"),
     ({"input": "nb.ipynb", "tags": {"team": "v" * 257}}, 400, "tags"),
     ({"input": "x" * 1025}, 400, "input"),
+    # within the limit, yet a name the file system refuses (over 255 bytes): a 400, never a 500
+    ({"input": "0" * 1024}, 400, "input"),
+    ({"input": "a/" * 300 + "b.ipynb"}, 404, "input"),
 ])
 async def test_given_bad_input_when_submitted_then_4xx_names_the_field(studio_api, write_notebook, jp_root_dir,
                                                                        body, status, field):

@@ -76,6 +76,10 @@ def test_given_bad_requests_then_errors_name_the_field(env):
         service.create(schemas.CreateTransformJob(model="models:/lr/1", input="nope.csv"), None)
     with pytest.raises(InvalidParameter, match="outside the server root"):
         service.create(schemas.CreateTransformJob(model="models:/lr/1", input="../x.csv"), None)
+    with pytest.raises(InvalidParameter, match="input: .*not a usable path"):  # a name over 255 bytes
+        service.create(schemas.CreateTransformJob(model="models:/lr/1", input="0" * 1024), None)
+    with pytest.raises(InvalidParameter, match="output: .*not a usable path"):
+        service.create(schemas.CreateTransformJob(model="models:/lr/1", input="x.csv", output="0" * 1024), None)
     with pytest.raises(NotFound, match="model"):
         service.create(schemas.CreateTransformJob(model="models:/ghost/1", input="x.csv"), None)
     with pytest.raises(InvalidParameter, match="instance_type"):

@@ -16,14 +16,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import requests
-from serving_models import free_port, registered_models, start_replica, stop_replica  # noqa: F401
+from serving_models import free_port, registered_models, start_replica, stop_replica, wait_answering  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
@@ -76,20 +75,6 @@ def _start_mlflow(path: str, log: Path) -> tuple[subprocess.Popen, str]:
     return proc, f"http://127.0.0.1:{port}"
 
 
-def _wait(url: str, proc: subprocess.Popen, log: Path, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"mlflow models serve exited: {log.read_text()[-3000:]}")
-        try:
-            if requests.get(url + "/ping", timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"mlflow models serve did not answer /ping: {log.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory, registered_models):  # noqa: F811
     base = tmp_path_factory.mktemp("parity")
@@ -103,7 +88,7 @@ def servers(tmp_path_factory, registered_models):  # noqa: F811
             studio, studio_url = start_replica(path, workers=1)
             procs.append((studio, False))
             proc, url = mlflow_side[name]
-            _wait(url, proc, base / f"{name}.log")
+            wait_answering(url + "/ping", proc, "mlflow models serve", (base / f"{name}.log").read_text, 180)
             started[name] = (url, studio_url)
         yield started
     finally:

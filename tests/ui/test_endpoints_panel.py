@@ -151,15 +151,16 @@ def test_given_a_registered_model_when_deployed_from_the_models_panel_then_it_se
     assert len(predictions) == 2 and all(p in (0, 1) for p in predictions), predictions
     page.screenshot(path=str(artifacts / "endpoints-03-prediction.png"))
 
-    # When a payload with a wrong column is sent, the 400's message names the column.
+    # When a payload with a wrong column is sent, the 400 (MLflow's shape: the endpoint answers as
+    # `mlflow models serve` does) says which columns the model misses and which it got.
     bad = {"dataframe_split": {"columns": ["nope"], "data": [[1.0]]}}
     body.fill(json.dumps(bad))
     detail.locator('[data-testid="endpoint-test-send"]').click()
     error = detail.locator('[data-testid="endpoint-test-response"][data-status="400"]')
     error.wait_for()
     answer = json.loads(error.inner_text())
-    assert answer["error_code"] == "InvalidParameterValue"
-    assert "'nope'" in answer["message"], answer
+    assert answer["error_code"] == "INVALID_PARAMETER_VALUE"
+    assert "'nope'" in answer["message"] and "mean radius" in answer["message"], answer
     page.screenshot(path=str(artifacts / "endpoints-04-bad-payload.png"))
 
     # Then the metrics count both calls (from the agent's history, sampled every 5 s) and the invocation
