@@ -128,6 +128,8 @@ def test_given_a_notebook_when_run_as_job_from_the_file_browser_then_the_panel_s
     assert row.locator('[data-testid="job-progress"]').get_attribute("data-done") == \
         row.locator('[data-testid="job-progress"]').get_attribute("data-total")
     assert "local.small" in row.inner_text()
+    # the row says what ran: the kind and the input path (many jobs share a name)
+    assert row.locator('[data-testid="job-row-input"]').inner_text().split() == ["notebook", f"{name}.ipynb"]
     page.wait_for_timeout(500)  # let the progress bar's CSS transition finish for the screenshot
     page.screenshot(path=str(artifacts / "04-job-completed.png"))
 

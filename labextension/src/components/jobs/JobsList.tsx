@@ -106,8 +106,7 @@ function JobRow(props: {
       </div>
       <ProgressBar progress={job.progress} status={job.status} title={current} />
       <div className="jp-studio-job-input" data-testid="job-row-input" title={job.input}>
-        <span className="jp-studio-job-kind">{job.kind === 'script' ? '🐍' : '📓'}</span>{' '}
-        {job.input}
+        <span className="jp-studio-job-kind">{job.kind}</span> {job.input}
       </div>
       <div className="jp-studio-job-meta">
         <span className="jp-studio-job-instance" title={trans.__('Instance type')}>
