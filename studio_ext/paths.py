@@ -23,6 +23,8 @@ OUTPUT_DIR = "output"  # STUDIO_OUTPUT_DIR: the executed notebook and html, what
 LOG_NAME = "job.log"  # the live log (all attempts, separated by a banner line)
 OUTPUT_NOTEBOOK = "output.ipynb"
 OUTPUT_HTML = "output.html"
+TRAINING_SPEC = "training.json"  # an algorithm job's spec, in INPUT_DIR (written at submission)
+TRAINING_RESULT = "training_result.json"  # what its training produced, in OUTPUT_DIR
 
 
 def studio_home() -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import getpass
 import json
+import re
 from collections.abc import Awaitable, Callable
 from http.client import responses
 from pathlib import Path
@@ -92,7 +93,10 @@ def describe_validation_error(exc: ValidationError, where: str = "") -> str:
             value = err.get("input")
             if isinstance(value, str | int | float | bool) and len(repr(value)) < 80:
                 problem += f" (got {value!r})"
-        parts.append(f"{loc}: {problem}")
+        if not err.get("loc") and re.match(r"^[\w.\[\]]+: ", problem):
+            parts.append(problem)  # a check across fields names its field itself
+        else:
+            parts.append(f"{loc}: {problem}")
     return "; ".join(parts)
 
 

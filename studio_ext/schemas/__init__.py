@@ -9,6 +9,15 @@ from ._base import (  # noqa: F401
     MAX_PAGE_SIZE,
     _Model,
 )
+from .algorithms import (  # noqa: F401
+    AlgorithmSpec,
+    Channel,
+    ChannelSpec,
+    ListAlgorithmsResponse,
+    MetricSpec,
+    TrainingResult,
+    TrainingSpec,
+)
 from .audit import (  # noqa: F401
     AuditEvent,
     AuditOutcome,
@@ -84,6 +93,7 @@ from .jobs import (  # noqa: F401
     ListJobsResponse,
     NotebookParametersQuery,
     NotebookParametersResponse,
+    TrainingInfo,
 )
 from .models import (  # noqa: F401
     CreateModelVersion,

@@ -6,9 +6,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from ._base import MAX_PAGE_SIZE, _Model
+from .algorithms import Channel, TrainingResult, TrainingSpec
 from .limits import MAX_NAME, Environment, InputPath, PageToken, Parameters, Tags
 
 
@@ -39,6 +40,7 @@ TERMINAL_JOB_STATUSES = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobSta
 class JobKind(StrEnum):
     NOTEBOOK = "notebook"
     SCRIPT = "script"
+    ALGORITHM = "algorithm"  # a built-in algorithm trained on channels (studio_ext/algorithms)
 
 
 
@@ -65,11 +67,25 @@ class JobOutput(_Model):
 
 
 class CreateJob(_Model):
-    """POST /studio/api/jobs. Omitted fields get the defaults shown here."""
+    """POST /studio/api/jobs. Omitted fields get the defaults shown here. A notebook or script job
+    names its `input`; an algorithm job (`kind: algorithm`) names its `algorithm` and `channels`
+    instead, its `hyperparameters`, and optionally `register_as`."""
 
-    name: str | None = Field(default=None, max_length=200, description="default: the input file's stem")
-    kind: JobKind | None = Field(default=None, description="default: notebook for .ipynb, script for .py")
-    input: InputPath = Field(description="path of the notebook or script, relative to the server root")
+    name: str | None = Field(default=None, max_length=200,
+                             description="default: the input file's stem, or the algorithm's name")
+    kind: JobKind | None = Field(default=None, description="default: notebook for .ipynb, script for .py, "
+                                                           "algorithm when `algorithm` is given")
+    input: InputPath | None = Field(default=None, description="path of the notebook or script, relative to the "
+                                                               "server root (not for an algorithm job)")
+    algorithm: str | None = Field(default=None, min_length=1, max_length=64,
+                                  description="a built-in algorithm (GET /studio/api/algorithms)")
+    hyperparameters: Parameters = Field(default_factory=dict, description="the algorithm's hyperparameters")
+    channels: dict[str, InputPath | Channel] = Field(default_factory=dict, max_length=8,
+                                                     description="the algorithm's data: channel name -> a path "
+                                                                 "under the server root, or {path, label, "
+                                                                 "content_type}")
+    register_as: str | None = Field(default=None, min_length=1, max_length=256,
+                                    description="register the trained model under this name")
     parameters: Parameters = Field(default_factory=dict)
     instance_type: str = Field(default=DEFAULT_INSTANCE_TYPE, max_length=MAX_NAME)
     timeout_seconds: int = Field(default=DEFAULT_TIMEOUT_SECONDS, ge=1, le=30 * 24 * 3600)
@@ -78,6 +94,33 @@ class CreateJob(_Model):
     tags: Tags = Field(default_factory=dict)
     experiment_name: str | None = Field(default=None, max_length=MAX_NAME, description="default: the job's name")
     idempotency_token: str | None = Field(default=None, max_length=200)
+
+
+    @model_validator(mode="after")
+    def _input_or_algorithm(self) -> CreateJob:
+        algorithm = self.kind == JobKind.ALGORITHM or self.algorithm is not None
+        if algorithm:
+            if self.input is not None:
+                raise ValueError("input: an algorithm job has no input file; give `algorithm` and `channels`")
+            if self.algorithm is None:
+                raise ValueError("algorithm: field required for an algorithm job (GET /studio/api/algorithms)")
+            if not self.channels:
+                raise ValueError("channels: an algorithm job needs at least its `train` channel")
+        else:
+            if self.input is None:
+                raise ValueError("input: field required (or give `algorithm` and `channels` for an algorithm job)")
+            for name, given in (("hyperparameters", self.hyperparameters), ("channels", self.channels),
+                                ("register_as", self.register_as)):
+                if given:
+                    raise ValueError(f"{name}: only for an algorithm job (kind: algorithm); a notebook or "
+                                     "script job takes `parameters`")
+        return self
+
+
+class TrainingInfo(TrainingSpec):
+    """The training part of an algorithm job's description, and what it produced once it ended."""
+
+    result: TrainingResult | None = None
 
 
 class CreateJobResponse(_Model):
@@ -105,6 +148,7 @@ class DescribeJob(_Model):
     job_definition_id: str | None = None
     exit_code: int | None = None
     outputs: list[JobOutput] = Field(default_factory=list)
+    training: TrainingInfo | None = Field(default=None, description="an algorithm job's training")
     created_by: str | None = None
     created_at: datetime
     started_at: datetime | None = None

@@ -34,6 +34,7 @@ from .job_files import (
 )
 from .pagination import decode_token, json_size, split_page
 from .snapshots import snapshot_folder
+from .training import resolve_channel, training_info, validate_training, write_spec
 
 _ACTIVE = [s.value for s in schemas.JobStatus if s.is_active]
 _TERMINAL = [s.value for s in schemas.TERMINAL_JOB_STATUSES]
@@ -153,6 +154,9 @@ class JobService(BaseJobService):
             existing = self._job_id_for_token(request.idempotency_token)
             if existing:
                 return existing
+        if request.algorithm is not None:
+            return self._create(request, user, job_definition_id, scheduled_for, None, schemas.JobKind.ALGORITHM)
+        assert request.input is not None  # CreateJob requires it of a notebook or script job
         path = self.resolve_input(request.input)
         kind = infer_kind(path, request.kind, request.input)
         instance_types.resolve(self.settings.instance_types, request.instance_type)
@@ -168,27 +172,44 @@ class JobService(BaseJobService):
             json.dumps(request.parameters)
         except (TypeError, ValueError) as exc:
             raise InvalidParameter(f"parameters: values must be JSON: {exc}") from None
+        return self._create(request, user, job_definition_id, scheduled_for, path, kind)
 
+    def _create(self, request: schemas.CreateJob, user: str | None, job_definition_id: str | None,
+                scheduled_for: datetime | None, path: Path | None, kind: schemas.JobKind) -> str:
+        """Snapshot the input (an algorithm job: its checked training spec) and insert the job."""
+        spec = None
+        if kind == schemas.JobKind.ALGORITHM:
+            instance_types.resolve(self.settings.instance_types, request.instance_type)
+            root = Path(self.settings.server_root).resolve()
+            spec = validate_training(request, lambda given, field: resolve_channel(root, given, field))
+            train = spec["channels"]["train"]
+            input_path, path, parameters = train["path"], Path(train["abspath"]), spec["hyperparameters"]
+            default_name = spec["algorithm"]
+        else:
+            assert path is not None and request.input is not None
+            input_path, parameters, default_name = request.input, request.parameters, path.stem
         job_id = new_job_id()
         job_dir = self.settings.job_dir(job_id)
         try:
             snapshot = job_dir / INPUT_DIR
             private_dir(job_dir)
-            if kind == schemas.JobKind.NOTEBOOK:
+            if spec is not None:
+                working_dir = write_spec(job_dir, spec)
+            elif kind == schemas.JobKind.NOTEBOOK:
                 snapshot.mkdir(mode=0o700)
                 shutil.copyfile(path, snapshot / path.name)
                 os.chmod(snapshot / path.name, 0o600)
                 working_dir = path.parent
             else:
                 snapshot_folder(path.parent, snapshot, self.settings.home, self.settings.server_root,
-                                request.input)
+                                input_path)
                 working_dir = snapshot
             (job_dir / OUTPUT_DIR).mkdir(mode=0o700, exist_ok=True)
-            name = request.name or path.stem
+            name = request.name or default_name
             row = orm.Job(
                 job_id=job_id, name=name, kind=kind.value, status=schemas.JobStatus.QUEUED.value,
-                input_path=request.input, input_abspath=str(path), working_dir=str(working_dir),
-                parameters=request.parameters, instance_type=request.instance_type,
+                input_path=input_path, input_abspath=str(path), working_dir=str(working_dir),
+                parameters=parameters, instance_type=request.instance_type,
                 timeout_seconds=request.timeout_seconds, max_retries=request.max_retries, attempt=1,
                 environment=request.environment, tags=request.tags,
                 experiment_name=request.experiment_name or name,
@@ -249,7 +270,10 @@ class JobService(BaseJobService):
             max_retries=row.max_retries, attempt=row.attempt, experiment_name=row.experiment_name,
             mlflow_experiment_id=row.mlflow_experiment_id, mlflow_run_id=row.mlflow_run_id,
             job_definition_id=row.job_definition_id, exit_code=row.exit_code,
-            outputs=list_outputs(self.settings.job_dir(row.job_id)), created_by=row.created_by,
+            outputs=list_outputs(self.settings.job_dir(row.job_id)),
+            training=training_info(self.settings.job_dir(row.job_id)) if row.kind == schemas.JobKind.ALGORITHM
+            else None,
+            created_by=row.created_by,
             created_at=row.created_at, started_at=row.started_at, ended_at=row.ended_at,
             duration_seconds=duration,
         )

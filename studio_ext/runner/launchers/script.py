@@ -60,8 +60,8 @@ class ScriptRun:
     """One script process; `kill()` and `terminate()` may be called from the guard thread."""
 
     def __init__(self, script: Path, parameters: dict[str, Any], cwd: Path, env: dict[str, str],
-                 log_path: Path, cpus: list[int] | None):
-        self.argv = script_argv(script, parameters)
+                 log_path: Path, cpus: list[int] | None, argv: list[str] | None = None):
+        self.argv = argv or script_argv(script, parameters)
         self.cwd, self.env, self.log_path, self.cpus = cwd, env, log_path, cpus
         self.proc: subprocess.Popen | None = None
         self.last_stderr: collections.deque[str] = collections.deque(maxlen=20)
@@ -130,13 +130,17 @@ class ScriptLauncher(BaseLauncher):
         env.setdefault("PYTHONUNBUFFERED", "1")  # the live log should be live
         attempt.log.flush()
         self._run = ScriptRun(attempt.input_file, job.parameters or {}, Path(job.working_dir), env,
-                              attempt.log_path, attempt.cpus)
+                              attempt.log_path, attempt.cpus, self.argv(attempt))
         self._pid, self._code = None, None
         try:
             self._pid = self._run.start()
         finally:
             if attempt.cpus:
                 os.sched_setaffinity(0, self.base_affinity)
+
+    def argv(self, attempt: Attempt) -> list[str] | None:
+        """The command to run (None: the job's script with its parameters as arguments)."""
+        return None
 
     def run(self, attempt: Attempt) -> None:
         assert self._run is not None

@@ -1,0 +1,120 @@
+"""xgboost: gradient-boosted trees (XGBoost) for classification or regression, early stopping on
+the validation channel, one metric point per boosting round."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from .base import BaseAlgorithm, Dataset, Fitted, Hyperparameters, LogMetric, tunable
+from .tabular import preprocessor, problem_type, score_channels, supervised_metrics
+
+# XGBoost's own name for each evaluation metric, and the studio's (SageMaker-style) name.
+_ROUND_METRICS = {"binary": ("logloss", "log_loss"), "multiclass": ("mlogloss", "log_loss"),
+                  "regression": ("rmse", "rmse")}
+
+
+class XGBoostHyperparameters(Hyperparameters):
+    objective: Literal["auto", "binary", "multiclass", "regression"] = Field(
+        default="auto", description="the problem; auto: from the label")
+    num_round: int = Field(default=300, ge=1, le=10_000, description="boosting rounds (at most)",
+                           json_schema_extra=tunable(50, 2000))
+    eta: float = Field(default=0.1, gt=0, le=1, description="learning rate",
+                       json_schema_extra=tunable(0.01, 0.3, "Logarithmic"))
+    max_depth: int = Field(default=6, ge=1, le=20, description="depth of each tree", json_schema_extra=tunable(2, 10))
+    min_child_weight: float = Field(default=1.0, ge=0, le=1000, json_schema_extra=tunable(0.5, 20, "Logarithmic"))
+    subsample: float = Field(default=1.0, gt=0, le=1, description="share of rows per tree",
+                             json_schema_extra=tunable(0.5, 1.0))
+    colsample_bytree: float = Field(default=1.0, gt=0, le=1, description="share of features per tree",
+                                    json_schema_extra=tunable(0.5, 1.0))
+    alpha: float = Field(default=0.0, ge=0, le=1000, description="L1 regularization",
+                         json_schema_extra=tunable(1e-3, 10, "Logarithmic"))
+    lambda_: float = Field(default=1.0, ge=0, le=1000, alias="lambda", description="L2 regularization",
+                           json_schema_extra=tunable(1e-3, 10, "Logarithmic"))
+    early_stopping_rounds: int | None = Field(default=20, ge=1, le=1000,
+                                              description="stop when the validation metric has not improved for "
+                                                          "this many rounds (needs a validation channel)")
+    seed: int = Field(default=0, ge=0)
+
+
+class LabelEncoded(ClassifierMixin, BaseEstimator):
+    """A classifier over labels 0..k-1 that answers the original labels (XGBoost needs the codes).
+    Built around an already fitted model; `fit` encodes the labels and fits it again."""
+
+    def __init__(self, model: Any = None, classes: Any = None):
+        self.model = model
+        self.classes = classes
+        if classes is not None:
+            self.classes_ = np.asarray(classes)
+
+    def fit(self, x: Any, y: Any) -> LabelEncoded:
+        self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
+        self.model.fit(x, codes)
+        return self
+
+    def predict(self, x: Any) -> Any:
+        return self.classes_[np.asarray(self.model.predict(x), dtype=int)]
+
+    def predict_proba(self, x: Any) -> Any:
+        return self.model.predict_proba(x)
+
+
+class XGBoost(BaseAlgorithm):
+    name = "xgboost"
+    title = "XGBoost"
+    use_case = "predictive"
+    problem_types = ("binary", "multiclass", "regression")
+    description = ("Gradient-boosted decision trees: the strongest default for tables. Early stopping on the "
+                   "validation channel; the validation metric is logged every round.")
+    Hyperparameters = XGBoostHyperparameters
+    metrics = supervised_metrics()
+
+    def fit(self, hp: Any, data: dict[str, Dataset], log_metric: LogMetric) -> Fitted:
+        from sklearn.pipeline import Pipeline
+        from xgboost import XGBClassifier, XGBRegressor
+
+        train = data["train"]
+        kind = problem_type(train.y, hp.objective)
+        prepare = preprocessor(train.x, scale=False).fit(train.x)
+        classes = None
+        y = train.y.astype(float) if kind == "regression" else train.y
+        if kind != "regression":
+            classes, y = np.unique(np.asarray(train.y), return_inverse=True)
+        evals = [(prepare.transform(train.x), y)]
+        names = ["train"]
+        validation = data.get("validation")
+        if validation is not None and validation.y is not None:
+            names.append("validation")
+            vy = validation.y.astype(float) if kind == "regression" else _codes(validation, classes)
+            evals.append((prepare.transform(validation.x), vy))
+        xgb_metric, metric_name = _ROUND_METRICS[kind]
+        cls = XGBRegressor if kind == "regression" else XGBClassifier
+        model = cls(n_estimators=hp.num_round, learning_rate=hp.eta, max_depth=hp.max_depth,
+                    min_child_weight=hp.min_child_weight, subsample=hp.subsample,
+                    colsample_bytree=hp.colsample_bytree, reg_alpha=hp.alpha, reg_lambda=hp.lambda_,
+                    random_state=hp.seed, eval_metric=xgb_metric, n_jobs=-1, tree_method="hist",
+                    early_stopping_rounds=hp.early_stopping_rounds if len(evals) > 1 else None)
+        model.fit(evals[0][0], evals[0][1], eval_set=evals, verbose=False)
+        rounds = 0
+        for index, name in enumerate(names):
+            series = model.evals_result()[f"validation_{index}"][xgb_metric]
+            rounds = max(rounds, len(series))
+            for step, value in enumerate(series):
+                log_metric(f"{name}:{metric_name}", float(value), step)
+        fitted = model if kind == "regression" else LabelEncoded(model, classes)
+        pipeline = Pipeline([("prepare", prepare), ("model", fitted)])
+        metrics = score_channels(pipeline, data, kind, log_metric, step=rounds)
+        if getattr(model, "best_iteration", None) is not None:
+            metrics["best_iteration"] = float(model.best_iteration)
+        return Fitted(pipeline, metrics, kind)
+
+
+def _codes(dataset: Dataset, classes: Any) -> Any:
+    known = {c: i for i, c in enumerate(classes)}
+    unknown = sorted({str(v) for v in dataset.y if v not in known})
+    if unknown:
+        raise ValueError(f"{dataset.source}: labels not seen in the train channel: {', '.join(unknown[:5])}")
+    return np.asarray([known[v] for v in dataset.y])

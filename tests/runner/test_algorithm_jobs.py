@@ -1,0 +1,165 @@
+"""Algorithm jobs: the catalog, validation before anything runs, and real training through the agent."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from mlflow import MlflowClient
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
+
+from studio_ext import algorithms, schemas
+from studio_ext.exceptions import InvalidParameter, NotFound
+from studio_ext.schemas import JobStatus
+from studio_ext.services.jobs import JobService
+from studio_ext.settings import StudioSettings
+from studio_ext.store.db import Database
+
+
+def write_splits(frame: pd.DataFrame, folder, train_rows: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    shuffled = frame.sample(frac=1.0, random_state=0)
+    shuffled.iloc[:train_rows].to_csv(folder / "train.csv", index=False)
+    shuffled.iloc[train_rows:].to_csv(folder / "validation.csv", index=False)
+
+
+@pytest.fixture
+def service(tmp_path):
+    root = tmp_path / "root"
+    root.mkdir()
+    settings = StudioSettings.from_env(home=tmp_path / "home", server_root=root)
+    cancer = load_breast_cancer(as_frame=True).frame.rename(columns={"target": "label"})
+    write_splits(cancer, root / "cancer", 400)
+    return JobService(Database(settings.db_url), settings)
+
+
+def test_given_the_catalog_then_every_algorithm_declares_a_usable_contract():
+    specs = {a.name: a.spec() for a in algorithms.catalog()}
+    assert {"xgboost", "linear-learner", "knn", "random-forest", "isolation-forest", "kmeans", "pca"} <= set(specs)
+    xgb = specs["xgboost"]
+    assert xgb.use_case == "predictive" and set(xgb.problem_types) == {"binary", "multiclass", "regression"}
+    depth = xgb.hyperparameters["properties"]["max_depth"]
+    assert (depth["type"], depth["minimum"], depth["maximum"], depth["default"]) == ("integer", 1, 20, 6)
+    assert depth["x-tunable"] is True and depth["x-tuning-range"] == {"min": 2, "max": 10, "scaling": "Linear"}
+    assert [c.name for c in xgb.channels if c.required] == ["train"]
+    assert {"name": "validation:roc_auc", "direction": "Maximize"} in [m.model_dump(include={"name", "direction"})
+                                                                        for m in xgb.metrics]
+    for spec in specs.values():
+        assert spec.metrics and spec.inference and spec.description
+
+
+@pytest.mark.parametrize(("fields", "error", "message"), [
+    ({"algorithm": "deep-magic"}, InvalidParameter, "algorithm: no built-in algorithm 'deep-magic'"),
+    ({"hyperparameters": {"max_depth": 99}}, InvalidParameter, "hyperparameters.max_depth: "),
+    ({"hyperparameters": {"depth": 3}}, InvalidParameter, "hyperparameters.depth: unknown hyperparameter"),
+    ({"hyperparameters": {"eta": "fast"}}, InvalidParameter, "hyperparameters.eta: "),
+    ({"channels": {"train": "cancer/missing.csv"}}, NotFound, "channels.train: no file or folder"),
+    ({"channels": {"train": "../outside.csv"}}, InvalidParameter, "channels.train: '../outside.csv' is outside"),
+    ({"channels": {"validation": "cancer/validation.csv"}}, InvalidParameter, "channels.train: required"),
+    ({"channels": {"train": "cancer/train.csv", "holdout": "cancer/validation.csv"}}, InvalidParameter,
+     "channels.holdout: xgboost takes the channels train, validation, test"),
+    ({"channels": {"train": {"path": "cancer/train.csv", "label": "churn"}}}, InvalidParameter,
+     "channels.train: train.csv has no column 'churn' (the label)"),
+    ({"instance_type": "local.huge"}, InvalidParameter, "instance_type"),
+])
+def test_given_a_bad_training_request_then_it_is_refused_naming_the_field(service, fields, error, message):
+    request = {"algorithm": "xgboost", "channels": {"train": "cancer/train.csv"}, **fields}
+    with pytest.raises(error) as err:
+        service.create_job(schemas.CreateJob(**request), "alice")
+    assert err.value.message.startswith(message), err.value.message
+    assert service.list_jobs(schemas.ListJobsQuery()).items == []
+
+
+@pytest.mark.parametrize("fields", [
+    {"algorithm": "xgboost"},  # no channels
+    {"algorithm": "xgboost", "channels": {"train": "a.csv"}, "input": "nb.ipynb"},
+    {"input": "nb.ipynb", "hyperparameters": {"eta": 0.1}},
+    {"kind": "algorithm", "channels": {"train": "a.csv"}},
+])
+def test_given_a_request_mixing_job_kinds_then_the_schema_refuses_it(fields):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        schemas.CreateJob(**fields)
+
+
+def test_given_xgboost_on_breast_cancer_when_trained_by_the_agent_then_the_model_is_logged_registered_and_scored(
+        running_studio):
+    s = running_studio
+    cancer = load_breast_cancer(as_frame=True).frame.rename(columns={"target": "label"})
+    write_splits(cancer, s.root / "cancer", 400)
+    job_id = s.submit(algorithm="xgboost", hyperparameters={"num_round": 60, "max_depth": 3, "eta": 0.2},
+                      channels={"train": "cancer/train.csv", "validation": "cancer/validation.csv"},
+                      register_as="cancer-xgb", instance_type="test.wide")
+
+    job = s.wait(job_id)
+
+    assert job.status == JobStatus.COMPLETED, (job.status_reason, s.log(job_id))
+    assert job.kind == "algorithm" and job.name == "xgboost" and job.input == "cancer/train.csv"
+    result = job.training.result
+    assert result.model_uri == "models:/cancer-xgb/1" and result.problem_type == "binary"
+    assert result.metrics["validation:roc_auc"] > 0.97 and result.metrics["validation:accuracy"] > 0.9
+    client = MlflowClient(s.settings.mlflow_tracking_uri)
+    run = client.get_run(job.mlflow_run_id)
+    assert run.data.params["max_depth"] == "3" and run.data.params["eta"] == "0.2"
+    history = client.get_metric_history(job.mlflow_run_id, "validation:log_loss")
+    assert len(history) > 10 and [p.step for p in history] == sorted(p.step for p in history)
+    assert history[-1].value < history[0].value  # it learned, round after round
+    # the registered model takes the data's own columns and answers labels
+    import mlflow.pyfunc
+
+    model = mlflow.pyfunc.load_model(client.get_model_version_download_uri("cancer-xgb", "1"))
+    rows = cancer.drop(columns=["label"]).head(5)
+    assert set(model.predict(rows).tolist()) <= {0, 1}
+    assert model.metadata.get_input_schema().input_names()[:2] == ["mean radius", "mean texture"]
+
+
+@pytest.mark.parametrize(("algorithm", "hyperparameters", "data", "metric", "good"), [
+    ("linear-learner", {"l2": 0.1}, "iris", "validation:accuracy", 0.85),
+    ("random-forest", {"num_trees": 50}, "diabetes", "validation:rmse", 70.0),
+    ("knn", {"k": 7}, "iris", "validation:accuracy", 0.85),
+])
+def test_given_each_supervised_algorithm_when_trained_then_its_validation_metric_is_sound(
+        running_studio, algorithm, hyperparameters, data, metric, good):
+    s = running_studio
+    frame = (load_iris(as_frame=True) if data == "iris" else load_diabetes(as_frame=True)).frame
+    frame = frame.rename(columns={"target": "label"})
+    if data == "iris":  # text labels and a text feature: encoded by the pipeline, answered as given
+        frame["label"] = frame["label"].map({0: "setosa", 1: "versicolor", 2: "virginica"})
+        frame["lab"] = ["a", "b", "c"] * 50
+    write_splits(frame, s.root / data, int(len(frame) * 0.7))
+    job = s.wait(s.submit(algorithm=algorithm, hyperparameters=hyperparameters, instance_type="test.wide",
+                          channels={"train": f"{data}/train.csv", "validation": f"{data}/validation.csv"}))
+    assert job.status == JobStatus.COMPLETED, (job.status_reason, s.log(job.job_id))
+    value = job.training.result.metrics[metric]
+    assert value >= good if "accuracy" in metric else value <= good, job.training.result.metrics
+
+
+def test_given_unsupervised_algorithms_when_trained_then_they_score_without_a_label(running_studio):
+    s = running_studio
+    rows = load_breast_cancer(as_frame=True).frame
+    rows["label"] = 1 - rows.pop("target")  # 1: malignant, the rarer kind, as "the anomaly"
+    write_splits(rows, s.root / "rows", 400)
+    jobs = {
+        "isolation-forest": s.submit(algorithm="isolation-forest", hyperparameters={"num_trees": 50},
+                                     channels={"train": "rows/train.csv", "validation": "rows/validation.csv"},
+                                     instance_type="test.wide"),
+        "kmeans": s.submit(algorithm="kmeans", hyperparameters={"k": 3}, channels={"train": "rows/train.csv"},
+                           instance_type="test.wide"),
+    }
+    forest, clusters = (s.wait(job_id) for job_id in jobs.values())
+    assert forest.status == clusters.status == JobStatus.COMPLETED, (s.log(forest.job_id), s.log(clusters.job_id))
+    # malignant rows are the more isolated ones: the anomaly score ranks them well above chance
+    assert forest.training.result.metrics["validation:roc_auc"] > 0.75, forest.training.result.metrics
+    assert clusters.training.result.metrics["train:silhouette"] > 0
+
+
+def test_given_a_channel_the_training_cannot_read_then_the_job_fails_naming_file_and_column(running_studio):
+    s = running_studio
+    (s.root / "bad").mkdir()
+    (s.root / "bad" / "train.csv").write_text("label,x\n1,2\n,3\n")
+    job = s.wait(s.submit(algorithm="linear-learner", channels={"train": "bad/train.csv"}, instance_type="test.wide"))
+    assert job.status == JobStatus.FAILED
+    assert "channel 'train' (bad/train.csv): the label column 'label' has 1 empty values" in job.status_reason
+    assert json.dumps(job.training.model_dump(mode="json"))  # the spec is still described
