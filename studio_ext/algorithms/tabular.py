@@ -42,8 +42,10 @@ def preprocessor(x: Any, scale: bool) -> Any:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-    numbers = [c for c in x.columns if x[c].dtype.kind in "fiub"]
-    others = [c for c in x.columns if c not in numbers]
+    # Columns by position, not name: a replica's fast path hands the model a numpy array in the
+    # signature's (= the training data's) column order.
+    numbers = [i for i, c in enumerate(x.columns) if x[c].dtype.kind in "fiub"]
+    others = [i for i in range(len(x.columns)) if i not in numbers]
     parts = []
     if numbers:
         steps = [SimpleImputer(strategy="median", keep_empty_features=True)]

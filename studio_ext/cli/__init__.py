@@ -6,7 +6,7 @@ import click
 
 # The modules, not their commands: a command named like its module would hide the module
 # (`studio_ext.cli.jobs` must stay the module, for tests and for whoever extends the CLI).
-from . import agent, endpoints, experiments, jobs, models, schedules, server, transform
+from . import agent, endpoints, experiments, jobs, models, schedules, server, training, transform
 from ._common import StudioGroup, consoles
 
 
@@ -32,8 +32,8 @@ def cli(ctx: click.Context, url: str | None, token: str | None) -> None:
 
 
 for _command in (jobs.jobs, schedules.schedules, experiments.experiments, experiments.runs,
-                 models.models, endpoints.endpoints, transform.transform_jobs, server.instance_types,
-                 server.config, agent.agent):
+                 models.models, endpoints.endpoints, transform.transform_jobs, training.algorithms,
+                 training.training, server.instance_types, server.config, agent.agent):
     cli.add_command(_command)
 
 

@@ -13,6 +13,7 @@ from .experiments import ExperimentsClient, RunsClient
 from .jobs import JobsClient
 from .models import ModelsClient
 from .schedules import SchedulesClient
+from .training import AlgorithmsClient, TrainingClient
 from .transform import TransformJobsClient
 
 
@@ -35,6 +36,8 @@ class Studio:
         self.models = ModelsClient(self)
         self.endpoints = EndpointsClient(self)
         self.transforms = TransformJobsClient(self)
+        self.algorithms = AlgorithmsClient(self)
+        self.training = TrainingClient(self)
 
     @property
     def url(self) -> str:

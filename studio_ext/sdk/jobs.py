@@ -222,8 +222,13 @@ class JobsClient:
         return job
 
     def get(self, job_id: str) -> Job:
-        """The job with this id (NotFound if there is none)."""
-        return Job(self._studio, job_id).refresh()
+        """The job with this id (NotFound if there is none); an algorithm job is a TrainingJob."""
+        job = Job(self._studio, job_id).refresh()
+        if job.kind == "algorithm":
+            from .training import TrainingJob
+
+            return TrainingJob(self._studio, job_id, job._description)
+        return job
 
     def iter(self, *, status: str | JobStatus | None = None, name: str | None = None,
              kind: str | None = None, instance_type: str | None = None,
