@@ -81,9 +81,9 @@ class CreateJob(_Model):
                                   description="a built-in algorithm (GET /studio/api/algorithms)")
     hyperparameters: Parameters = Field(default_factory=dict, description="the algorithm's hyperparameters")
     channels: dict[str, InputPath | Channel] = Field(default_factory=dict, max_length=8,
-                                                     description="the algorithm's data: channel name -> a path "
-                                                                 "under the server root, or {path, label, "
-                                                                 "content_type}")
+                                                     description="the data: channel name -> a path under the "
+                                                                 "server root, or {path, label, content_type}; a "
+                                                                 "script gets each as SM_CHANNEL_<NAME>")
     register_as: str | None = Field(default=None, min_length=1, max_length=256,
                                     description="register the trained model under this name")
     parameters: Parameters = Field(default_factory=dict)
@@ -109,8 +109,7 @@ class CreateJob(_Model):
         else:
             if self.input is None:
                 raise ValueError("input: field required (or give `algorithm` and `channels` for an algorithm job)")
-            for name, given in (("hyperparameters", self.hyperparameters), ("channels", self.channels),
-                                ("register_as", self.register_as)):
+            for name, given in (("hyperparameters", self.hyperparameters), ("register_as", self.register_as)):
                 if given:
                     raise ValueError(f"{name}: only for an algorithm job (kind: algorithm); a notebook or "
                                      "script job takes `parameters`")

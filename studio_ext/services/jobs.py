@@ -34,7 +34,13 @@ from .job_files import (
 )
 from .pagination import decode_token, json_size, split_page
 from .snapshots import snapshot_folder
-from .training import resolve_channel, training_info, validate_training, write_spec
+from .training import (
+    channel_environment,
+    resolve_channel,
+    training_info,
+    validate_training,
+    write_spec,
+)
 
 _ACTIVE = [s.value for s in schemas.JobStatus if s.is_active]
 _TERMINAL = [s.value for s in schemas.TERMINAL_JOB_STATUSES]
@@ -172,6 +178,14 @@ class JobService(BaseJobService):
             json.dumps(request.parameters)
         except (TypeError, ValueError) as exc:
             raise InvalidParameter(f"parameters: values must be JSON: {exc}") from None
+        if request.channels:
+            if kind != schemas.JobKind.SCRIPT:
+                raise InvalidParameter("channels: only for script and algorithm jobs (a notebook reads its data "
+                                       "itself)")
+            root = Path(self.settings.server_root).resolve()
+            environment = {**request.environment, **channel_environment(
+                request.channels, lambda given, field: resolve_channel(root, given, field))}
+            request = request.model_copy(update={"environment": environment})
         return self._create(request, user, job_definition_id, scheduled_for, path, kind)
 
     def _create(self, request: schemas.CreateJob, user: str | None, job_definition_id: str | None,

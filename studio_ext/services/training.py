@@ -107,6 +107,17 @@ def resolve_channel(root: Path, given: str, field: str) -> Path:
     return path
 
 
+def channel_environment(channels: dict[str, Any], resolve: Callable[[str, str], Path]) -> dict[str, str]:
+    """A script job's channels as SageMaker passes them: SM_CHANNEL_<NAME> = the local path."""
+    env = {}
+    for name, given in channels.items():
+        path = given.path if isinstance(given, schemas.Channel) else given
+        if not name.replace("_", "").replace("-", "").isalnum():
+            raise InvalidParameter(f"channels.{name}: a channel name is letters, digits, _ and -")
+        env[f"SM_CHANNEL_{name.upper().replace('-', '_')}"] = str(resolve(path, f"channels.{name}"))
+    return env
+
+
 def write_spec(job_dir: Path, spec: dict[str, Any]) -> Path:
     """The spec in the job's snapshot (what the training process reads); returns the snapshot folder."""
     snapshot = job_dir / INPUT_DIR

@@ -163,3 +163,53 @@ def test_given_a_channel_the_training_cannot_read_then_the_job_fails_naming_file
     assert job.status == JobStatus.FAILED
     assert "channel 'train' (bad/train.csv): the label column 'label' has 1 empty values" in job.status_reason
     assert json.dumps(job.training.model_dump(mode="json"))  # the spec is still described
+
+
+SAGEMAKER_SCRIPT = '''
+import argparse, json, os
+import joblib
+import pandas as pd
+from sklearn.ensemble import RandomForestClassifier
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--n_estimators", type=int, default=10)
+parser.add_argument("--model-dir", default=os.environ["SM_MODEL_DIR"])
+parser.add_argument("--train", default=os.environ["SM_CHANNEL_TRAIN"])
+args = parser.parse_args()
+frame = pd.read_csv(os.path.join(args.train, "train.csv"))
+model = RandomForestClassifier(n_estimators=args.n_estimators).fit(frame.drop(columns=["label"]), frame["label"])
+joblib.dump(model, os.path.join(args.model_dir, "model.joblib"))
+seen = {k: os.environ.get(k) for k in ("SM_HPS", "SM_NUM_GPUS", "SM_HOSTS", "SM_CURRENT_HOST", "SM_CHANNELS",
+                                       "SM_OUTPUT_DATA_DIR")}
+json.dump(seen, open(os.path.join(os.environ["SM_OUTPUT_DATA_DIR"], "seen.json"), "w"))
+'''
+
+
+def test_given_a_sagemaker_training_script_when_run_as_a_script_job_then_it_runs_unmodified_and_its_model_is_logged(
+        running_studio):
+    s = running_studio
+    cancer = load_breast_cancer(as_frame=True).frame.rename(columns={"target": "label"})
+    write_splits(cancer, s.root / "sm-data", 400)
+    (s.root / "sm").mkdir()
+    (s.root / "sm" / "train.py").write_text(SAGEMAKER_SCRIPT)
+
+    job = s.wait(s.submit(input="sm/train.py", parameters={"n_estimators": 20},
+                          channels={"train": "sm-data"}, instance_type="test.wide"))
+
+    assert job.status == JobStatus.COMPLETED, (job.status_reason, s.log(job.job_id))
+    assert job.environment["SM_CHANNEL_TRAIN"] == str((s.root / "sm-data").resolve())
+    seen = json.loads(s.jobs.output_file(job.job_id, "data/seen.json").read_text())
+    assert json.loads(seen["SM_HPS"]) == {"n_estimators": 20} and seen["SM_CHANNELS"] == '["train"]'
+    assert (seen["SM_NUM_GPUS"], seen["SM_CURRENT_HOST"], seen["SM_HOSTS"]) == ("0", "algo-1", '["algo-1"]')
+    artifacts = MlflowClient(s.settings.mlflow_tracking_uri).list_artifacts(job.mlflow_run_id, "model")
+    assert [a.path for a in artifacts] == ["model/model.joblib"]
+    assert "model.joblib" in {o.name.split("/")[-1] for o in job.outputs}
+
+
+def test_given_channels_for_a_notebook_job_then_400_says_they_are_for_scripts(service):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nbformat.write(nb, str(service.settings.server_root / "nb.ipynb"))
+    with pytest.raises(InvalidParameter, match="channels: only for script and algorithm jobs"):
+        service.create_job(schemas.CreateJob(input="nb.ipynb", channels={"train": "cancer/train.csv"}), "alice")

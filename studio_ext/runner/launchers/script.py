@@ -4,6 +4,11 @@ Parameters become arguments in order: `--key value`, with strings as given, numb
 `str()`, booleans as `true`/`false`, lists and dicts as JSON, and None left out (the script's own
 default applies). Exit code 0 means Completed; anything else is Failed with the code and the last
 line the script wrote to stderr.
+
+SageMaker script mode: the script also gets SageMaker's training environment (SM_MODEL_DIR,
+SM_OUTPUT_DATA_DIR, SM_HPS, SM_NUM_GPUS, SM_HOSTS, SM_CURRENT_HOST, SM_CHANNELS and the
+SM_CHANNEL_<NAME> of the job's channels), so a SageMaker training script runs unmodified; what it
+writes to SM_MODEL_DIR is logged to the job's MLflow run as its `model` artifacts.
 """
 
 from __future__ import annotations
@@ -39,6 +44,20 @@ def _die_with_parent(parent: int):
             os._exit(1)
 
     return preexec
+
+
+MODEL_DIR = "model"  # SM_MODEL_DIR, under the job's output folder
+DATA_DIR = "data"  # SM_OUTPUT_DATA_DIR
+
+
+def sagemaker_env(output_dir: Path, parameters: dict[str, Any], gpus: int, env: dict[str, str]) -> dict[str, str]:
+    """SageMaker's training environment for a script (the SM_CHANNEL_<NAME> come with the job)."""
+    channels = sorted(k.removeprefix("SM_CHANNEL_").lower() for k in env if k.startswith("SM_CHANNEL_"))
+    for name in (MODEL_DIR, DATA_DIR):
+        (output_dir / name).mkdir(exist_ok=True)
+    return {"SM_MODEL_DIR": str(output_dir / MODEL_DIR), "SM_OUTPUT_DATA_DIR": str(output_dir / DATA_DIR),
+            "SM_HPS": json.dumps(parameters), "SM_NUM_GPUS": str(gpus), "SM_NUM_CPUS": str(os.cpu_count() or 1),
+            "SM_HOSTS": json.dumps(["algo-1"]), "SM_CURRENT_HOST": "algo-1", "SM_CHANNELS": json.dumps(channels)}
 
 
 def script_argv(script: Path, parameters: dict[str, Any]) -> list[str]:
@@ -126,6 +145,8 @@ class ScriptLauncher(BaseLauncher):
     def prepare(self, attempt: Attempt) -> None:
         job = attempt.job
         env = dict(os.environ)
+        itype = self.settings.instance_types.get(job.instance_type)
+        env.update(sagemaker_env(attempt.output_dir, job.parameters or {}, itype.gpus if itype else 0, attempt.env))
         env.update(attempt.env)
         env.setdefault("PYTHONUNBUFFERED", "1")  # the live log should be live
         attempt.log.flush()
@@ -150,8 +171,24 @@ class ScriptLauncher(BaseLauncher):
         code = self._code
         assert self._run is not None and code is not None  # run() returned, so the script ended
         if code == 0:
+            self._log_model_dir(attempt)
             return Outcome(JobStatus.COMPLETED, None, 0)
         return Outcome(JobStatus.FAILED, self._run.failure_reason(code), code)
+
+    def _log_model_dir(self, attempt: Attempt) -> None:
+        """What the script wrote to SM_MODEL_DIR becomes the run's `model` artifacts."""
+        model_dir = attempt.output_dir / MODEL_DIR
+        if not attempt.mlflow_run_id or not model_dir.is_dir() or not any(model_dir.iterdir()):
+            return
+        try:
+            from ... import tracking
+
+            client = tracking.client(self.settings.mlflow_tracking_uri, self.settings.home,
+                                     self.settings.mlflow_registry_uri)
+            client.log_artifacts(attempt.mlflow_run_id, str(model_dir), MODEL_DIR)
+            attempt.log.write(f"[studio] logged SM_MODEL_DIR to the MLflow run as '{MODEL_DIR}'\n")
+        except Exception as exc:  # the job itself succeeded: say so, and why the model is not there
+            attempt.log.write(f"[studio] warning: could not log SM_MODEL_DIR to MLflow: {exc}\n")
 
     def pid(self) -> int | None:
         return self._pid
