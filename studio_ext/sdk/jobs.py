@@ -199,13 +199,14 @@ class JobsClient:
             max_retries: int | None = None, environment: dict[str, str] | None = None,
             tags: dict[str, str] | None = None, experiment_name: str | None = None,
             name: str | None = None, kind: str | None = None, idempotency_token: str | None = None,
-            wait: bool = False, show_progress: bool = False) -> Job:
+            channels: dict[str, Any] | None = None, wait: bool = False, show_progress: bool = False) -> Job:
         """Submit a notebook (.ipynb) or script (.py) as a job.
 
         `input` is a path relative to the server root, or a local path (absolute, or relative to
         the current folder) of a file under the server root. Omitted options get the server's
-        defaults (local.small, 24 h timeout, no retries). With wait=True, returns once the job
-        ended, raising JobFailed if it failed.
+        defaults (local.small, 24 h timeout, no retries). `channels` (a script): name -> a path
+        under the server root, passed as SM_CHANNEL_<NAME> (SageMaker script mode). With
+        wait=True, returns once the job ended, raising JobFailed if it failed.
         """
         body: dict[str, Any] = {"input": self._studio.server_path(input)}
         optional = {
@@ -213,6 +214,7 @@ class JobsClient:
             "timeout_seconds": timeout_seconds, "max_retries": max_retries,
             "environment": environment, "tags": tags, "experiment_name": experiment_name,
             "name": name, "kind": kind, "idempotency_token": idempotency_token,
+            "channels": {k: self._studio.server_path(v) for k, v in channels.items()} if channels else None,
         }
         body.update({k: v for k, v in optional.items() if v is not None})
         job_id = self._studio._http.post("jobs", body)["job_id"]
