@@ -13,10 +13,12 @@ from .knn import Knn
 from .linear_learner import LinearLearner
 from .pca import PCA
 from .random_forest import RandomForest
+from .text_classifier import TextClassifier
 from .xgb import XGBoost
 
 ALGORITHMS: dict[str, type[BaseAlgorithm]] = {
-    cls.name: cls for cls in (XGBoost, LinearLearner, Knn, RandomForest, IsolationForest, KMeans, PCA)}
+    cls.name: cls for cls in (XGBoost, LinearLearner, Knn, RandomForest, TextClassifier, IsolationForest, KMeans,
+                              PCA)}
 
 
 def get(name: str) -> type[BaseAlgorithm] | None:

@@ -213,3 +213,38 @@ def test_given_channels_for_a_notebook_job_then_400_says_they_are_for_scripts(se
     nbformat.write(nb, str(service.settings.server_root / "nb.ipynb"))
     with pytest.raises(InvalidParameter, match="channels: only for script and algorithm jobs"):
         service.create_job(schemas.CreateJob(input="nb.ipynb", channels={"train": "cancer/train.csv"}), "alice")
+
+
+def reviews(n: int, seed: int) -> pd.DataFrame:
+    import random
+
+    rng = random.Random(seed)
+    good, bad = ["great", "wonderful", "moving", "brilliant", "fun"], ["dull", "awful", "boring", "clumsy", "flat"]
+    filler = ["the", "film", "plot", "actors", "story", "was", "really", "quite", "and", "ending"]
+    rows = []
+    for _ in range(n):
+        label = rng.choice(["fresh", "rotten"])
+        words = rng.sample(filler, 5) + rng.sample(good if label == "fresh" else bad, 2)
+        rng.shuffle(words)
+        rows.append({"text": " ".join(words), "label": label, "length": len(words)})
+    return pd.DataFrame(rows)
+
+
+def test_given_texts_when_the_text_classifier_trains_then_it_answers_labels_for_new_texts(running_studio):
+    s = running_studio
+    (s.root / "reviews").mkdir()
+    reviews(300, 0).to_csv(s.root / "reviews" / "train.csv", index=False)
+    reviews(100, 1).to_csv(s.root / "reviews" / "validation.csv", index=False)
+
+    job = s.wait(s.submit(algorithm="text-classifier", hyperparameters={"text_column": "text"},
+                          channels={"train": "reviews/train.csv", "validation": "reviews/validation.csv"},
+                          register_as="reviews-text", instance_type="test.wide"))
+
+    assert job.status == JobStatus.COMPLETED, (job.status_reason, s.log(job.job_id))
+    assert job.training.result.metrics["validation:accuracy"] > 0.9
+    import mlflow.pyfunc
+
+    uri = MlflowClient(s.settings.mlflow_tracking_uri).get_model_version_download_uri("reviews-text", "1")
+    model = mlflow.pyfunc.load_model(uri)
+    answer = model.predict(pd.DataFrame({"text": ["a brilliant and moving story", "dull and awful"], "length": [5, 3]}))
+    assert list(answer) == ["fresh", "rotten"]
