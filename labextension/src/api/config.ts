@@ -15,7 +15,8 @@ export type Feature =
   | 'lineage'
   | 'mlflow-ui'
   | 'endpoints'
-  | 'transform-jobs';
+  | 'transform-jobs'
+  | 'algorithms';
 
 export interface IStudioConfig {
   version: string;
