@@ -34,19 +34,30 @@ def local_path(model_uri: str, tracking_uri: str | None = None) -> Path:
 
 
 class DeserializationDisallowed(RuntimeError):
-    """MLFLOW_ALLOW_PICKLE_DESERIALIZATION says no, and the model can only be loaded by deserializing it."""
+    """MLFLOW_ALLOW_MODEL_CODE_EXECUTION (or the deprecated MLFLOW_ALLOW_PICKLE_DESERIALIZATION) says
+    no, and the model can only be loaded by deserializing it."""
 
 
-def allow_deserialization() -> bool:
-    """MLFLOW_ALLOW_PICKLE_DESERIALIZATION as MLflow reads it (mlflow/environment_variables.py): unset
-    means allowed; true/false/1/0 in any case; anything else is an error, as in MLflow."""
-    value = os.environ.get("MLFLOW_ALLOW_PICKLE_DESERIALIZATION")
+# MLflow 3.18 renamed the switch; both names must allow (mlflow/utils/model_utils.py,
+# _is_pickle_loading_allowed), so a deployment that set the old one to false stays closed.
+CODE_EXECUTION_VARIABLE = "MLFLOW_ALLOW_MODEL_CODE_EXECUTION"
+DEPRECATED_PICKLE_VARIABLE = "MLFLOW_ALLOW_PICKLE_DESERIALIZATION"
+
+
+def _boolean_variable(name: str) -> bool:
+    """A boolean MLflow environment variable as MLflow reads it (mlflow/environment_variables.py):
+    unset means allowed; true/false/1/0 in any case; anything else is an error, as in MLflow."""
+    value = os.environ.get(name)
     if value is None:
         return True
     if value.lower() not in ("true", "false", "1", "0"):
-        raise ValueError("MLFLOW_ALLOW_PICKLE_DESERIALIZATION value must be one of ['true', 'false', '1', '0'] "
+        raise ValueError(f"{name} value must be one of ['true', 'false', '1', '0'] "
                          f"(case-insensitive), but got {value}")
     return value.lower() in ("true", "1")
+
+
+def allow_deserialization() -> bool:
+    return _boolean_variable(CODE_EXECUTION_VARIABLE) and _boolean_variable(DEPRECATED_PICKLE_VARIABLE)
 
 
 def _check_deserialization_allowed(serialization_format: str) -> None:
@@ -56,17 +67,20 @@ def _check_deserialization_allowed(serialization_format: str) -> None:
     # anything. We load the same files without MLflow, so we refuse the same way. (MLflow also
     # exempts Databricks runtimes, where the studio does not run.)
     if not allow_deserialization():
+        hint = ""
+        if not _boolean_variable(DEPRECATED_PICKLE_VARIABLE):
+            hint = f" Also unset the deprecated environment variable '{DEPRECATED_PICKLE_VARIABLE}', which is set to 'false'."
         raise DeserializationDisallowed(
-            f"Deserializing this model ({serialization_format} format) is disallowed because "
-            "'MLFLOW_ALLOW_PICKLE_DESERIALIZATION' is not set to 'true'. Loading a model can execute arbitrary "
-            "code from the model artifact, including models saved in the 'skops' format, whose trusted-types "
-            "allow-list is read from the model itself. Only load models from trusted sources; set "
-            "'MLFLOW_ALLOW_PICKLE_DESERIALIZATION' to 'true' to allow loading.")
+            f"Deserializing this model ({serialization_format} format) is disallowed. Loading a model can execute "
+            "arbitrary code from the model artifact, including models saved in the 'skops' format, whose "
+            "trusted-types allow-list is read from the model itself. Only load models from trusted sources; set "
+            f"'{CODE_EXECUTION_VARIABLE}' to 'true' to allow loading." + hint)
 
 
 def load(model_uri: str, tracking_uri: str | None = None) -> LoadedModel:
     """Load the model at `model_uri`. Raises DeserializationDisallowed for a scikit-learn model
-    when MLFLOW_ALLOW_PICKLE_DESERIALIZATION is false (as mlflow.sklearn does; other flavors go
+    when MLFLOW_ALLOW_MODEL_CODE_EXECUTION (or the deprecated MLFLOW_ALLOW_PICKLE_DESERIALIZATION) is
+    false (as mlflow.sklearn does; other flavors go
     through mlflow.pyfunc, which applies the flag itself)."""
     import yaml
 

@@ -13,6 +13,7 @@ from studio_ext.runner.agent import Agent
 from studio_ext.runner.executors.base import BaseExecutor
 from studio_ext.runner.executors.local import LocalExecutor
 from studio_ext.runner.launchers import launcher_classes
+from studio_ext.runner.launchers.algorithm import AlgorithmLauncher
 from studio_ext.runner.launchers.base import Attempt, BaseLauncher, Outcome
 from studio_ext.runner.launchers.notebook import NotebookLauncher
 from studio_ext.runner.launchers.script import ScriptLauncher
@@ -118,7 +119,9 @@ def _starting_job(s, **fields) -> str:
 def test_given_the_launcher_package_then_every_job_kind_has_its_launcher():
     classes = launcher_classes()
 
-    assert classes == {schemas.JobKind.NOTEBOOK: NotebookLauncher, schemas.JobKind.SCRIPT: ScriptLauncher}
+    assert set(classes) == set(schemas.JobKind)  # a new kind without its launcher fails here
+    assert classes == {schemas.JobKind.NOTEBOOK: NotebookLauncher, schemas.JobKind.SCRIPT: ScriptLauncher,
+                       schemas.JobKind.ALGORITHM: AlgorithmLauncher}
     assert all(issubclass(cls, BaseLauncher) for cls in classes.values())
     assert NotebookLauncher.reusable is False and ScriptLauncher.reusable is True
 

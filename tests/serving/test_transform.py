@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -277,11 +278,12 @@ def test_given_a_run_then_it_reports_load_and_score_seconds(tmp_path, frame, reg
     assert result["seconds"] == pytest.approx(result["load_seconds"] + result["score_seconds"])
 
 
-# ---------------------------------------------------------------------------- MLFLOW_ALLOW_PICKLE_DESERIALIZATION
+# ----------------------------------------------------- MLFLOW_ALLOW_MODEL_CODE_EXECUTION (and the deprecated name)
 
 
-def test_given_pickle_deserialization_disallowed_then_sklearn_models_are_refused_as_mlflow_refuses_them(
-        tmp_path, monkeypatch, models, registered_models):  # noqa: F811
+@pytest.mark.parametrize("variable", ["MLFLOW_ALLOW_MODEL_CODE_EXECUTION", "MLFLOW_ALLOW_PICKLE_DESERIALIZATION"])
+def test_given_model_code_execution_disallowed_then_sklearn_models_are_refused_as_mlflow_refuses_them(
+        variable, tmp_path, monkeypatch, models, registered_models):  # noqa: F811
     import mlflow.sklearn
     from mlflow.exceptions import MlflowException
 
@@ -290,20 +292,24 @@ def test_given_pickle_deserialization_disallowed_then_sklearn_models_are_refused
     skops_path = registered_models.paths["lr/1"]
     assert (Path(skops_path) / "model.skops").is_file()
     assert model_mod.load(models["paths"]["pickled"]).flavor == "sklearn"  # unset: allowed
-    monkeypatch.setenv("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", "true")
+    monkeypatch.setenv(variable, "true")
     assert model_mod.load(skops_path).flavor == "sklearn"
     for value in ("false", "0", "FALSE"):
-        monkeypatch.setenv("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", value)
+        monkeypatch.setenv(variable, value)
         for path in (models["paths"]["pickled"], skops_path):
             with pytest.raises(model_mod.DeserializationDisallowed,
-                               match="disallowed because 'MLFLOW_ALLOW_PICKLE_DESERIALIZATION' is not set to 'true'"):
+                               match="is disallowed.*set 'MLFLOW_ALLOW_MODEL_CODE_EXECUTION' to 'true'"):
                 model_mod.load(path)
-            with pytest.raises(MlflowException, match="MLFLOW_ALLOW_PICKLE_DESERIALIZATION"):
-                mlflow.sklearn.load_model(path)  # the same answer as MLflow's own loader, skops included
-    monkeypatch.setenv("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", "maybe")
-    with pytest.raises(ValueError, match="must be one of"):
+            # The same answer as MLflow's own loader, skops included (MLflow 3.18 warns that the old
+            # name is deprecated; that warning is MLflow's, not the studio's).
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)
+                with pytest.raises(MlflowException, match="MLFLOW_ALLOW_MODEL_CODE_EXECUTION|" + variable):
+                    mlflow.sklearn.load_model(path)
+    monkeypatch.setenv(variable, "maybe")
+    with pytest.raises(ValueError, match=f"{variable} value must be one of"):
         model_mod.load(skops_path)
-    monkeypatch.setenv("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", "false")
+    monkeypatch.setenv(variable, "false")
     (tmp_path / "a.csv").write_text("x\n1\n")
     env = dict(os.environ, PYTHONPATH=str(REPO))
     result = subprocess.run([sys.executable, "-m", "studio_ext.serving.transform", "--model-uri", skops_path,
