@@ -24,6 +24,7 @@ LOG_NAME = "job.log"  # the live log (all attempts, separated by a banner line)
 OUTPUT_NOTEBOOK = "output.ipynb"
 OUTPUT_HTML = "output.html"
 TRAINING_SPEC = "training.json"  # an algorithm job's spec, in INPUT_DIR (written at submission)
+CHECKPOINT_DIR = "checkpoints"  # SM_CHECKPOINT_DIR of a job asked to checkpoint (kept across attempts)
 TRAINING_RESULT = "training_result.json"  # what its training produced, in OUTPUT_DIR
 
 

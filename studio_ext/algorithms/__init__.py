@@ -7,6 +7,7 @@ routes, the job service's validation and the training process alike.
 from __future__ import annotations
 
 from .base import BaseAlgorithm
+from .image_classifier import ImageClassifier
 from .isolation_forest import IsolationForest
 from .kmeans import KMeans
 from .knn import Knn
@@ -17,8 +18,8 @@ from .text_classifier import TextClassifier
 from .xgb import XGBoost
 
 ALGORITHMS: dict[str, type[BaseAlgorithm]] = {
-    cls.name: cls for cls in (XGBoost, LinearLearner, Knn, RandomForest, TextClassifier, IsolationForest, KMeans,
-                              PCA)}
+    cls.name: cls for cls in (XGBoost, LinearLearner, Knn, RandomForest, ImageClassifier, TextClassifier,
+                              IsolationForest, KMeans, PCA)}
 
 
 def get(name: str) -> type[BaseAlgorithm] | None:

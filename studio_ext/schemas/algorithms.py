@@ -42,7 +42,9 @@ class AlgorithmSpec(_Model):
     channels: list[ChannelSpec]
     content_types: list[str] = Field(description="what a channel may hold: text/csv (the label as a named `label` "
                                                  "column, else the first column), application/x-parquet, "
-                                                 "application/jsonlines")
+                                                 "application/jsonlines; for images, application/x-image (a "
+                                                 "folder with one subfolder per class) and application/x-npz "
+                                                 "(arrays x and y)")
     metrics: list[MetricSpec]
     inference: dict[str, Any] = Field(description="request and response formats of the deployed model")
     supports_gpu: bool = False

@@ -86,6 +86,10 @@ class CreateJob(_Model):
                                                                  "script gets each as SM_CHANNEL_<NAME>")
     register_as: str | None = Field(default=None, min_length=1, max_length=256,
                                     description="register the trained model under this name")
+    checkpoint: bool = Field(default=False, description="keep checkpoints across attempts (SM_CHECKPOINT_DIR): a "
+                                                        "torch algorithm saves one every epoch and a retried or "
+                                                        "killed job resumes from it; a script does the same with "
+                                                        "SM_CHECKPOINT_DIR")
     parameters: Parameters = Field(default_factory=dict)
     instance_type: str = Field(default=DEFAULT_INSTANCE_TYPE, max_length=MAX_NAME)
     timeout_seconds: int = Field(default=DEFAULT_TIMEOUT_SECONDS, ge=1, le=30 * 24 * 3600)

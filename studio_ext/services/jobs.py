@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select, update
 
 from .. import instance_types, schemas
 from ..exceptions import Conflict, InvalidParameter, NotFound, path_errors
-from ..paths import INPUT_DIR, LOG_NAME, OUTPUT_DIR, private_dir
+from ..paths import CHECKPOINT_DIR, INPUT_DIR, LOG_NAME, OUTPUT_DIR, private_dir
 from ..settings import StudioSettings
 from ..store import orm
 from ..store.db import Database, rowcount
@@ -178,6 +178,8 @@ class JobService(BaseJobService):
             json.dumps(request.parameters)
         except (TypeError, ValueError) as exc:
             raise InvalidParameter(f"parameters: values must be JSON: {exc}") from None
+        if request.checkpoint and kind == schemas.JobKind.NOTEBOOK:
+            raise InvalidParameter("checkpoint: only for script and algorithm jobs (SM_CHECKPOINT_DIR)")
         if request.channels:
             if kind != schemas.JobKind.SCRIPT:
                 raise InvalidParameter("channels: only for script and algorithm jobs (a notebook reads its data "
@@ -219,13 +221,18 @@ class JobService(BaseJobService):
                                 input_path)
                 working_dir = snapshot
             (job_dir / OUTPUT_DIR).mkdir(mode=0o700, exist_ok=True)
+            environment = dict(request.environment)
+            if request.checkpoint:
+                # A folder of the job, not of the attempt: the next attempt finds what this one saved.
+                (job_dir / CHECKPOINT_DIR).mkdir(mode=0o700)
+                environment["SM_CHECKPOINT_DIR"] = str(job_dir / CHECKPOINT_DIR)
             name = request.name or default_name
             row = orm.Job(
                 job_id=job_id, name=name, kind=kind.value, status=schemas.JobStatus.QUEUED.value,
                 input_path=input_path, input_abspath=str(path), working_dir=str(working_dir),
                 parameters=parameters, instance_type=request.instance_type,
                 timeout_seconds=request.timeout_seconds, max_retries=request.max_retries, attempt=1,
-                environment=request.environment, tags=request.tags,
+                environment=environment, tags=request.tags,
                 experiment_name=request.experiment_name or name,
                 idempotency_token=request.idempotency_token, job_definition_id=job_definition_id,
                 scheduled_for=scheduled_for, progress={}, outputs=[], created_by=user, created_at=utcnow(),

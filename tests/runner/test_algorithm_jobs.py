@@ -36,7 +36,7 @@ def service(tmp_path):
 
 def test_given_the_catalog_then_every_algorithm_declares_a_usable_contract():
     specs = {a.name: a.spec() for a in algorithms.catalog()}
-    assert {"xgboost", "linear-learner", "knn", "random-forest", "isolation-forest", "kmeans", "pca"} <= set(specs)
+    assert {"xgboost", "linear-learner", "knn", "random-forest", "isolation-forest", "kmeans", "pca", "image-classifier"} <= set(specs)
     xgb = specs["xgboost"]
     assert xgb.use_case == "predictive" and set(xgb.problem_types) == {"binary", "multiclass", "regression"}
     depth = xgb.hyperparameters["properties"]["max_depth"]
@@ -254,3 +254,105 @@ def test_given_texts_when_the_text_classifier_trains_then_it_answers_labels_for_
     model = mlflow.pyfunc.load_model(uri)
     answer = model.predict(pd.DataFrame({"text": ["a brilliant and moving story", "dull and awful"], "length": [5, 3]}))
     assert list(answer) == ["fresh", "rotten"]
+
+
+# ------------------------------------------------------------------ torch: image-classifier, checkpoints, GPU
+
+
+def digits_channels(root, train_rows: int = 1000) -> None:
+    """sklearn's 8x8 digits: `train` as .npz arrays, `validation` as a folder of PNGs per class."""
+    import numpy as np
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    order = np.random.default_rng(0).permutation(len(digits.images))
+    images, labels = digits.images[order].astype(np.uint8), digits.target[order]
+    (root / "digits" / "validation").mkdir(parents=True, exist_ok=True)
+    np.savez(root / "digits" / "train.npz", x=images[:train_rows], y=labels[:train_rows])
+    for i, (image, label) in enumerate(zip(images[train_rows:], labels[train_rows:], strict=True)):
+        folder = root / "digits" / "validation" / str(label)
+        folder.mkdir(exist_ok=True)
+        Image.fromarray(image, mode="L").save(folder / f"{i}.png")
+
+
+def test_given_digit_images_when_the_image_classifier_trains_then_each_epoch_is_charted_and_the_model_reads_digits(
+        running_studio):
+    s = running_studio
+    digits_channels(s.root)
+
+    job = s.wait(s.submit(algorithm="image-classifier", hyperparameters={"epochs": 4},
+                          channels={"train": "digits/train.npz", "validation": "digits/validation"},
+                          register_as="digits-cnn", instance_type="test.wide"))
+
+    assert job.status == JobStatus.COMPLETED, (job.status_reason, s.log(job.job_id))
+    assert job.training.result.metrics["validation:accuracy"] > 0.9, job.training.result.metrics
+    client = MlflowClient(s.settings.mlflow_tracking_uri)
+    history = client.get_metric_history(job.mlflow_run_id, "validation:loss")
+    assert [m.step for m in history] == [1, 2, 3, 4]
+    import mlflow.pyfunc
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    model = mlflow.pyfunc.load_model(client.get_model_version_download_uri("digits-cnn", "1"))
+    digits = load_digits()
+    pixels = pd.DataFrame(digits.images[-50:].reshape(50, 64), columns=[f"pixel_{i}" for i in range(64)])
+    assert np.mean(np.asarray(model.predict(pixels)) == digits.target[-50:]) > 0.9
+
+
+def training_process(job_id: str):
+    import psutil
+
+    for proc in psutil.process_iter(["cmdline"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if "studio_ext.algorithms.train" in cmdline and job_id in cmdline:
+            return proc
+    return None
+
+
+def test_given_a_checkpointing_job_killed_mid_training_then_the_retry_resumes_from_the_last_epoch(running_studio):
+    import re
+    import signal
+
+    s = running_studio
+    digits_channels(s.root, train_rows=1400)
+    job_id = s.submit(algorithm="image-classifier", hyperparameters={"epochs": 8, "early_stopping_patience": None},
+                      channels={"train": "digits/train.npz", "validation": "digits/validation"},
+                      checkpoint=True, max_retries=1, instance_type="test.wide")
+    s.wait_for(lambda: "epoch 3/8" in s.log(job_id), timeout=180, what="epoch 3")
+    process = training_process(job_id)
+    assert process is not None
+    process.send_signal(signal.SIGKILL)
+
+    job = s.wait(job_id)
+
+    assert job.status == JobStatus.COMPLETED and job.attempt == 2, (job.status_reason, s.log(job_id))
+    assert job.environment["SM_CHECKPOINT_DIR"].endswith("checkpoints")
+    resumed = int(re.search(r"resumed from the checkpoint of epoch (\d+)", s.log(job_id)).group(1))
+    assert resumed >= 2
+    # the retry's run continues the curve: epochs after the checkpoint only, none trained twice
+    history = MlflowClient(s.settings.mlflow_tracking_uri).get_metric_history(job.mlflow_run_id, "train:loss")
+    assert [m.step for m in history] == list(range(resumed + 1, 9))
+    assert job.training.result.metrics["validation:accuracy"] > 0.9
+
+
+def test_given_a_gpu_instance_type_without_cuda_then_a_torch_algorithm_refuses_instead_of_using_the_cpu(
+        running_studio):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA device: the refusal cannot happen here")
+    s = running_studio
+    digits_channels(s.root)
+    job = s.wait(s.submit(algorithm="image-classifier", hyperparameters={"epochs": 1},
+                          channels={"train": "digits/train.npz"}, instance_type="local.gpu"))
+    assert job.status == JobStatus.FAILED
+    assert "the instance type has 1 GPU(s) but CUDA sees none" in job.status_reason, job.status_reason
+
+
+def test_given_checkpoint_for_a_notebook_job_then_400_says_it_is_for_scripts_and_algorithms(service):
+    import nbformat
+
+    nbformat.write(nbformat.v4.new_notebook(), str(service.settings.server_root / "nb.ipynb"))
+    with pytest.raises(InvalidParameter, match="checkpoint: only for script and algorithm jobs"):
+        service.create_job(schemas.CreateJob(input="nb.ipynb", checkpoint=True), "alice")
