@@ -7,6 +7,7 @@ routes, the job service's validation and the training process alike.
 from __future__ import annotations
 
 from .base import BaseAlgorithm
+from .factorization_machines import FactorizationMachines
 from .image_classifier import ImageClassifier
 from .isolation_forest import IsolationForest
 from .kmeans import KMeans
@@ -19,7 +20,7 @@ from .xgb import XGBoost
 
 ALGORITHMS: dict[str, type[BaseAlgorithm]] = {
     cls.name: cls for cls in (XGBoost, LinearLearner, Knn, RandomForest, ImageClassifier, TextClassifier,
-                              IsolationForest, KMeans, PCA)}
+                              FactorizationMachines, IsolationForest, KMeans, PCA)}
 
 
 def get(name: str) -> type[BaseAlgorithm] | None:

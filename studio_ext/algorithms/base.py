@@ -54,11 +54,18 @@ class Dataset:
 @dataclass
 class Fitted:
     """What `fit` returns: the model to log (a scikit-learn estimator, pipeline included), the final
-    metrics, and how it was trained (problem type)."""
+    metrics, and how it was trained (problem type).
+
+    A model whose `predict(x, **params)` takes inference parameters (the recommender's `top_k`)
+    names them with their defaults in `params`, and may give its own `signature` (optional
+    columns); it is then logged as an MLflow pyfunc model whose signature declares the params, so
+    a request's `"params": {...}` reaches it (MLflow's scoring protocol)."""
 
     model: Any
     metrics: dict[str, float] = field(default_factory=dict)
     problem_type: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    signature: Any | None = None
 
 
 LogMetric = Callable[[str, float, int], None]  # (name, value, step) -> logged to the job's run
@@ -78,6 +85,7 @@ class BaseAlgorithm(ABC):
     metrics: ClassVar[tuple[MetricSpec, ...]] = ()
     inference: ClassVar[dict[str, Any]] = TABULAR_INFERENCE
     needs_label: ClassVar[bool] = True  # supervised: the train channel must hold the label
+    default_label: ClassVar[str | None] = None  # the label column when the channel names none (if present)
     supports_gpu: ClassVar[bool] = False
     supports_distributed: ClassVar[bool] = False
 

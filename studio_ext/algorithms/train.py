@@ -28,13 +28,17 @@ from .data import read_table, split_label
 EXIT_BAD_DATA = 2
 
 
-def load_channels(channels: dict[str, dict[str, Any]], needs_label: bool) -> dict[str, Dataset]:
+def load_channels(channels: dict[str, dict[str, Any]], needs_label: bool,
+                  default_label: str | None = None) -> dict[str, Dataset]:
     data = {}
     for name, channel in channels.items():
         frame = read_table(Path(channel["abspath"]), channel.get("content_type"))
+        label = channel.get("label")
+        if label is None and default_label is not None and default_label in frame.columns:
+            label = default_label
         # Only `train` must hold the label of a supervised algorithm; the others are scored when they do.
-        data[name] = split_label(frame, channel.get("label"), f"channel {name!r} ({channel['path']})",
-                                 needs_label and (name == "train" or channel.get("label") is not None or
+        data[name] = split_label(frame, label, f"channel {name!r} ({channel['path']})",
+                                 needs_label and (name == "train" or label is not None or
                                                   "label" in frame.columns))
         print(f"[train] channel {name}: {len(frame)} rows, {data[name].x.shape[1]} features from {channel['path']}",
               flush=True)
@@ -60,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     hp = algorithm.Hyperparameters.model_validate(spec.get("hyperparameters") or {})
     started = time.monotonic()
     try:
-        data = load_channels(spec["channels"], algorithm.needs_label)
+        data = load_channels(spec["channels"], algorithm.needs_label, algorithm.default_label)
     except ValueError as exc:
         print(f"[train] {exc}", file=sys.stderr, flush=True)
         return EXIT_BAD_DATA
@@ -123,13 +127,23 @@ def log_model(fitted: Any, train: Dataset, register_as: str | None, run_id: str 
     from mlflow.models import infer_signature
 
     example = train.x.head(5)
-    signature = infer_signature(example, fitted.model.predict(example))
-    # cloudpickle: the pipelines hold the studio's small wrappers (label encoding, anomaly
-    # scores), which skops' type allow-list does not know.
+    signature = fitted.signature or infer_signature(example, fitted.model.predict(example),
+                                                    params=fitted.params or None)
     with mlflow.start_run(run_id=run_id) if run_id else mlflow.start_run():
-        info = mlflow.sklearn.log_model(fitted.model, name="model", signature=signature, input_example=example,
-                                        serialization_format="cloudpickle", pip_requirements=[],
-                                        registered_model_name=register_as)
+        if fitted.params:
+            import mlflow.pyfunc
+
+            from .pyfunc_model import WithParams
+
+            info = mlflow.pyfunc.log_model(name="model", python_model=WithParams(fitted.model), signature=signature,
+                                           input_example=example, pip_requirements=[],
+                                           registered_model_name=register_as)
+        else:
+            # cloudpickle: the pipelines hold the studio's small wrappers (label encoding, anomaly
+            # scores), which skops' type allow-list does not know.
+            info = mlflow.sklearn.log_model(fitted.model, name="model", signature=signature, input_example=example,
+                                            serialization_format="cloudpickle", pip_requirements=[],
+                                            registered_model_name=register_as)
         used = mlflow.active_run().info.run_id
     result: dict[str, Any] = {"model_uri": info.model_uri, "run_id": used}
     if register_as and info.registered_model_version is not None:

@@ -356,3 +356,63 @@ def test_given_checkpoint_for_a_notebook_job_then_400_says_it_is_for_scripts_and
     nbformat.write(nbformat.v4.new_notebook(), str(service.settings.server_root / "nb.ipynb"))
     with pytest.raises(InvalidParameter, match="checkpoint: only for script and algorithm jobs"):
         service.create_job(schemas.CreateJob(input="nb.ipynb", checkpoint=True), "alice")
+
+
+def ratings(users: int = 80, items: int = 50, per_user: int = 30, seed: int = 0) -> pd.DataFrame:
+    """Ratings 1-5 from two hidden tastes: what a recommender should recover."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    taste, kind = rng.normal(size=(users, 2)), rng.normal(size=(items, 2))
+    rows = []
+    for user in range(users):
+        for item in rng.choice(items, per_user, replace=False):
+            rows.append({"user_id": user + 1, "item_id": f"m{item}",
+                         "rating": float(np.clip(np.rint(3 + 1.2 * taste[user] @ kind[item]), 1, 5))})
+    return pd.DataFrame(rows)
+
+
+def test_given_ratings_when_factorization_machines_train_then_the_model_rates_pairs_and_ranks_unseen_items(
+        running_studio):
+    import mlflow.pyfunc
+    import numpy as np
+
+    s = running_studio
+    frame = ratings()
+    write_splits(frame, s.root / "ratings", int(len(frame) * 0.8))
+    job = s.wait(s.submit(algorithm="factorization-machines", hyperparameters={"num_factors": 8, "epochs": 60, "mini_batch_size": 64, "learning_rate": 0.02},
+                          channels={"train": "ratings/train.csv", "validation": "ratings/validation.csv"},
+                          register_as="ratings-fm", instance_type="test.wide"))
+
+    assert job.status == JobStatus.COMPLETED, (job.status_reason, s.log(job.job_id))
+    validation = pd.read_csv(s.root / "ratings" / "validation.csv")
+    train = pd.read_csv(s.root / "ratings" / "train.csv")
+    mean_only = float(np.sqrt(((validation["rating"] - train["rating"].mean()) ** 2).mean()))
+    assert job.training.result.metrics["validation:rmse"] < 0.8 * mean_only, (job.training.result.metrics, mean_only)
+    client = MlflowClient(s.settings.mlflow_tracking_uri)
+    model = mlflow.pyfunc.load_model(client.get_model_version_download_uri("ratings-fm", "1"))
+    pairs = validation.head(20)
+    rated = np.asarray(model.predict(pairs[["user_id", "item_id"]]))
+    assert rated.shape == (20,) and np.sqrt(np.mean((rated - pairs["rating"]) ** 2)) < 1.5 * mean_only
+    top = model.predict(pd.DataFrame({"user_id": [1, 999]}), params={"top_k": 5})
+    seen = set(train.loc[train["user_id"] == 1, "item_id"])
+    assert len(top[0]) == 5 and not seen & set(top[0])  # unseen items only, best first
+    assert len(top[1]) == 5  # an unknown user gets the items with the best biases
+    assert rated[0] == pytest.approx(float(np.asarray(model.predict(pairs[["user_id", "item_id"]].head(1)))[0]))
+
+    # deployed: MLflow's scoring protocol, params included
+    import requests
+    from serving_models import start_replica, stop_replica
+
+    proc, url = start_replica(client.get_model_version_download_uri("ratings-fm", "1"), workers=1)
+    try:
+        records = pairs[["user_id", "item_id"]].head(3).to_dict(orient="records")
+        answer = requests.post(url + "/invocations", json={"dataframe_records": records}, timeout=60)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["predictions"] == pytest.approx(rated[:3].tolist())
+        answer = requests.post(url + "/invocations", json={"dataframe_records": [{"user_id": 1}],
+                                                           "params": {"top_k": 5}}, timeout=60)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["predictions"] == [top[0]]
+    finally:
+        stop_replica(proc)
