@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .base import BaseAlgorithm
 from .factorization_machines import FactorizationMachines
+from .forecaster import Forecaster
 from .image_classifier import ImageClassifier
 from .isolation_forest import IsolationForest
 from .kmeans import KMeans
@@ -20,7 +21,7 @@ from .xgb import XGBoost
 
 ALGORITHMS: dict[str, type[BaseAlgorithm]] = {
     cls.name: cls for cls in (XGBoost, LinearLearner, Knn, RandomForest, ImageClassifier, TextClassifier,
-                              FactorizationMachines, IsolationForest, KMeans, PCA)}
+                              FactorizationMachines, Forecaster, IsolationForest, KMeans, PCA)}
 
 
 def get(name: str) -> type[BaseAlgorithm] | None:

@@ -93,6 +93,8 @@ class MlflowProtocol:
             model = self.model
         except Exception as exc:  # the model loaded for the fast path but not as a pyfunc
             return _error(500, "ModelError", f"the model cannot be loaded with mlflow.pyfunc: {exc}")
+        if b'"target"' in body:
+            body = deepar_request(body, model.metadata.get_input_schema())
         watched = _Watched(model)
         try:
             result = scoring_server.invocations(body, content_type or scoring_server.CONTENT_TYPE_JSON,
@@ -109,6 +111,40 @@ class MlflowProtocol:
             return _error(400, "BAD_REQUEST", f"{type(exc).__name__}: {exc}")
         body_out = result.response if isinstance(result.response, bytes) else result.response.encode()
         return Reply(result.status, body_out, result.mimetype)
+
+
+def deepar_request(body: bytes, schema: Any) -> bytes:
+    """SageMaker DeepAR's request for a model that takes series (an array column `target`, the
+    forecaster): its `instances` (one object per series, of any lengths, which MLflow's tensor
+    parsing refuses) read as `dataframe_records`, and its `configuration` ({"quantiles": ["0.1"],
+    ...}) as MLflow params; the other settings (num_samples, output_types) have no counterpart
+    and are dropped. Other models' requests are left to MLflow as they are."""
+    from mlflow.types.schema import Array
+
+    takes_series = schema is not None and any(
+        getattr(c, "name", None) == "target" and isinstance(getattr(c, "type", None), Array)
+        for c in getattr(schema, "inputs", []))
+    if not takes_series:
+        return body
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body  # MLflow's parser answers the broken JSON
+    if not isinstance(data, dict):
+        return body
+    if isinstance(data.get("instances"), list) and all(isinstance(r, dict) for r in data["instances"]):
+        data["dataframe_records"] = data.pop("instances")
+    configuration = data.pop("configuration", None)
+    params = data.setdefault("params", {})
+    if isinstance(configuration, dict) and isinstance(params, dict) and isinstance(configuration.get("quantiles"),
+                                                                                    list):
+        try:
+            params.setdefault("quantiles", [float(q) for q in configuration["quantiles"]])
+        except (TypeError, ValueError):
+            params.setdefault("quantiles", configuration["quantiles"])  # MLflow's params check answers
+    if not params:
+        data.pop("params")
+    return json.dumps(data).encode()
 
 
 def _parsed_or_none(body: bytes, content_type: str, model: Any) -> Any:

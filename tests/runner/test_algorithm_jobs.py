@@ -416,3 +416,62 @@ def test_given_ratings_when_factorization_machines_train_then_the_model_rates_pa
         assert answer.json()["predictions"] == [top[0]]
     finally:
         stop_replica(proc)
+
+
+def monthly_series() -> pd.DataFrame:
+    """Three related monthly series in a long table: trend and season, one with gaps, one all zeros."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    months = pd.date_range("2015-01-01", periods=96, freq="MS")
+    t = np.arange(96)
+    rows = []
+    for name, level in (("north", 200.0), ("south", 80.0)):
+        values = level * (1 + 0.01 * t) * (1 + 0.25 * np.sin(2 * np.pi * t / 12)) * rng.normal(1, 0.02, 96)
+        rows += [{"item_id": name, "timestamp": m.date().isoformat(), "target": v} for m, v in zip(months, values,
+                                                                                                  strict=True)]
+    rows += [{"item_id": "closed", "timestamp": m.date().isoformat(), "target": 0.0} for m in months]
+    frame = pd.DataFrame(rows)
+    gaps = frame.index[(frame["item_id"] == "south") & frame["timestamp"].isin(["2017-03-01", "2017-04-01",
+                                                                                   "2019-10-01"])]
+    frame = frame.drop(index=gaps)
+    frame.loc[frame.index[(frame["item_id"] == "south")][40], "target"] = None  # a missing value too
+    return frame
+
+
+def test_given_related_series_with_gaps_and_zeros_when_the_forecaster_trains_then_it_beats_naive_and_answers_deepar(
+        running_studio):
+    import mlflow.pyfunc
+    import numpy as np
+    import requests
+    from serving_models import start_replica, stop_replica
+
+    s = running_studio
+    (s.root / "sales").mkdir()
+    monthly_series().to_csv(s.root / "sales" / "train.csv", index=False)
+    job = s.wait(s.submit(algorithm="forecaster", hyperparameters={"prediction_length": 12},
+                          channels={"train": "sales/train.csv"}, register_as="sales-forecast",
+                          instance_type="test.wide"))
+
+    assert job.status == JobStatus.COMPLETED, (job.status_reason, s.log(job.job_id))
+    assert "3 series, frequency MS, season 12" in s.log(job.job_id)
+    metrics = job.training.result.metrics
+    assert metrics["validation:smape_ratio"] < 0.7, metrics  # the backtest beats the seasonal naive forecast
+    uri = MlflowClient(s.settings.mlflow_tracking_uri).get_model_version_download_uri("sales-forecast", "1")
+    history = monthly_series().query("item_id == 'north'")["target"].tolist()
+    local = mlflow.pyfunc.load_model(uri).predict(pd.DataFrame({"start": ["2015-01-01"], "target": [history]}))
+    assert len(local[0]["mean"]) == 12 and set(local[0]["quantiles"]) == {"0.1", "0.5", "0.9"}
+
+    proc, url = start_replica(uri, workers=1)
+    try:  # SageMaker DeepAR's request, `configuration` included, as a DeepAR client sends it
+        answer = requests.post(url + "/invocations", timeout=60, json={
+            "instances": [{"start": "2015-01-01", "target": history}, {"start": "2015-01-01", "target": [0.0] * 40}],
+            "configuration": {"quantiles": ["0.1", "0.9"], "num_samples": 100, "output_types": ["quantiles"]}})
+        assert answer.status_code == 200, answer.text
+        north, closed = answer.json()["predictions"]
+        assert set(north["quantiles"]) == {"0.1", "0.9"} and len(north["quantiles"]["0.9"]) == 12
+        assert all(lo <= hi for lo, hi in zip(north["quantiles"]["0.1"], north["quantiles"]["0.9"], strict=True))
+        assert np.mean(north["mean"]) > np.mean(history[-12:])  # the trend goes on
+        assert closed["mean"] == [0.0] * 12
+    finally:
+        stop_replica(proc)
