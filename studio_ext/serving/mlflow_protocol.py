@@ -134,6 +134,10 @@ def deepar_request(body: bytes, schema: Any) -> bytes:
         return body
     if isinstance(data.get("instances"), list) and all(isinstance(r, dict) for r in data["instances"]):
         data["dataframe_records"] = data.pop("instances")
+    for record in data.get("dataframe_records") or []:
+        # DeepAR's targets: integers, and null or "NaN" for a missing value, all as doubles.
+        if isinstance(record, dict) and isinstance(record.get("target"), list):
+            record["target"] = [_as_double(v) for v in record["target"]]
     configuration = data.pop("configuration", None)
     params = data.setdefault("params", {})
     if isinstance(configuration, dict) and isinstance(params, dict) and isinstance(configuration.get("quantiles"),
@@ -145,6 +149,14 @@ def deepar_request(body: bytes, schema: Any) -> bytes:
     if not params:
         data.pop("params")
     return json.dumps(data).encode()
+
+
+def _as_double(value: Any) -> Any:
+    if value is None or (isinstance(value, str) and value.strip().lower() == "nan"):
+        return float("nan")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return value  # MLflow's schema check names what is wrong with it
 
 
 def _parsed_or_none(body: bytes, content_type: str, model: Any) -> Any:

@@ -36,7 +36,8 @@ def service(tmp_path):
 
 def test_given_the_catalog_then_every_algorithm_declares_a_usable_contract():
     specs = {a.name: a.spec() for a in algorithms.catalog()}
-    assert {"xgboost", "linear-learner", "knn", "random-forest", "isolation-forest", "kmeans", "pca", "image-classifier"} <= set(specs)
+    assert {"xgboost", "linear-learner", "knn", "random-forest", "isolation-forest", "kmeans", "pca", "image-classifier",
+            "factorization-machines", "forecaster"} <= set(specs)
     xgb = specs["xgboost"]
     assert xgb.use_case == "predictive" and set(xgb.problem_types) == {"binary", "multiclass", "regression"}
     depth = xgb.hyperparameters["properties"]["max_depth"]
@@ -465,10 +466,12 @@ def test_given_related_series_with_gaps_and_zeros_when_the_forecaster_trains_the
     proc, url = start_replica(uri, workers=1)
     try:  # SageMaker DeepAR's request, `configuration` included, as a DeepAR client sends it
         answer = requests.post(url + "/invocations", timeout=60, json={
-            "instances": [{"start": "2015-01-01", "target": history}, {"start": "2015-01-01", "target": [0.0] * 40}],
+            "instances": [{"start": "2015-01-01", "target": history}, {"start": "2015-01-01", "target": [0] * 40},
+                          {"start": "2015-01-01", "target": [round(v) for v in history[:50]] + [None, "NaN"]}],
             "configuration": {"quantiles": ["0.1", "0.9"], "num_samples": 100, "output_types": ["quantiles"]}})
         assert answer.status_code == 200, answer.text
-        north, closed = answer.json()["predictions"]
+        north, closed, gaps = answer.json()["predictions"]
+        assert len(gaps["mean"]) == 12 and all(np.isfinite(gaps["mean"]))
         assert set(north["quantiles"]) == {"0.1", "0.9"} and len(north["quantiles"]["0.9"]) == 12
         assert all(lo <= hi for lo, hi in zip(north["quantiles"]["0.1"], north["quantiles"]["0.9"], strict=True))
         assert np.mean(north["mean"]) > np.mean(history[-12:])  # the trend goes on
