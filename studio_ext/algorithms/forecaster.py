@@ -2,7 +2,8 @@
 response shapes (timeseries.py reads the series and holds the classic seasonal model).
 
 Training picks what a forecast needs (the frequency, the season, logs or not) and backtests it:
-the last `prediction_length` points of every series (of the validation channel, else of train)
+the last `prediction_length` points of every series (of the test channel, else the validation
+channel, else train; `validation:*` metrics unless it is the test channel)
 are forecast from the points before them and scored (sMAPE, DeepAR's mean weighted quantile loss)
 beside the seasonal naive forecast (the last season repeated), so the run says how much better
 than naive the model is (`validation:smape_ratio` below 1).
@@ -89,11 +90,12 @@ class Forecaster(BaseAlgorithm):
                    "all-zero series are fine. Backtested against the seasonal naive forecast.")
     Hyperparameters = ForecasterHyperparameters
     needs_label = False
-    metrics = (MetricSpec(name="validation:smape", direction="Minimize"),
-               MetricSpec(name="validation:smape_ratio", direction="Minimize",
-                          description="sMAPE over the seasonal naive forecast's (below 1: better than naive)"),
-               MetricSpec(name="validation:seasonal_naive_smape", direction="Minimize"),
-               MetricSpec(name="validation:mean_wQuantileLoss", direction="Minimize"))
+    metrics = tuple(spec for channel in ("validation", "test") for spec in (
+        MetricSpec(name=f"{channel}:smape", direction="Minimize"),
+        MetricSpec(name=f"{channel}:smape_ratio", direction="Minimize",
+                   description="sMAPE over the seasonal naive forecast's (below 1: better than naive)"),
+        MetricSpec(name=f"{channel}:seasonal_naive_smape", direction="Minimize"),
+        MetricSpec(name=f"{channel}:mean_wQuantileLoss", direction="Minimize")))
     inference = {"request": '{"instances": [{"start": "1960-01", "target": [112, 118, ...]}], '
                             '"params": {"quantiles": [0.1, 0.5, 0.9]}} (DeepAR\'s "configuration" also works)',
                  "response": '{"predictions": [{"mean": [...], "quantiles": {"0.1": [...], "0.5": [...]}}]}',
@@ -107,9 +109,12 @@ class Forecaster(BaseAlgorithm):
         train = data["train"]
         columns = (hp.time_column, hp.target_column, hp.id_column)
         series, freq = read_series(train.x, train.source, hp.freq, *columns)
-        scored_on = "validation" if "validation" in data else "train"
-        if scored_on == "validation":
-            series, _ = read_series(data["validation"].x, data["validation"].source, freq, *columns)
+        # The backtest: the last prediction_length points of the test channel's series, else the
+        # validation channel's, else train's (as DeepAR's test channel: the whole series, extended).
+        scored_on = next((c for c in ("test", "validation") if c in data), "train")
+        prefix = "test" if scored_on == "test" else "validation"
+        if scored_on != "train":
+            series, _ = read_series(data[scored_on].x, data[scored_on].source, freq, *columns)
         season = hp.season_length or season_of(freq)
         horizon = hp.prediction_length
         print(f"[train] {len(series)} series, frequency {freq or 'unknown'}, season {season}, "
@@ -126,11 +131,12 @@ class Forecaster(BaseAlgorithm):
             losses.append(weighted_quantile_loss(actual, forecast["quantiles"]))
         metrics: dict[str, float] = {}
         if ours:
-            metrics = {"validation:smape": float(np.mean(ours)),
-                       "validation:seasonal_naive_smape": float(np.mean(naive)),
-                       "validation:mean_wQuantileLoss": float(np.mean(losses))}
-            if metrics["validation:seasonal_naive_smape"] > 0:
-                metrics["validation:smape_ratio"] = metrics["validation:smape"] / metrics["validation:seasonal_naive_smape"]
+            metrics = {f"{prefix}:smape": float(np.mean(ours)),
+                       f"{prefix}:seasonal_naive_smape": float(np.mean(naive)),
+                       f"{prefix}:mean_wQuantileLoss": float(np.mean(losses))}
+            if metrics[f"{prefix}:seasonal_naive_smape"] > 0:
+                metrics[f"{prefix}:smape_ratio"] = (metrics[f"{prefix}:smape"]
+                                                    / metrics[f"{prefix}:seasonal_naive_smape"])
             for name, value in metrics.items():
                 log_metric(name, value, 0)
         else:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import nbformat
 import pytest
 from pydantic import ValidationError
+from schedule_agents import fire_in_rounds
 from sqlalchemy import select, update
 
 from studio_ext import schemas
@@ -311,17 +312,6 @@ def test_given_many_threads_when_they_fire_the_same_ticks_then_each_tick_creates
     assert sorted(created) == sorted(r.job_id for r in runs)
 
 
-def _agent_process(settings: StudioSettings, barrier, results, base: datetime, rounds: int) -> None:
-    """One 'agent' in its own spawned process: fire_due at the same instants as the others."""
-    db = Database(settings.db_url)
-    svc = ScheduleService(db, settings, JobService(db, settings))
-    created = []
-    for k in range(rounds):
-        barrier.wait(timeout=120)
-        created += svc.fire_due(base + timedelta(minutes=k, seconds=3))
-    results.put(created)
-
-
 def test_given_several_processes_when_they_fire_the_same_ticks_then_each_tick_creates_one_job(db, settings, service):
     job_definition_id = service.create(definition(schedule="* * * * *", max_concurrent_runs=100), "alice")
     base = at("2026-06-01T12:00:00")
@@ -330,7 +320,7 @@ def test_given_several_processes_when_they_fire_the_same_ticks_then_each_tick_cr
     # spawn, not fork: each process opens its own engine, as real agents do.
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(workers), ctx.Queue()
-    procs = [ctx.Process(target=_agent_process, args=(settings, barrier, results, base, rounds))
+    procs = [ctx.Process(target=fire_in_rounds, args=(settings, barrier, results, base, rounds))
              for _ in range(workers)]
     for p in procs:
         p.start()

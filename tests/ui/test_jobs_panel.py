@@ -357,3 +357,73 @@ def test_given_a_failing_notebook_when_it_runs_then_the_panel_shows_failed_with_
     detail.wait_for()
     assert "alpha is out of range" in detail.locator('[data-testid="job-status-reason"]').inner_text()
     page.screenshot(path=str(artifacts / "13-job-failed.png"))
+
+
+# ----------------------------------------------------------------------------- the Train panel
+
+DRAWN_PIXELS_JS = """canvas => {
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let drawn = 0;
+  for (let i = 3; i < data.length; i += 4) { if (data[i] > 0) drawn++; }
+  return drawn;
+}"""
+
+
+def test_given_the_train_panel_when_xgboost_is_trained_from_its_form_then_the_job_charts_each_round(
+        ui_server, lab_page, artifacts):
+    from sklearn.datasets import load_breast_cancer
+
+    page = lab_page
+    name = f"cancer_{uuid.uuid4().hex[:6]}"
+    frame = load_breast_cancer(as_frame=True).frame.rename(columns={"target": "label"}).sample(frac=1,
+                                                                                              random_state=0)
+    frame.iloc[:400].to_csv(ui_server.root_dir / f"{name}-train.csv", index=False)
+    frame.iloc[400:].to_csv(ui_server.root_dir / f"{name}-validation.csv", index=False)
+
+    # Given the Train panel: the catalog by use case, every built-in algorithm listed.
+    open_lab(page, ui_server)
+    show_sidebar(page, "jp-studio-train-panel")
+    catalog = page.locator('[data-testid="algorithm-catalog"]')
+    catalog.wait_for()
+    listed = set(catalog.locator('[data-testid="algorithm"]').evaluate_all("els => els.map(e => e.dataset.name)"))
+    assert {"xgboost", "image-classifier", "factorization-machines", "forecaster"} <= listed, listed
+    page.screenshot(path=str(artifacts / "20-train-catalog.png"))
+
+    # When xgboost is chosen, the form comes from its JSON Schema: defaults, and the server's
+    # ranges checked as the user types (no request until it is right).
+    catalog.locator('[data-testid="algorithm"][data-name="xgboost"]').click()
+    form = page.locator('[data-testid="train-form"][data-algorithm="xgboost"]')
+    form.wait_for()
+    assert form.locator('[data-testid="hp-max_depth"]').input_value() == "6"
+    form.locator('[data-testid="hp-max_depth"]').fill("99")
+    assert form.locator('[data-testid="hp-error-max_depth"]').inner_text() == \
+        "hyperparameters.max_depth: must be an integer in [1, 20]"
+    assert form.locator('[data-testid="train-submit"]').is_disabled()
+    form.locator('[data-testid="hp-max_depth"]').fill("3")
+    form.locator('[data-testid="hp-num_round"]').fill("40")
+    # the train channel from the file browser's selection, validation typed
+    show_sidebar(page, "filebrowser")
+    page.locator(".jp-DirListing-item", has_text=f"{name}-train.csv").click()
+    show_sidebar(page, "jp-studio-train-panel")
+    form.locator('[data-testid="channel-train-pick"]').click()
+    assert form.locator('[data-testid="channel-train"]').input_value() == f"{name}-train.csv"
+    form.locator('[data-testid="channel-validation"]').fill(f"{name}-validation.csv")
+    form.locator('[data-testid="train-register-as"]').fill(name)
+    page.screenshot(path=str(artifacts / "21-train-form.png"))
+    form.locator('[data-testid="train-submit"]').click()
+
+    # Then the job opens; once it completed, its view shows the model, the final metrics and one
+    # drawn chart per metric logged every round.
+    detail = page.locator('.jp-studio-JobDetail[data-status="Completed"]')
+    detail.wait_for(timeout=JOB_TIMEOUT_S * 1000)
+    job_id = detail.get_attribute("data-job-id")
+    job = ui_server.api("GET", f"jobs/{job_id}").json()
+    assert job["training"]["hyperparameters"] == {"max_depth": 3, "num_round": 40}
+    training = detail.locator('[data-testid="job-training"]')
+    assert training.locator('[data-testid="job-training-model"]').inner_text() == f"models:/{name}/1"
+    assert "validation:roc_auc" in training.locator('[data-testid="job-training-metrics"]').inner_text()
+    chart = training.locator('[data-testid="job-training-chart"][data-label="validation:log_loss"] canvas')
+    chart.wait_for()
+    page.wait_for_function(f"() => ({DRAWN_PIXELS_JS})(document.querySelector("
+                           "'[data-testid=job-training-chart][data-label=\"validation:log_loss\"] canvas')) > 500")
+    page.screenshot(path=str(artifacts / "22-training-job.png"))

@@ -1,6 +1,7 @@
 /**
  * The studio REST API: the request function and one client per resource (like studio_ext/schemas).
  */
+export * from './algorithms';
 export * from './audit';
 export * from './config';
 export * from './endpoints';

@@ -28,7 +28,7 @@ export function isLive(status: JobStatus): boolean {
   return !TERMINAL_STATUSES.has(status);
 }
 
-export type JobKind = 'notebook' | 'script';
+export type JobKind = 'notebook' | 'script' | 'algorithm';
 
 /** Per-cell progress of a notebook job (cells_total counts code cells only). */
 export interface IJobProgress {
@@ -53,7 +53,15 @@ export interface IJobOutput {
 export interface ICreateJob {
   name?: string | null;
   kind?: JobKind | null;
-  input: string;
+  /** The notebook or script (not for an algorithm job). */
+  input?: string;
+  /** An algorithm job: the built-in algorithm, its hyperparameters and its data channels. */
+  algorithm?: string;
+  hyperparameters?: Record<string, unknown>;
+  channels?: Record<string, string | { path: string; label?: string | null }>;
+  register_as?: string | null;
+  /** Keep checkpoints across attempts (SM_CHECKPOINT_DIR); a retry resumes from the last one. */
+  checkpoint?: boolean;
   parameters?: Record<string, unknown>;
   instance_type?: string;
   timeout_seconds?: number;
@@ -66,6 +74,20 @@ export interface ICreateJob {
 
 export interface ICreateJobResponse {
   job_id: string;
+}
+
+/** An algorithm job's training spec, and what it produced once it ended. */
+export interface ITrainingInfo {
+  algorithm: string;
+  hyperparameters: Record<string, unknown>;
+  channels: Record<string, { path: string; content_type?: string | null; label?: string | null }>;
+  register_as: string | null;
+  result: {
+    model_uri: string | null;
+    registered_version: string | null;
+    metrics: Record<string, number>;
+    problem_type: string | null;
+  } | null;
 }
 
 export interface IDescribeJob {
@@ -95,6 +117,8 @@ export interface IDescribeJob {
   started_at: string | null;
   ended_at: string | null;
   duration_seconds: number | null;
+  /** Only for an algorithm job. */
+  training?: ITrainingInfo | null;
 }
 
 export interface IListJobsQuery {

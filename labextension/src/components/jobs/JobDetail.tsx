@@ -13,6 +13,7 @@ import { ErrorBox } from '../common/ErrorBox';
 import { useAction } from '../common/hooks';
 import { JobStatusBadge } from '../common/StatusBadge';
 import { ProgressBar } from './ProgressBar';
+import { TrainingSection } from './TrainingSection';
 
 export interface IJobDetailProps {
   model: JobDetailModel;
@@ -180,6 +181,8 @@ function Body(props: IJobDetailProps & { job: IDescribeJob }): JSX.Element {
           ) : null}
         </dl>
       </section>
+
+      <TrainingSection job={job} trans={trans} />
 
       <section className="jp-studio-section">
         <h3>{trans.__('Parameters')}</h3>
