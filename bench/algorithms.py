@@ -112,16 +112,18 @@ def shuttle(folder: Path) -> dict[str, str]:
 
 
 def movielens(folder: Path) -> dict[str, str]:
-    """MovieLens 100k, a random 80/20 split (the usual protocol for the RMSE figure)."""
+    """MovieLens 100k, a random 80/20 split (the usual protocol for the RMSE figure); a tenth of
+    the 80 is the validation channel (early stopping), the 20 is only scored."""
     import pandas as pd
 
     frame = pd.read_csv(_site_file("recbole", "dataset_example", "ml-100k", "ml-100k.inter"), sep="\t")
     frame.columns = [c.split(":")[0] for c in frame.columns]
     frame = frame[["user_id", "item_id", "rating"]].sample(frac=1.0, random_state=0)
-    cut = int(len(frame) * 0.8)
-    frame.iloc[:cut].to_csv(folder / "train.csv", index=False)
+    cut, early = int(len(frame) * 0.8), int(len(frame) * 0.72)
+    frame.iloc[:early].to_csv(folder / "train.csv", index=False)
+    frame.iloc[early:cut].to_csv(folder / "validation.csv", index=False)
     frame.iloc[cut:].to_csv(folder / "test.csv", index=False)
-    return {"train": "train.csv", "test": "test.csv"}
+    return {"train": "train.csv", "validation": "validation.csv", "test": "test.csv"}
 
 
 def _series(folder: Path, times, values, horizon: int) -> dict[str, str]:

@@ -22,7 +22,7 @@ import numpy as np
 from pydantic import Field
 
 from ..schemas.algorithms import MetricSpec
-from .base import BaseAlgorithm, Dataset, Fitted, Hyperparameters, LogMetric
+from .base import BaseAlgorithm, Dataset, Fitted, Hyperparameters, LogMetric, tunable
 from .timeseries import (
     read_series,
     season_of,
@@ -42,6 +42,10 @@ class ForecasterHyperparameters(Hyperparameters):
     season_length: int | None = Field(default=None, ge=1, le=10_000,
                                       description="points per season; default: from the frequency (12 for months, "
                                                   "7 for days, 24 for hours, 48 for half-hours)")
+    profile_seasons: int = Field(default=0, ge=0, le=1000,
+                                 description="the latest seasons the seasonal profile averages (0: all; few "
+                                             "follow a drifting shape, many average out noise)",
+                                 json_schema_extra=tunable(0, 12))
     log_transform: bool | None = Field(default=None, description="model in logs (multiplicative seasonality); "
                                                                  "default: when every value is positive")
     quantiles: list[float] = Field(default_factory=lambda: list(DEFAULT_QUANTILES), min_length=1, max_length=20,
@@ -54,13 +58,15 @@ class ForecasterHyperparameters(Hyperparameters):
 class ForecastModel:
     """Forecasts from the history a request sends (DeepAR's inference contract)."""
 
-    def __init__(self, season: int, horizon: int, quantiles: list[float], log: bool | None):
+    def __init__(self, season: int, horizon: int, quantiles: list[float], log: bool | None,
+                 profile_seasons: int = 0):
         self.season, self.horizon, self.quantiles, self.log = season, horizon, quantiles, log
+        self.profile_seasons = profile_seasons
 
     def forecast(self, values: Any, quantiles: list[float] | None = None,
                  horizon: int | None = None) -> dict[str, Any]:
         mean, bands = seasonal_forecast(values, self.season, horizon or self.horizon, quantiles or self.quantiles,
-                                        self.log)
+                                        self.log, self.profile_seasons)
         return {"mean": mean.tolist(), "quantiles": {k: v.tolist() for k, v in bands.items()}}
 
     def predict(self, x: Any, quantiles: Any = None) -> list[dict[str, Any]]:
@@ -119,7 +125,7 @@ class Forecaster(BaseAlgorithm):
         horizon = hp.prediction_length
         print(f"[train] {len(series)} series, frequency {freq or 'unknown'}, season {season}, "
               f"prediction length {horizon}; backtest on {scored_on}", flush=True)
-        model = ForecastModel(season, horizon, list(hp.quantiles), hp.log_transform)
+        model = ForecastModel(season, horizon, list(hp.quantiles), hp.log_transform, hp.profile_seasons)
         ours, naive, losses = [], [], []
         for one in series:
             if len(one.values) <= horizon + 2:
@@ -152,3 +158,4 @@ class Forecaster(BaseAlgorithm):
                            ColSpec(Array(DataType.double), "target")]),
             params=ParamSchema([ParamSpec("quantiles", DataType.double, list(hp.quantiles), shape=(-1,))]))
         return Fitted(model, metrics, "forecasting", params={"quantiles": list(hp.quantiles)}, signature=signature)
+

@@ -153,7 +153,6 @@ def _moving_average(y: Any, m: int) -> Any:
     return out
 
 
-PROFILE_SEASONS = 1000  # the seasons the seasonal profile averages (the latest ones)
 TREND_DAMPING = 0.99  # per step: a long horizon does not extrapolate the slope forever
 
 
@@ -182,7 +181,7 @@ def _smooth(d: Any, alpha: float, slope: float) -> tuple[float, float]:
 
 
 def seasonal_forecast(values: Any, season: int, horizon: int, quantiles: list[float],
-                      log: bool | None = None) -> tuple[Any, dict[str, Any]]:
+                      log: bool | None = None, profile_seasons: int = 0) -> tuple[Any, dict[str, Any]]:
     """(mean forecast, {quantile: forecast}) of one series (see the module docstring)."""
     y = filled(values)
     if len(y) == 0 or not np.any(y):
@@ -193,11 +192,12 @@ def seasonal_forecast(values: Any, season: int, horizon: int, quantiles: list[fl
     m = season if season > 1 and len(z) >= 2 * season else 1
     profile = np.zeros(m)
     if m > 1:
-        # From the recent seasons only: a seasonal shape drifts (a day's load in winter and in
-        # summer), and the next points resemble the last seasons most.
+        # Over the latest `profile_seasons` seasons when asked (a seasonal shape that drifts, as a
+        # day's load from winter to summer), else over all of them (noise averages out).
         detrended = z - _moving_average(z, m)
         positions = np.arange(len(z)) % m
-        recent_seasons = np.arange(len(z)) >= len(z) - PROFILE_SEASONS * m - m // 2
+        recent_seasons = (np.arange(len(z)) >= len(z) - profile_seasons * m - m // 2 if profile_seasons
+                          else np.ones(len(z), dtype=bool))
         for k in range(m):
             part = detrended[(positions == k) & np.isfinite(detrended) & recent_seasons]
             profile[k] = part.mean() if len(part) else 0.0

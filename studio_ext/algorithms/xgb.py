@@ -1,8 +1,11 @@
 """xgboost: gradient-boosted trees (XGBoost) for classification or regression, early stopping on
-the validation channel, one metric point per boosting round."""
+the validation channel, one metric point per boosting round (logged as it trains), and a
+checkpoint every 10 rounds when the job asks (a retried job resumes from it)."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -11,6 +14,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from .base import BaseAlgorithm, Dataset, Fitted, Hyperparameters, LogMetric, tunable
 from .tabular import preprocessor, problem_type, score_channels, supervised_metrics
+from .torch_support import Checkpoints
 
 # XGBoost's own name for each evaluation metric, and the studio's (SageMaker-style) name.
 _ROUND_METRICS = {"binary": ("logloss", "log_loss"), "multiclass": ("mlogloss", "log_loss"),
@@ -91,25 +95,59 @@ class XGBoost(BaseAlgorithm):
             vy = validation.y.astype(float) if kind == "regression" else _codes(validation, classes)
             evals.append((prepare.transform(validation.x), vy))
         xgb_metric, metric_name = _ROUND_METRICS[kind]
+        checkpoints = Checkpoints()
+        saved = checkpoints.path.with_name("xgboost.ubj") if checkpoints.path is not None else None
+        done = 0
+        if saved is not None and saved.is_file():
+            import xgboost
+
+            done = xgboost.Booster(model_file=str(saved)).num_boosted_rounds()
+            print(f"[train] resumed from the checkpoint of round {done}", flush=True)
         cls = XGBRegressor if kind == "regression" else XGBClassifier
-        model = cls(n_estimators=hp.num_round, learning_rate=hp.eta, max_depth=hp.max_depth,
+        model = cls(n_estimators=max(1, hp.num_round - done), learning_rate=hp.eta, max_depth=hp.max_depth,
                     min_child_weight=hp.min_child_weight, subsample=hp.subsample,
                     colsample_bytree=hp.colsample_bytree, reg_alpha=hp.alpha, reg_lambda=hp.lambda_,
                     random_state=hp.seed, eval_metric=xgb_metric, n_jobs=-1, tree_method="hist",
-                    early_stopping_rounds=hp.early_stopping_rounds if len(evals) > 1 else None)
-        model.fit(evals[0][0], evals[0][1], eval_set=evals, verbose=False)
-        rounds = 0
-        for index, name in enumerate(names):
-            series = model.evals_result()[f"validation_{index}"][xgb_metric]
-            rounds = max(rounds, len(series))
-            for step, value in enumerate(series):
-                log_metric(f"{name}:{metric_name}", float(value), step)
+                    early_stopping_rounds=hp.early_stopping_rounds if len(evals) > 1 else None,
+                    callbacks=[_round_callback(names, metric_name, log_metric, saved, done)])
+        model.fit(evals[0][0], evals[0][1], eval_set=evals, verbose=False,
+                  xgb_model=str(saved) if done else None)
+        rounds = model.get_booster().num_boosted_rounds()
         fitted = model if kind == "regression" else LabelEncoded(model, classes)
         pipeline = Pipeline([("prepare", prepare), ("model", fitted)])
         metrics = score_channels(pipeline, data, kind, log_metric, step=rounds)
         if getattr(model, "best_iteration", None) is not None:
             metrics["best_iteration"] = float(model.best_iteration)
         return Fitted(pipeline, metrics, kind)
+
+
+CHECKPOINT_EVERY = 10  # rounds between checkpoints (a save is a few ms; a retry redoes at most this many)
+
+
+def _round_callback(names: list[str], metric: str, log_metric: LogMetric, checkpoint: Path | None,
+                    done: int) -> Any:
+    """An XGBoost callback: each round's metrics to the run as they come (live charts), and the
+    booster saved every CHECKPOINT_EVERY rounds (written aside, then renamed: a kill mid-write
+    leaves the previous checkpoint whole). Rounds count from the start of the whole training, so
+    a resumed job's curve goes on from the checkpoint (XGBoost counts a continued training's
+    rounds from 0: `done` is added)."""
+    from xgboost.callback import TrainingCallback
+
+    class RoundCallback(TrainingCallback):
+        def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
+            step = done + epoch
+            for index, name in enumerate(names):
+                values = next(iter(evals_log.get(f"validation_{index}", {}).values()), None)
+                if values:
+                    log_metric(f"{name}:{metric}", float(values[-1]), step)
+            if checkpoint is not None and (step + 1) % CHECKPOINT_EVERY == 0:
+                checkpoint.parent.mkdir(parents=True, exist_ok=True)
+                partial = checkpoint.with_name("xgboost.partial.ubj")
+                model.save_model(str(partial))
+                os.replace(partial, checkpoint)
+            return False
+
+    return RoundCallback()
 
 
 def _codes(dataset: Dataset, classes: Any) -> Any:

@@ -92,6 +92,8 @@ class CreateJob(_Model):
                                                         "SM_CHECKPOINT_DIR")
     parameters: Parameters = Field(default_factory=dict)
     instance_type: str = Field(default=DEFAULT_INSTANCE_TYPE, max_length=MAX_NAME)
+    instance_count: int = Field(default=1, ge=1, le=16, description="instances that train together; only 1 "
+                                                                    "today (distributed training is not built)")
     timeout_seconds: int = Field(default=DEFAULT_TIMEOUT_SECONDS, ge=1, le=30 * 24 * 3600)
     max_retries: int = Field(default=0, ge=0, le=10)
     environment: Environment = Field(default_factory=dict)

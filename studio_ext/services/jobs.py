@@ -160,6 +160,10 @@ class JobService(BaseJobService):
             existing = self._job_id_for_token(request.idempotency_token)
             if existing:
                 return existing
+        if request.instance_count > 1:
+            what = f"{request.algorithm} trains" if request.algorithm else "a job runs"
+            raise InvalidParameter(f"instance_count: {what} on one instance here; distributed training "
+                                   "(instance_count > 1) is not available yet")
         if request.algorithm is not None:
             return self._create(request, user, job_definition_id, scheduled_for, None, schemas.JobKind.ALGORITHM)
         assert request.input is not None  # CreateJob requires it of a notebook or script job

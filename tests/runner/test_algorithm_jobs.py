@@ -63,6 +63,7 @@ def test_given_the_catalog_then_every_algorithm_declares_a_usable_contract():
     ({"channels": {"train": {"path": "cancer/train.csv", "label": "churn"}}}, InvalidParameter,
      "channels.train: train.csv has no column 'churn' (the label)"),
     ({"instance_type": "local.huge"}, InvalidParameter, "instance_type"),
+    ({"instance_count": 2}, InvalidParameter, "instance_count: xgboost trains on one instance here"),
 ])
 def test_given_a_bad_training_request_then_it_is_refused_naming_the_field(service, fields, error, message):
     request = {"algorithm": "xgboost", "channels": {"train": "cancer/train.csv"}, **fields}
@@ -478,3 +479,28 @@ def test_given_related_series_with_gaps_and_zeros_when_the_forecaster_trains_the
         assert closed["mean"] == [0.0] * 12
     finally:
         stop_replica(proc)
+
+
+def test_given_an_xgboost_checkpoint_when_training_starts_again_then_it_goes_on_from_the_saved_round(
+        tmp_path, monkeypatch, capsys):
+    from studio_ext.algorithms.base import Dataset
+    from studio_ext.algorithms.xgb import XGBoost
+
+    monkeypatch.setenv("SM_CHECKPOINT_DIR", str(tmp_path / "checkpoints"))
+    frame = load_breast_cancer(as_frame=True).frame.rename(columns={"target": "label"})
+    features = frame.drop(columns=["label"])
+    data = {"train": Dataset(features[:400], frame["label"][:400], "train"),
+            "validation": Dataset(features[400:], frame["label"][400:], "validation")}
+    first: list[int] = []
+    XGBoost().fit(XGBoost.Hyperparameters(num_round=30, early_stopping_rounds=None), data,
+                  lambda name, value, step: first.append(step) if name == "validation:log_loss" else None)
+    assert (tmp_path / "checkpoints" / "xgboost.ubj").is_file() and first[:30] == list(range(30))
+
+    # the retry (same job, more rounds left): from round 30 on, not from scratch
+    again: list[int] = []
+    fitted = XGBoost().fit(XGBoost.Hyperparameters(num_round=50, early_stopping_rounds=None), data,
+                           lambda name, value, step: again.append(step) if name == "validation:log_loss" else None)
+    assert "resumed from the checkpoint of round 30" in capsys.readouterr().out
+    assert again[:20] == list(range(30, 50))
+    assert fitted.model.named_steps["model"].model.get_booster().num_boosted_rounds() == 50
+    assert fitted.metrics["validation:roc_auc"] > 0.98
