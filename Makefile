@@ -15,6 +15,9 @@ PORT        ?= 8888
 IP          ?= 127.0.0.1
 JUPYTER_ARGS ?=
 PYTEST_ARGS ?=
+# Test processes: two, one per core of the machines CI runs on; most tests wait on agents, kernels and
+# servers, so two halve the suite's time. A test file stays in one process (its shared fixtures).
+PYTEST_WORKERS ?= 2
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Recipes find the venv's tools first: the extension's package.json scripts call `jlpm` and
 # `jupyter-builder` by name.
@@ -86,7 +89,7 @@ chromium:
 test: install chromium
 	$(BIN)/ruff check studio_ext tests bench
 	$(BIN)/mypy
-	$(BIN)/pytest -q -p no:randomly $(PYTEST_ARGS) tests
+	$(BIN)/pytest -q -p no:randomly -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS) tests
 
 # ruff over the Python, mypy over services/runner/serving/schemas ([tool.mypy] in pyproject.toml),
 # prettier + eslint + tsc over the frontend.
