@@ -8,6 +8,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .signature import InputSchema, parse_signature
 
 
@@ -177,6 +179,13 @@ def _pyfunc_predict(model: Any, schema: InputSchema):
             import pandas as pd
 
             x = pd.DataFrame(x, columns=schema.names)
+            # The readers hand numbers over as float64 (a CSV has no types): integer columns of the
+            # signature get integers back where the values are whole, as MLflow's check requires.
+            for name, column in zip(schema.names, schema.columns, strict=True):
+                if column.type in ("long", "integer"):
+                    values = x[name].to_numpy()
+                    if np.isfinite(values).all() and (values == np.round(values)).all():
+                        x[name] = values.astype(np.int64 if column.type == "long" else np.int32)
         return model.predict(x)
 
     return predict
