@@ -1,5 +1,5 @@
-"""What the torch algorithms share: the device, checkpoints that survive a kill, and a model that
-scores without a training process around it.
+"""What the torch algorithms share: the device, checkpoints that survive a kill (xgboost keeps its
+booster in the same folder), and a model that scores without a training process around it.
 
 - Device: an instance type with GPUs (SM_NUM_GPUS > 0) trains on CUDA, or refuses when CUDA sees
   no device; there is no silent CPU fallback on a GPU type. Otherwise the CPU, with as many torch
