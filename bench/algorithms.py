@@ -9,7 +9,8 @@ and test files, trains a built-in algorithm as a studio job (JobService + a real
 runs: CPU set, MLflow run, model logged), reads the test metric the job logged, and fits the same
 algorithm in this process on the same files (`algorithm().fit(...)`: no job, no MLflow) to time
 it. Prints, per case: the test score next to the reference figure (../shared/DATASETS.md anchors
-where there is one) and the ratio of the job's wall time to the plain fit (target <= 1.3x + 2 s).
+where there is one) and the ratio of the job's time (its process start to end; the wait for
+dispatch is printed beside it) to the plain fit (target <= 1.3x + 2 s).
 Prints figures only; nothing asserts.
 """
 
@@ -248,12 +249,17 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{case}: {job.status} {job.status_reason}")
                 continue
             score = job.training.result.metrics[metric]
+            # The job's own time (its process started -> ended) is what the target is about; the
+            # wait before it (the agent's dispatch, a worker still warming up for the first case)
+            # is printed beside it.
+            run = (job.ended_at - job.started_at).total_seconds()
             rows.append({"case": case, "metric": metric, "score": score, "reference": reference,
-                         "job_s": round(wall, 2), "plain_s": round(plain, 2)})
+                         "job_s": round(run, 2), "submit_to_end_s": round(wall, 2), "plain_s": round(plain, 2)})
             ref = f"{reference:g} ({source})" if reference is not None else "-"
             print(f"{case:36} {metric:18} {score:10.4f}  reference {ref}\n"
-                  f"{'':36} job {wall:6.2f} s  plain fit {plain:6.2f} s  ratio {wall / plain:4.2f}x "
-                  f"(target <= 1.3x + 2 s: {'ok' if wall <= 1.3 * plain + 2 else 'over'})", flush=True)
+                  f"{'':36} job {run:6.2f} s (submit to end {wall:5.2f} s)  plain fit {plain:6.2f} s  "
+                  f"ratio {run / plain:4.2f}x (target <= 1.3x + 2 s: {'ok' if run <= 1.3 * plain + 2 else 'over'})",
+                  flush=True)
     finally:
         agent.terminate()
         agent.wait(30)
