@@ -14,7 +14,6 @@ they have (the global one at least), never an error.
 
 from __future__ import annotations
 
-import math
 import time
 from typing import Any, Literal
 
@@ -23,7 +22,7 @@ from pydantic import Field
 
 from ..schemas.algorithms import MetricSpec
 from .base import BaseAlgorithm, Dataset, Fitted, Hyperparameters, LogMetric, tunable
-from .torch_support import Checkpoints, device
+from .torch_support import EpochLoop, device
 
 
 class FactorizationMachinesHyperparameters(Hyperparameters):
@@ -173,17 +172,9 @@ class FactorizationMachines(BaseAlgorithm):
         optimizer = torch.optim.Adam(net.parameters(), lr=hp.learning_rate)
         tu, ti, ty = (torch.from_numpy(a) for a in (u, i, y))
         validation = self._validation(data.get("validation"), shell, user_col, item_col)
-        checkpoints = Checkpoints()
-        best: dict[str, Any] = {"loss": math.inf, "weights": None, "bad_epochs": 0}
-        first_epoch, epoch = 1, 0
-        saved = checkpoints.load()
-        if saved is not None:
-            net.load_state_dict(saved["net"])
-            optimizer.load_state_dict(saved["optimizer"])
-            generator.set_state(saved["generator"])
-            best, first_epoch = saved["best"], saved["epoch"] + 1
-            print(f"[train] resumed from the checkpoint of epoch {saved['epoch']}", flush=True)
-        for epoch in range(first_epoch, hp.epochs + 1):
+        loop = EpochLoop(hp.epochs, hp.early_stopping_patience,
+                         {"net": net, "optimizer": optimizer, "generator": generator})
+        for epoch in loop.epochs():
             started = time.monotonic()
             net.train()
             bu, bi, by = tu, ti, ty
@@ -211,19 +202,9 @@ class FactorizationMachines(BaseAlgorithm):
                 for name, value in metrics.items():
                     log_metric(f"validation:{name}", value, epoch)
                 line += ", " + ", ".join(f"validation {k} {v:.4f}" for k, v in metrics.items())
-                if metrics["loss"] < best["loss"]:
-                    best = {"loss": metrics["loss"], "bad_epochs": 0,
-                            "weights": {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}}
-                else:
-                    best["bad_epochs"] += 1
+                loop.validated(metrics["loss"])
             print(f"{line} ({time.monotonic() - started:.1f} s)", flush=True)
-            checkpoints.save({"epoch": epoch, "net": net.state_dict(), "optimizer": optimizer.state_dict(),
-                              "generator": generator.get_state(), "best": best})
-            if hp.early_stopping_patience and best["bad_epochs"] >= hp.early_stopping_patience:
-                print(f"[train] early stop at epoch {epoch}", flush=True)
-                break
-        if best["weights"] is not None:
-            net.load_state_dict(best["weights"])
+        loop.restore_best()
         model = _recommender(net, shell, seen)
         final: dict[str, float] = {}
         for channel, dataset in data.items():
@@ -231,7 +212,7 @@ class FactorizationMachines(BaseAlgorithm):
             if pairs is not None:
                 for name, value in self._score(model, pairs, binary).items():
                     final[f"{channel}:{name}"] = value
-                    log_metric(f"{channel}:{name}", value, epoch)
+                    log_metric(f"{channel}:{name}", value, loop.epoch)
         from mlflow.models import ModelSignature
         from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema
 

@@ -24,6 +24,7 @@ from pydantic import Field
 from ..schemas.algorithms import MetricSpec
 from .base import BaseAlgorithm, Dataset, Fitted, Hyperparameters, LogMetric, tunable
 from .timeseries import (
+    as_numbers,
     read_series,
     season_of,
     seasonal_forecast,
@@ -70,10 +71,8 @@ class ForecastModel:
         return {"mean": mean.tolist(), "quantiles": {k: v.tolist() for k, v in bands.items()}}
 
     def predict(self, x: Any, quantiles: Any = None) -> list[dict[str, Any]]:
-        from .timeseries import _numbers
-
         wanted = _quantiles(quantiles) or self.quantiles
-        return [self.forecast(_numbers(target), wanted) for target in x["target"]]
+        return [self.forecast(as_numbers(target), wanted) for target in x["target"]]
 
 
 def _quantiles(given: Any) -> list[float] | None:

@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from .base import TABULAR_TYPES, BaseAlgorithm, Dataset, Fitted, Hyperparameters, LogMetric, tunable
 from .data import IMAGE_SHAPE, IMAGE_TYPE
 from .tabular import classification_metrics, score_channels
-from .torch_support import Checkpoints, TorchPredictor, device, state_arrays
+from .torch_support import EpochLoop, TorchPredictor, device, state_arrays
 
 
 class ImageClassifierHyperparameters(Hyperparameters):
@@ -151,20 +151,9 @@ class ImageClassifier(BaseAlgorithm):
         optimizer = torch.optim.AdamW(net.parameters(), lr=hp.learning_rate, weight_decay=hp.weight_decay)
         schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=hp.learning_rate, epochs=hp.epochs,
                                                        steps_per_epoch=math.ceil(len(x) / hp.mini_batch_size))
-        checkpoints = Checkpoints()
-        best: dict[str, Any] = {"loss": math.inf, "weights": None, "bad_epochs": 0}
-        first_epoch = 1
-        saved = checkpoints.load()
-        if saved is not None:
-            net.load_state_dict(saved["net"])
-            optimizer.load_state_dict(saved["optimizer"])
-            schedule.load_state_dict(saved["schedule"])
-            generator.set_state(saved["generator"])
-            best = saved["best"]
-            first_epoch = saved["epoch"] + 1
-            print(f"[train] resumed from the checkpoint of epoch {saved['epoch']}", flush=True)
-        epoch = first_epoch - 1
-        for epoch in range(first_epoch, hp.epochs + 1):
+        loop = EpochLoop(hp.epochs, hp.early_stopping_patience,
+                         {"net": net, "optimizer": optimizer, "schedule": schedule, "generator": generator})
+        for epoch in loop.epochs():
             started = time.monotonic()
             net.train()
             order = torch.randperm(len(x), generator=generator)
@@ -192,20 +181,9 @@ class ImageClassifier(BaseAlgorithm):
                 log_metric("validation:loss", val_loss, epoch)
                 log_metric("validation:accuracy", accuracy, epoch)
                 line += f", validation loss {val_loss:.4f}, accuracy {accuracy:.4f}"
-                if val_loss < best["loss"]:
-                    best = {"loss": val_loss, "weights": {k: v.detach().cpu().clone() for k, v in
-                                                          net.state_dict().items()}, "bad_epochs": 0}
-                else:
-                    best["bad_epochs"] += 1
+                loop.validated(val_loss)
             print(f"{line} ({time.monotonic() - started:.1f} s)", flush=True)
-            checkpoints.save({"epoch": epoch, "net": net.state_dict(), "optimizer": optimizer.state_dict(),
-                              "schedule": schedule.state_dict(), "generator": generator.get_state(), "best": best})
-            if hp.early_stopping_patience and best["bad_epochs"] >= hp.early_stopping_patience:
-                print(f"[train] early stop at epoch {epoch}: the validation loss was best "
-                      f"{hp.early_stopping_patience} epochs ago", flush=True)
-                break
-        if best["weights"] is not None:
-            net.load_state_dict(best["weights"])
+        loop.restore_best()
         model = ImageClassifierModel(shape, classes, scale, state_arrays(net))
         kind = "binary" if len(classes) == 2 else "multiclass"
-        return Fitted(model, score_channels(model, data, kind, log_metric, step=epoch), kind)
+        return Fitted(model, score_channels(model, data, kind, log_metric, step=loop.epoch), kind)

@@ -58,7 +58,7 @@ def filled(values: Any) -> Any:
     return y
 
 
-def _numbers(target: Any) -> Any:
+def as_numbers(target: Any) -> Any:
     """A DeepAR target list (numbers, null or "NaN") as floats."""
     out = []
     for v in target if isinstance(target, list | tuple | np.ndarray) else [target]:
@@ -79,7 +79,7 @@ def read_series(frame: Any, source: str, freq: str | None, time_column: str | No
         series = []
         for n, row in enumerate(frame.to_dict(orient="records")):
             start = pd.Timestamp(row["start"]) if row.get("start") is not None else None
-            series.append(Series(str(row.get("item_id", n)), start, filled(_numbers(row["target"]))))
+            series.append(Series(str(row.get("item_id", n)), start, filled(as_numbers(row["target"]))))
         return series, freq
     time = _pick(columns, time_column, TIME_COLUMNS, "time", source)
     value = _pick(columns, target_column, VALUE_COLUMNS, "target", source)

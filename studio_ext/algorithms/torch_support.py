@@ -5,7 +5,7 @@ booster in the same folder), and a model that scores without a training process 
   no device; there is no silent CPU fallback on a GPU type. Otherwise the CPU, with as many torch
   threads as the job's CPU set has CPUs.
 - Checkpoints (SageMaker's managed-spot contract): with the job's `checkpoint: true` the studio
-  sets SM_CHECKPOINT_DIR to a folder of the job that outlives its attempts. An algorithm saves its
+  sets SM_CHECKPOINT_DIR to a folder of the job that outlives its attempts. EpochLoop saves the
   state there after every epoch (written to a temporary file, then renamed: a kill mid-write
   leaves the previous checkpoint whole) and the next attempt resumes from it.
 - TorchPredictor: the fitted network as a scikit-learn-style estimator holding its weights as
@@ -15,6 +15,7 @@ booster in the same folder), and a model that scores without a training process 
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -37,15 +38,11 @@ def device() -> Any:
 
 
 class Checkpoints:
-    """The algorithm's checkpoint in SM_CHECKPOINT_DIR (none when the job did not ask for one)."""
+    """One file of the algorithm's in SM_CHECKPOINT_DIR (no path when the job did not ask for one)."""
 
-    def __init__(self, folder: str | None = None):
-        folder = folder if folder is not None else os.environ.get("SM_CHECKPOINT_DIR")
-        self.path = Path(folder) / CHECKPOINT_FILE if folder else None
-
-    @property
-    def enabled(self) -> bool:
-        return self.path is not None
+    def __init__(self, file: str = CHECKPOINT_FILE):
+        folder = os.environ.get("SM_CHECKPOINT_DIR")
+        self.path = Path(folder) / file if folder else None
 
     def load(self) -> dict[str, Any] | None:
         """The last saved state, or None (no checkpointing, or nothing saved yet)."""
@@ -65,6 +62,52 @@ class Checkpoints:
         partial = self.path.with_suffix(".partial")
         torch.save(state, partial)
         os.replace(partial, self.path)
+
+
+class EpochLoop:
+    """The bookkeeping around a torch algorithm's epochs: resume from the job's checkpoint, keep
+    the weights of the best validation loss, stop early, save a checkpoint after every epoch, and
+    put the best weights back at the end. `parts` are what a checkpoint holds besides the epoch
+    and the best weights (the net, the optimizer, a scheduler, the shuffling generator): anything
+    with state_dict/load_state_dict, or a torch.Generator."""
+
+    def __init__(self, last_epoch: int, patience: int | None, parts: dict[str, Any]):
+        self.last_epoch, self.patience, self.parts = last_epoch, patience, parts
+        self.checkpoints = Checkpoints()
+        self.best: dict[str, Any] = {"loss": math.inf, "weights": None, "bad_epochs": 0}
+        self.epoch = 0  # the last epoch trained (by this attempt or, resumed, by an earlier one)
+        saved = self.checkpoints.load()
+        if saved is not None:
+            for name, part in parts.items():
+                (part.set_state if hasattr(part, "set_state") else part.load_state_dict)(saved[name])
+            self.best, self.epoch = saved["best"], saved["epoch"]
+            print(f"[train] resumed from the checkpoint of epoch {self.epoch}", flush=True)
+
+    def epochs(self) -> Any:
+        """The epochs left, numbered from 1; stops early once the validation loss has not improved
+        for `patience` epochs."""
+        while self.epoch < self.last_epoch:
+            if self.patience and self.best["bad_epochs"] >= self.patience:
+                print(f"[train] early stop at epoch {self.epoch}: the validation loss was best "
+                      f"{self.patience} epochs ago", flush=True)
+                return
+            self.epoch += 1
+            yield self.epoch
+            self.checkpoints.save({"epoch": self.epoch, "best": self.best,
+                                   **{name: part.get_state() if hasattr(part, "get_state") else part.state_dict()
+                                      for name, part in self.parts.items()}})
+
+    def validated(self, loss: float) -> None:
+        """The epoch's validation loss: keep the weights if they are the best so far."""
+        if loss < self.best["loss"]:
+            weights = {k: v.detach().cpu().clone() for k, v in self.parts["net"].state_dict().items()}
+            self.best = {"loss": loss, "weights": weights, "bad_epochs": 0}
+        else:
+            self.best["bad_epochs"] += 1
+
+    def restore_best(self) -> None:
+        if self.best["weights"] is not None:
+            self.parts["net"].load_state_dict(self.best["weights"])
 
 
 def state_arrays(module: Any) -> dict[str, Any]:

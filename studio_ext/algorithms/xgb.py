@@ -95,8 +95,7 @@ class XGBoost(BaseAlgorithm):
             vy = validation.y.astype(float) if kind == "regression" else _codes(validation, classes)
             evals.append((prepare.transform(validation.x), vy))
         xgb_metric, metric_name = _ROUND_METRICS[kind]
-        checkpoints = Checkpoints()
-        saved = checkpoints.path.with_name("xgboost.ubj") if checkpoints.path is not None else None
+        saved = Checkpoints(XGBOOST_CHECKPOINT).path
         done = 0
         if saved is not None and saved.is_file():
             import xgboost
@@ -121,6 +120,7 @@ class XGBoost(BaseAlgorithm):
         return Fitted(pipeline, metrics, kind)
 
 
+XGBOOST_CHECKPOINT = "xgboost.ubj"  # the booster, beside the torch algorithms' checkpoint.pt
 CHECKPOINT_EVERY = 10  # rounds between checkpoints (a save is a few ms; a retry redoes at most this many)
 
 
@@ -142,7 +142,7 @@ def _round_callback(names: list[str], metric: str, log_metric: LogMetric, checkp
                     log_metric(f"{name}:{metric}", float(values[-1]), step)
             if checkpoint is not None and (step + 1) % CHECKPOINT_EVERY == 0:
                 checkpoint.parent.mkdir(parents=True, exist_ok=True)
-                partial = checkpoint.with_name("xgboost.partial.ubj")
+                partial = checkpoint.with_suffix(".partial.ubj")
                 model.save_model(str(partial))
                 os.replace(partial, checkpoint)
             return False
