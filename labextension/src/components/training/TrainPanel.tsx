@@ -97,7 +97,13 @@ function HyperparameterInput(props: {
 }): JSX.Element {
   const { field, text, onChange } = props;
   const testid = `hp-${field.name}`;
-  if (field.kind === 'boolean') {
+  if (field.kind === 'boolean' || field.kind === 'enum') {
+    // An optional boolean without a default ("auto": the algorithm decides) offers an empty choice.
+    const auto = field.kind === 'boolean' && field.optional && field.defaultText === '';
+    const choices =
+      field.kind === 'boolean'
+        ? [...(auto ? [''] : []), 'true', 'false']
+        : field.choices.map(String);
     return (
       <select
         className="jp-mod-styled"
@@ -105,23 +111,9 @@ function HyperparameterInput(props: {
         value={text}
         onChange={event => onChange(event.target.value)}
       >
-        {field.optional && field.defaultText === '' ? <option value="">auto</option> : null}
-        <option value="true">true</option>
-        <option value="false">false</option>
-      </select>
-    );
-  }
-  if (field.kind === 'enum') {
-    return (
-      <select
-        className="jp-mod-styled"
-        data-testid={testid}
-        value={text}
-        onChange={event => onChange(event.target.value)}
-      >
-        {field.choices.map(choice => (
-          <option key={String(choice)} value={String(choice)}>
-            {String(choice)}
+        {choices.map(choice => (
+          <option key={choice} value={choice}>
+            {choice === '' ? 'auto' : choice}
           </option>
         ))}
       </select>
