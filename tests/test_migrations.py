@@ -65,6 +65,8 @@ def test_given_a_0001_database_with_rows_when_upgraded_to_head_then_rows_are_int
     assert migrations.current_revision(db_url) == migrations.head_revision()
     assert _rows(db_url) == before
     assert before["job"][0][0] == "j1" and json.loads(before["job"][0][3]) == {"alpha": 0.5}
+    with get_engine(db_url).connect() as conn:  # a job of before distributed training ran on one instance
+        assert conn.execute(text("SELECT instance_count FROM jobs")).scalar_one() == 1
 
 
 def test_given_head_when_downgraded_to_0001_and_upgraded_again_then_rows_survive(db_url):

@@ -22,7 +22,7 @@ from pydantic import Field
 
 from ..schemas.algorithms import MetricSpec
 from .base import BaseAlgorithm, Dataset, Fitted, Hyperparameters, LogMetric, tunable
-from .torch_support import EpochLoop, device
+from .torch_support import EpochLoop, device, group
 
 
 class FactorizationMachinesHyperparameters(Hyperparameters):
@@ -145,6 +145,7 @@ class FactorizationMachines(BaseAlgorithm):
                              'top-k: {"predictions": [[item, ...], ...]} best first',
                  "params": {"top_k": "int: answer the k best unseen items of each row's user"}}
     supports_gpu = True
+    supports_distributed = True
 
     def fit(self, hp: Any, data: dict[str, Dataset], log_metric: LogMetric) -> Fitted:
         import torch
@@ -165,7 +166,8 @@ class FactorizationMachines(BaseAlgorithm):
         # What each user already rated (or interacted with): never recommended back.
         seen = dict(_group(u, i, y == 1 if binary else None))
 
-        on = device()
+        on, ranks = device(), group()
+        batch_size = ranks.batch_size(hp.mini_batch_size)
         torch.manual_seed(hp.seed)
         generator = torch.Generator().manual_seed(hp.seed)
         net = _Factors(len(users), len(items), hp.num_factors, float(y.mean()) if not binary else 0.0).to(on)
@@ -183,18 +185,19 @@ class FactorizationMachines(BaseAlgorithm):
                 bu = torch.cat([tu, tu.repeat(hp.negative_samples)])
                 bi = torch.cat([ti, negatives])
                 by = torch.cat([ty, torch.zeros(len(negatives))])
-            order = torch.randperm(len(bu), generator=generator)
+            order = ranks.shard(torch.randperm(len(bu), generator=generator))
             total = 0.0
-            for start in range(0, len(order), hp.mini_batch_size):
-                index = order[start:start + hp.mini_batch_size]
+            for start in range(0, len(order), batch_size):
+                index = order[start:start + batch_size]
                 cu, ci, cy = bu[index].to(on), bi[index].to(on), by[index].to(on)
                 loss = net.loss(cu, ci, cy, binary)
                 penalty = net.penalty(cu, ci, hp.factors_wd, hp.bias_wd) / len(index)
                 optimizer.zero_grad()
                 (loss + penalty).backward()
+                ranks.average_gradients(net)
                 optimizer.step()
                 total += loss.item() * len(index)
-            train_loss = total / len(order)
+            train_loss = ranks.mean(total / len(order))
             log_metric("train:loss", train_loss, epoch)
             line = f"[train] epoch {epoch}/{hp.epochs}: train loss {train_loss:.4f}"
             if validation is not None:
@@ -260,9 +263,9 @@ def _group(u: Any, i: Any, keep: Any | None) -> Any:
     order = np.argsort(u, kind="stable")
     u, i = u[order], i[order]
     bounds = np.flatnonzero(np.diff(u)) + 1
-    for users, group in zip(np.split(u, bounds), np.split(i, bounds), strict=True):
+    for users, bought in zip(np.split(u, bounds), np.split(i, bounds), strict=True):
         if len(users):
-            yield int(users[0]), np.unique(group)
+            yield int(users[0]), np.unique(bought)
 
 
 def _recommender(net: Any, shell: Recommender, seen: dict[int, Any]) -> Recommender:

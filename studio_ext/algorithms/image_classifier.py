@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from .base import TABULAR_TYPES, BaseAlgorithm, Dataset, Fitted, Hyperparameters, LogMetric, tunable
 from .data import IMAGE_SHAPE, IMAGE_TYPE
 from .tabular import classification_metrics, score_channels
-from .torch_support import EpochLoop, TorchPredictor, device, state_arrays
+from .torch_support import EpochLoop, TorchPredictor, device, group, state_arrays
 
 
 class ImageClassifierHyperparameters(Hyperparameters):
@@ -120,6 +120,7 @@ class ImageClassifier(BaseAlgorithm):
                             '{"columns": ["pixel_0", ...], "data": [[0, 3, ...]]}}, or CSV rows',
                  "response": '{"predictions": [label, ...]}'}
     supports_gpu = True
+    supports_distributed = True
 
     def fit(self, hp: Any, data: dict[str, Dataset], log_metric: LogMetric) -> Fitted:
         import torch
@@ -136,7 +137,8 @@ class ImageClassifier(BaseAlgorithm):
             raise ValueError(f"{train.source}: the label has one class ({classes[0]!r}); a classifier needs two or more")
         pixels = train.x.to_numpy(dtype=np.float32)
         scale = float(max(pixels.max(), 1.0))
-        on = device()
+        on, ranks = device(), group()
+        batch_size = ranks.batch_size(hp.mini_batch_size)
         torch.manual_seed(hp.seed)
         generator = torch.Generator().manual_seed(hp.seed)
         x = torch.from_numpy(pixels.reshape(-1, *shape) / scale)
@@ -150,28 +152,31 @@ class ImageClassifier(BaseAlgorithm):
         net = build_cnn(shape[0], len(classes)).to(on)
         optimizer = torch.optim.AdamW(net.parameters(), lr=hp.learning_rate, weight_decay=hp.weight_decay)
         schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=hp.learning_rate, epochs=hp.epochs,
-                                                       steps_per_epoch=math.ceil(len(x) / hp.mini_batch_size))
+                                                       steps_per_epoch=math.ceil(len(ranks.shard(range(len(x)))) / batch_size))
         loop = EpochLoop(hp.epochs, hp.early_stopping_patience,
                          {"net": net, "optimizer": optimizer, "schedule": schedule, "generator": generator})
         for epoch in loop.epochs():
             started = time.monotonic()
             net.train()
-            order = torch.randperm(len(x), generator=generator)
+            order = ranks.shard(torch.randperm(len(x), generator=generator))
             total = 0.0
-            for start in range(0, len(x), hp.mini_batch_size):
-                index = order[start:start + hp.mini_batch_size]
+            for start in range(0, len(order), batch_size):
+                index = order[start:start + batch_size]
                 batch = x[index]
                 if hp.augmentation:
                     batch = shifted(batch, generator)
                 optimizer.zero_grad()
                 loss = F.cross_entropy(net(batch.to(on)), y[index].to(on))
                 loss.backward()
+                ranks.average_gradients(net)
                 optimizer.step()
                 if schedule.last_epoch + 1 < schedule.total_steps:
                     schedule.step()
                 total += loss.item() * len(index)
-            log_metric("train:loss", total / len(x), epoch)
-            line = f"[train] epoch {epoch}/{hp.epochs}: train loss {total / len(x):.4f}"
+            ranks.average_buffers(net)
+            train_loss = ranks.mean(total / len(order))
+            log_metric("train:loss", train_loss, epoch)
+            line = f"[train] epoch {epoch}/{hp.epochs}: train loss {train_loss:.4f}"
             if val_x is not None and len(val_x):
                 net.eval()
                 with torch.no_grad():

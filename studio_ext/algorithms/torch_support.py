@@ -8,6 +8,10 @@ booster in the same folder), and a model that scores without a training process 
   sets SM_CHECKPOINT_DIR to a folder of the job that outlives its attempts. EpochLoop saves the
   state there after every epoch (written to a temporary file, then renamed: a kill mid-write
   leaves the previous checkpoint whole) and the next attempt resumes from it.
+- Distributed (`instance_count > 1`): every rank of the job's group (runner/group.py) runs the
+  same training on its share of each epoch's batches; ProcessGroup averages the gradients across
+  ranks after every backward pass, so all ranks hold the same weights, and rank 0 alone logs
+  metrics, saves checkpoints and logs the model.
 - TorchPredictor: the fitted network as a scikit-learn-style estimator holding its weights as
   plain arrays; the net is rebuilt on first use, so the pickled model carries no torch objects and
   scores on the CPU of a replica.
@@ -32,9 +36,110 @@ def device() -> Any:
             raise ValueError(f"the instance type has {gpus} GPU(s) but CUDA sees none (CUDA_VISIBLE_DEVICES="
                              f"{os.environ.get('CUDA_VISIBLE_DEVICES', '')!r}, torch {torch.__version__}); choose a "
                              "CPU instance type or a machine with a CUDA device")
-        return torch.device("cuda")
+        local_rank = int(os.environ.get("LOCAL_RANK", "0"))  # one GPU per rank of a group
+        torch.cuda.set_device(local_rank % torch.cuda.device_count())
+        return torch.device("cuda", local_rank % torch.cuda.device_count())
     torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
     return torch.device("cpu")
+
+
+class ProcessGroup:
+    """This process's place in its job's group: rank `rank` of `world` (1 and 0 outside a
+    distributed job, where every method is a no-op). Built once per process by `group()`."""
+
+    def __init__(self) -> None:
+        self.world = int(os.environ.get("WORLD_SIZE", "1") or 1)
+        self.rank = int(os.environ.get("RANK", "0") or 0)
+        if self.world > 1:
+            import torch
+            import torch.distributed as dist
+
+            if not dist.is_initialized():
+                dist.init_process_group("nccl" if torch.cuda.is_available() and
+                                        int(os.environ.get("SM_NUM_GPUS", "0") or 0) > 0 else "gloo")
+
+    @property
+    def main(self) -> bool:
+        """Rank 0: the one that logs, checkpoints and keeps the model."""
+        return self.rank == 0
+
+    def shard(self, order: Any) -> Any:
+        """This rank's share of an epoch's shuffled indices (the same permutation on every rank):
+        equal shares, so every rank takes the same number of steps (a collective waits for all)."""
+        if self.world == 1:
+            return order
+        return order[self.rank:len(order) - len(order) % self.world:self.world]
+
+    def batch_size(self, size: int) -> int:
+        """This rank's share of a mini-batch: the hyperparameter is the group's batch, so a step
+        (and an epoch) learns what it would on one instance, only computed in parallel."""
+        return max(1, size // self.world)
+
+    def average_gradients(self, module: Any) -> None:
+        """After backward: every parameter's gradient averaged over the ranks (one all-reduce)."""
+        if self.world == 1:
+            return
+        import torch
+        import torch.distributed as dist
+
+        grads = [p.grad for p in module.parameters() if p.grad is not None]
+        flat = torch.cat([g.reshape(-1) for g in grads])
+        dist.all_reduce(flat)
+        flat /= self.world
+        offset = 0
+        for grad in grads:
+            grad.copy_(flat[offset:offset + grad.numel()].view_as(grad))
+            offset += grad.numel()
+
+    def average_buffers(self, module: Any) -> None:
+        """Floating buffers (batch norm's running statistics) averaged over the ranks."""
+        if self.world == 1:
+            return
+        import torch.distributed as dist
+
+        for buffer in module.buffers():
+            if buffer.is_floating_point():
+                dist.all_reduce(buffer)
+                buffer /= self.world
+
+    def mean(self, value: float) -> float:
+        """A number each rank measured on its share (its loss), averaged over the ranks."""
+        if self.world == 1:
+            return value
+        import torch
+        import torch.distributed as dist
+
+        tensor = torch.tensor([value], dtype=torch.float64)
+        dist.all_reduce(tensor)
+        return float(tensor.item()) / self.world
+
+    def agree(self, value: float) -> float:
+        """Rank 0's value on every rank (a validation loss decides early stopping alike everywhere)."""
+        if self.world == 1:
+            return value
+        import torch
+        import torch.distributed as dist
+
+        tensor = torch.tensor([value], dtype=torch.float64)
+        dist.broadcast(tensor, 0)
+        return float(tensor.item())
+
+    def close(self) -> None:
+        if self.world > 1:
+            import torch.distributed as dist
+
+            if dist.is_initialized():
+                dist.destroy_process_group()
+
+
+_group: ProcessGroup | None = None
+
+
+def group() -> ProcessGroup:
+    global _group
+    if _group is None:
+        _group = ProcessGroup()
+    return _group
 
 
 class Checkpoints:
@@ -74,6 +179,7 @@ class EpochLoop:
     def __init__(self, last_epoch: int, patience: int | None, parts: dict[str, Any]):
         self.last_epoch, self.patience, self.parts = last_epoch, patience, parts
         self.checkpoints = Checkpoints()
+        self.group = group()
         self.best: dict[str, Any] = {"loss": math.inf, "weights": None, "bad_epochs": 0}
         self.epoch = 0  # the last epoch trained (by this attempt or, resumed, by an earlier one)
         saved = self.checkpoints.load()
@@ -93,12 +199,14 @@ class EpochLoop:
                 return
             self.epoch += 1
             yield self.epoch
-            self.checkpoints.save({"epoch": self.epoch, "best": self.best,
-                                   **{name: part.get_state() if hasattr(part, "get_state") else part.state_dict()
-                                      for name, part in self.parts.items()}})
+            if self.group.main:  # every rank holds the same state: one writes it
+                self.checkpoints.save({"epoch": self.epoch, "best": self.best,
+                                       **{name: part.get_state() if hasattr(part, "get_state") else part.state_dict()
+                                          for name, part in self.parts.items()}})
 
     def validated(self, loss: float) -> None:
         """The epoch's validation loss: keep the weights if they are the best so far."""
+        loss = self.group.agree(loss)
         if loss < self.best["loss"]:
             weights = {k: v.detach().cpu().clone() for k, v in self.parts["net"].state_dict().items()}
             self.best = {"loss": loss, "weights": weights, "bad_epochs": 0}

@@ -8,6 +8,10 @@ every metric to that run, the fitted model as an MLflow model (`model`, with its
 input example, so an endpoint checks requests against the training columns), registers it when
 asked, and writes what it produced to `$STUDIO_OUTPUT_DIR/training_result.json`. Bad data fails
 the job with the file and column named (exit code 2).
+
+In a distributed job (`instance_count > 1`) every rank of the group runs this (RANK, WORLD_SIZE
+from runner/group.py): all of them read the channels and train together, rank 0 alone logs
+metrics and the model and writes the result.
 """
 
 from __future__ import annotations
@@ -62,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[train] no algorithm {spec['algorithm']!r}", file=sys.stderr)
         return EXIT_BAD_DATA
     hp = algorithm.Hyperparameters.model_validate(spec.get("hyperparameters") or {})
+    rank, world = int(os.environ.get("RANK", "0") or 0), int(os.environ.get("WORLD_SIZE", "1") or 1)
+    if world > 1 and not algorithm.supports_distributed:
+        print(f"[train] {algorithm.name} trains on one instance; instance_count must be 1", file=sys.stderr)
+        return EXIT_BAD_DATA
     started = time.monotonic()
     try:
         data = load_channels(spec["channels"], algorithm.needs_label, algorithm.default_label)
@@ -71,9 +79,10 @@ def main(argv: list[str] | None = None) -> int:
 
     import mlflow
 
-    run_id = os.environ.get("MLFLOW_RUN_ID")
+    run_id = os.environ.get("MLFLOW_RUN_ID") if rank == 0 else None  # rank 0 logs for the group
     metrics = MetricBuffer(mlflow.MlflowClient(), run_id)
-    print(f"[train] fitting {algorithm.name} with {hp.model_dump(by_alias=True)}", flush=True)
+    print(f"[train] fitting {algorithm.name} with {hp.model_dump(by_alias=True)}"
+          + (f" as rank {rank} of {world}" if world > 1 else ""), flush=True)
     try:
         fitted = algorithm().fit(hp, data, metrics.log)
     except ValueError as exc:
@@ -81,6 +90,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_DATA
     finally:
         metrics.flush()
+        if world > 1:
+            from .torch_support import group
+
+            group().close()
+    if rank != 0:
+        return 0
     seconds = time.monotonic() - started
     for name, value in sorted(fitted.metrics.items()):
         print(f"[train] {name} = {value:.6g}", flush=True)

@@ -166,7 +166,8 @@ class Agent:
         """Claim queued jobs (oldest first) while their instance type has free slots."""
         with self.db.session() as session:
             queued = session.execute(
-                select(orm.Job.job_id, orm.Job.instance_type).where(orm.Job.status == JobStatus.QUEUED.value)
+                select(orm.Job.job_id, orm.Job.instance_type, orm.Job.instance_count)
+                .where(orm.Job.status == JobStatus.QUEUED.value)
                 .order_by(orm.Job.created_at, orm.Job.job_id).limit(50)).all()
         if not queued:
             return []
@@ -174,17 +175,20 @@ class Agent:
             cpu_sets = list(session.scalars(select(orm.Job.cpu_set).where(orm.Job.status.in_(ACTIVE))).all())
             used = slots_in_use(session)  # transform jobs take slots of their instance type too
         claimed = []
-        for job_id, itype_name in queued:
+        waiting: set[str] = set()  # types where an older job waits for slots: younger ones queue behind it
+        for job_id, itype_name, instance_count in queued:
             itype = self.settings.instance_types.get(itype_name)
             if itype is None:
                 self._fail_queued(job_id, f"instance type {itype_name!r} is no longer in the catalog")
                 continue
-            if used.get(itype_name, 0) >= itype.max_concurrent:
+            count = instance_count or 1  # a distributed job takes a slot per instance
+            if itype_name in waiting or used.get(itype_name, 0) + count > itype.max_concurrent:
+                waiting.add(itype_name)
                 continue
             worker = self.executor.idle_worker()
             if worker is None:
                 break  # no job process available this tick
-            cpus = resources.choose_cpus(itype.vcpus, cpu_sets)
+            cpus = resources.choose_cpus(itype.vcpus * count, cpu_sets)
             cpu_set = resources.format_cpu_set(cpus)
             create_time = resources.create_time(worker.pid)
             with self.db.session() as session:
@@ -197,7 +201,7 @@ class Agent:
             if not worker.assign(job_id):
                 self._requeue(job_id, "the job process was gone before it got the job")
                 continue
-            used[itype_name] = used.get(itype_name, 0) + 1
+            used[itype_name] = used.get(itype_name, 0) + count
             cpu_sets.append(cpu_set)
             claimed.append(job_id)
             log.info("job %s -> worker %s (cpus %s)", job_id, worker.pid, cpu_set)

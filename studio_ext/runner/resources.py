@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -11,6 +12,23 @@ from collections.abc import Iterable
 from typing import Any
 
 import psutil
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int):
+    """preexec_fn: if the parent (a job process, a group) is killed (-9), the kernel kills this
+    child too, instead of leaving it running unseen. Resolved before fork: the child only makes
+    two plain calls."""
+    prctl, getppid, sigkill = _libc.prctl, os.getppid, 9
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, sigkill)
+        if getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return preexec
 
 
 def available_cpus() -> list[int]:
@@ -27,6 +45,15 @@ def choose_cpus(vcpus: int, busy_sets: Iterable[str | None]) -> list[int]:
                 load[cpu] += 1
     ranked = sorted(cpus, key=lambda cpu: (load[cpu], cpu))
     return sorted(ranked[: max(1, min(vcpus, len(cpus)))])
+
+
+def split_cpus(cpus: list[int], parts: int) -> list[list[int]]:
+    """`cpus` dealt into `parts` sets, one per instance of a distributed job: equal contiguous
+    shares, or one CPU each in turn (shared) when there are fewer CPUs than parts."""
+    if len(cpus) >= parts:
+        share = len(cpus) // parts
+        return [cpus[i * share:(i + 1) * share] for i in range(parts)]
+    return [[cpus[i % len(cpus)]] for i in range(parts)]
 
 
 def parse_cpu_set(cpu_set: str | None) -> list[int]:

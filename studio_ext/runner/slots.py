@@ -14,17 +14,19 @@ from .state import ACTIVE
 
 
 def slots_in_use(session) -> dict[str, int]:
-    """instance type -> running jobs + running transform jobs on it."""
+    """instance type -> instances of its running jobs (a distributed job has several) + running transform
+    jobs on it."""
     used: dict[str, int] = {}
     queries = (
-        select(orm.Job.instance_type, func.count()).where(orm.Job.status.in_(ACTIVE)).group_by(orm.Job.instance_type),
+        select(orm.Job.instance_type, func.sum(orm.Job.instance_count)).where(orm.Job.status.in_(ACTIVE))
+        .group_by(orm.Job.instance_type),
         select(orm.TransformJob.instance_type, func.count())
         .where(orm.TransformJob.status.in_((JobStatus.IN_PROGRESS.value, JobStatus.STOPPING.value)))
         .group_by(orm.TransformJob.instance_type),
     )
     for query in queries:
         for itype, count in session.execute(query).all():
-            used[itype] = used.get(itype, 0) + count
+            used[itype] = used.get(itype, 0) + int(count or 0)
     return used
 
 

@@ -131,7 +131,8 @@ class Worker:
 
         attempt = Attempt(job=row, job_dir=job_dir, log=log, env={},
                           cpus=resources.parse_cpu_set(row.cpu_set) or None,
-                          memory_limit_mib=itype.memory_mib if itype else None, progress=progress)
+                          memory_limit_mib=itype.memory_mib * (row.instance_count or 1) if itype else None,
+                          progress=progress)
         try:
             attempt.mlflow_experiment_id, attempt.mlflow_run_id = tracking.start_run(
                 self.settings.mlflow_tracking_uri, self.settings.home,

@@ -92,8 +92,11 @@ class CreateJob(_Model):
                                                         "SM_CHECKPOINT_DIR")
     parameters: Parameters = Field(default_factory=dict)
     instance_type: str = Field(default=DEFAULT_INSTANCE_TYPE, max_length=MAX_NAME)
-    instance_count: int = Field(default=1, ge=1, le=16, description="instances that train together; only 1 "
-                                                                    "today (distributed training is not built)")
+    instance_count: int = Field(default=1, ge=1, le=16,
+                                description="instances that train together: a script job or a torch algorithm "
+                                            "runs as a torch.distributed group of one process per instance (RANK, "
+                                            "WORLD_SIZE, MASTER_ADDR/PORT as torchrun sets them), each on its own "
+                                            "CPUs of the instance type; at most the type's max_concurrent")
     timeout_seconds: int = Field(default=DEFAULT_TIMEOUT_SECONDS, ge=1, le=30 * 24 * 3600)
     max_retries: int = Field(default=0, ge=0, le=10)
     environment: Environment = Field(default_factory=dict)
@@ -141,6 +144,8 @@ class DescribeJob(_Model):
     progress: JobProgress = Field(default_factory=JobProgress)
     input: str
     instance_type: str
+    instance_count: int = Field(default=1, description="instances that train together (a torch.distributed group "
+                                                       "of one process per instance)")
     parameters: dict[str, Any]
     environment: dict[str, str] = Field(default_factory=dict)
     tags: dict[str, str] = Field(default_factory=dict)

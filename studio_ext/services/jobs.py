@@ -160,16 +160,13 @@ class JobService(BaseJobService):
             existing = self._job_id_for_token(request.idempotency_token)
             if existing:
                 return existing
-        if request.instance_count > 1:
-            what = f"{request.algorithm} trains" if request.algorithm else "a job runs"
-            raise InvalidParameter(f"instance_count: {what} on one instance here; distributed training "
-                                   "(instance_count > 1) is not available yet")
         if request.algorithm is not None:
+            self._check_instance_count(request, schemas.JobKind.ALGORITHM)
             return self._create(request, user, job_definition_id, scheduled_for, None, schemas.JobKind.ALGORITHM)
         assert request.input is not None  # CreateJob requires it of a notebook or script job
         path = self.resolve_input(request.input)
         kind = infer_kind(path, request.kind, request.input)
-        instance_types.resolve(self.settings.instance_types, request.instance_type)
+        self._check_instance_count(request, kind)
         if kind == schemas.JobKind.NOTEBOOK and request.parameters:
             nb = load_notebook(path)
             if parameters_cell_index(nb) < 0:
@@ -194,12 +191,35 @@ class JobService(BaseJobService):
             request = request.model_copy(update={"environment": environment})
         return self._create(request, user, job_definition_id, scheduled_for, path, kind)
 
+    def _check_instance_count(self, request: schemas.CreateJob, kind: schemas.JobKind) -> None:
+        """The instance type exists, and a group of `instance_count` instances can run: a script
+        (torch.distributed) or a torch algorithm that trains on several, within what the type
+        allows at once."""
+        itype = instance_types.resolve(self.settings.instance_types, request.instance_type)
+        count = request.instance_count
+        if count == 1:
+            return
+        if kind == schemas.JobKind.NOTEBOOK:
+            raise InvalidParameter("instance_count: a notebook job runs on one instance; run a script job "
+                                   "(torch.distributed) or a torch algorithm on several")
+        if kind == schemas.JobKind.ALGORITHM:
+            from ..algorithms import ALGORITHMS, get
+
+            algorithm = get(request.algorithm or "")
+            if algorithm is not None and not algorithm.supports_distributed:
+                several = [name for name, cls in ALGORITHMS.items() if cls.supports_distributed]
+                raise InvalidParameter(f"instance_count: {algorithm.name} trains on one instance (it has no "
+                                       f"distributed mode here); {', '.join(several)} train on several")
+        if count > itype.max_concurrent:
+            raise InvalidParameter(f"instance_count: {itype.name} runs at most {itype.max_concurrent} at once, so a "
+                                   f"group of {count} could never start; ask for at most {itype.max_concurrent} or "
+                                   "choose an instance type that allows more")
+
     def _create(self, request: schemas.CreateJob, user: str | None, job_definition_id: str | None,
                 scheduled_for: datetime | None, path: Path | None, kind: schemas.JobKind) -> str:
         """Snapshot the input (an algorithm job: its checked training spec) and insert the job."""
         spec = None
         if kind == schemas.JobKind.ALGORITHM:
-            instance_types.resolve(self.settings.instance_types, request.instance_type)
             root = Path(self.settings.server_root).resolve()
             spec = validate_training(request, lambda given, field: resolve_channel(root, given, field))
             train = spec["channels"]["train"]
@@ -235,7 +255,7 @@ class JobService(BaseJobService):
                 job_id=job_id, name=name, kind=kind.value, status=schemas.JobStatus.QUEUED.value,
                 input_path=input_path, input_abspath=str(path), working_dir=str(working_dir),
                 parameters=parameters, instance_type=request.instance_type,
-                timeout_seconds=request.timeout_seconds, max_retries=request.max_retries, attempt=1,
+                instance_count=request.instance_count, timeout_seconds=request.timeout_seconds, max_retries=request.max_retries, attempt=1,
                 environment=environment, tags=request.tags,
                 experiment_name=request.experiment_name or name,
                 idempotency_token=request.idempotency_token, job_definition_id=job_definition_id,
@@ -290,7 +310,8 @@ class JobService(BaseJobService):
         return schemas.DescribeJob(
             job_id=row.job_id, name=row.name, kind=schemas.JobKind(row.kind), status=status,
             status_reason=row.status_reason, progress=schemas.JobProgress(**progress),
-            input=row.input_path, instance_type=row.instance_type, parameters=row.parameters or {},
+            input=row.input_path, instance_type=row.instance_type, instance_count=row.instance_count or 1,
+            parameters=row.parameters or {},
             environment=row.environment or {}, tags=row.tags or {}, timeout_seconds=row.timeout_seconds,
             max_retries=row.max_retries, attempt=row.attempt, experiment_name=row.experiment_name,
             mlflow_experiment_id=row.mlflow_experiment_id, mlflow_run_id=row.mlflow_run_id,

@@ -65,6 +65,8 @@ class Job(Base):
     working_dir: Mapped[str] = mapped_column(Text, doc="where the process runs")
     parameters: Mapped[dict] = mapped_column(JSON, default=dict)
     instance_type: Mapped[str] = mapped_column(String(64), index=True)
+    instance_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1",
+                                                doc="instances that train together (a torchrun-style group)")
     timeout_seconds: Mapped[int] = mapped_column(Integer)
     max_retries: Mapped[int] = mapped_column(Integer, default=0)
     attempt: Mapped[int] = mapped_column(Integer, default=1)

@@ -63,7 +63,7 @@ def test_given_the_catalog_then_every_algorithm_declares_a_usable_contract():
     ({"channels": {"train": {"path": "cancer/train.csv", "label": "churn"}}}, InvalidParameter,
      "channels.train: train.csv has no column 'churn' (the label)"),
     ({"instance_type": "local.huge"}, InvalidParameter, "instance_type"),
-    ({"instance_count": 2}, InvalidParameter, "instance_count: xgboost trains on one instance here"),
+    ({"instance_count": 2}, InvalidParameter, "instance_count: xgboost trains on one instance"),
 ])
 def test_given_a_bad_training_request_then_it_is_refused_naming_the_field(service, fields, error, message):
     request = {"algorithm": "xgboost", "channels": {"train": "cancer/train.csv"}, **fields}

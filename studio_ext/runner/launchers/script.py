@@ -14,7 +14,6 @@ writes to SM_MODEL_DIR is logged to the job's MLflow run as its `model` artifact
 from __future__ import annotations
 
 import collections
-import ctypes
 import json
 import os
 import subprocess
@@ -29,35 +28,29 @@ from .. import resources
 from ..guard import STOP_GRACE_S
 from .base import Attempt, BaseLauncher, Outcome
 
-_libc = ctypes.CDLL(None, use_errno=True)
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent(parent: int):
-    """preexec_fn: if this job process is killed (-9), the kernel kills the script too, instead of
-    leaving it running unseen. Resolved before fork: the child only makes two plain calls."""
-    prctl, getppid, sigkill = _libc.prctl, os.getppid, 9
-
-    def preexec() -> None:
-        prctl(_PR_SET_PDEATHSIG, sigkill)
-        if getppid() != parent:  # the parent died before prctl took effect
-            os._exit(1)
-
-    return preexec
-
-
 MODEL_DIR = "model"  # SM_MODEL_DIR, under the job's output folder
 DATA_DIR = "data"  # SM_OUTPUT_DATA_DIR
 
 
-def sagemaker_env(output_dir: Path, parameters: dict[str, Any], gpus: int, env: dict[str, str]) -> dict[str, str]:
-    """SageMaker's training environment for a script (the SM_CHANNEL_<NAME> come with the job)."""
+def sagemaker_env(output_dir: Path, parameters: dict[str, Any], gpus: int, env: dict[str, str],
+                  instances: int = 1) -> dict[str, str]:
+    """SageMaker's training environment for a script (the SM_CHANNEL_<NAME> come with the job; a
+    distributed job's ranks each get their own SM_CURRENT_HOST from the group)."""
     channels = sorted(k.removeprefix("SM_CHANNEL_").lower() for k in env if k.startswith("SM_CHANNEL_"))
     for name in (MODEL_DIR, DATA_DIR):
         (output_dir / name).mkdir(exist_ok=True)
     return {"SM_MODEL_DIR": str(output_dir / MODEL_DIR), "SM_OUTPUT_DATA_DIR": str(output_dir / DATA_DIR),
             "SM_HPS": json.dumps(parameters), "SM_NUM_GPUS": str(gpus), "SM_NUM_CPUS": str(os.cpu_count() or 1),
-            "SM_HOSTS": json.dumps(["algo-1"]), "SM_CURRENT_HOST": "algo-1", "SM_CHANNELS": json.dumps(channels)}
+            "SM_HOSTS": json.dumps([f"algo-{i + 1}" for i in range(instances)]), "SM_CURRENT_HOST": "algo-1",
+            "SM_CHANNELS": json.dumps(channels)}
+
+
+def group_argv(argv: list[str], instances: int, cpus: list[int] | None) -> list[str]:
+    """`argv` run by every rank of a distributed job's group (runner/group.py), each rank on its
+    share of the job's CPUs."""
+    cpu_sets = resources.split_cpus(cpus, instances) if cpus else None
+    return [sys.executable, "-m", "studio_ext.runner.group", "--ranks", str(instances),
+            *(["--cpus", ";".join(resources.format_cpu_set(c) for c in cpu_sets)] if cpu_sets else []), "--", *argv]
 
 
 def script_argv(script: Path, parameters: dict[str, Any]) -> list[str]:
@@ -95,7 +88,7 @@ class ScriptRun:
             # Own session: stop/timeout signal the whole group the script may have started.
             self.proc = subprocess.Popen(self.argv, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
                                          stdout=log_fd, stderr=subprocess.PIPE, start_new_session=True,
-                                         preexec_fn=_die_with_parent(os.getpid()))
+                                         preexec_fn=resources.die_with_parent(os.getpid()))
         finally:
             os.close(log_fd)
         self._pump = threading.Thread(target=self._copy_stderr, daemon=True)
@@ -146,12 +139,19 @@ class ScriptLauncher(BaseLauncher):
         job = attempt.job
         env = dict(os.environ)
         itype = self.settings.instance_types.get(job.instance_type)
-        env.update(sagemaker_env(attempt.output_dir, job.parameters or {}, itype.gpus if itype else 0, attempt.env))
+        instances = job.instance_count or 1
+        env.update(sagemaker_env(attempt.output_dir, job.parameters or {}, itype.gpus if itype else 0, attempt.env,
+                                 instances))
         env.update(attempt.env)
         env.setdefault("PYTHONUNBUFFERED", "1")  # the live log should be live
         attempt.log.flush()
+        argv = self.argv(attempt) or script_argv(attempt.input_file, job.parameters or {})
+        if instances > 1:
+            argv = group_argv(argv, instances, attempt.cpus or resources.available_cpus())
+            attempt.log.write(f"[studio] {instances} instances train together: a torch.distributed group, each "
+                              "rank's lines prefixed [rank N]\n")
         self._run = ScriptRun(attempt.input_file, job.parameters or {}, Path(job.working_dir), env,
-                              attempt.log_path, attempt.cpus, self.argv(attempt))
+                              attempt.log_path, attempt.cpus, argv)
         self._pid, self._code = None, None
         try:
             self._pid = self._run.start()
