@@ -71,19 +71,21 @@ def jobs() -> None:
 @click.argument("input", metavar="INPUT")
 @job_options
 @click.option("--name", help="Job name (default: the input file's name).")
+@click.option("--instance-count", type=click.IntRange(1, 16),
+              help="A script on this many instances: a torch.distributed group, one process each (default 1).")
 @click.option("--wait", is_flag=True, help="Show a progress bar until the job ends; exit 1 unless it completes.")
 @click.option("--poll", type=float, default=1.0, show_default=True, help="Seconds between status checks with --wait.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the job id.")
 @click.pass_context
 def jobs_run(ctx, input, parameters, instance_type, timeout_seconds, max_retries, environment, tags,
-             experiment_name, kind, name, wait, poll, quiet):
+             experiment_name, kind, name, instance_count, wait, poll, quiet):
     """Run INPUT (a notebook .ipynb or a script .py under the server root) as a job.
 
     \b
     Example: studio jobs run train.ipynb -p alpha 0.5 -p n 3 --instance-type local.medium --wait
     """
     studio = studio_from(ctx)
-    job = studio.jobs.run(input, name=name, **job_fields(parameters, instance_type, timeout_seconds,
+    job = studio.jobs.run(input, name=name, instance_count=instance_count, **job_fields(parameters, instance_type, timeout_seconds,
                                                          max_retries, environment, tags,
                                                          experiment_name, kind))
     if quiet:

@@ -71,6 +71,8 @@ def training() -> None:
               help="A hyperparameter; values are JSON when they parse (-H max_depth=6 -H eta=0.1).")
 @click.option("--register-as", help="Register the trained model under this name.")
 @click.option("--instance-type", help="Where it trains (default: local.small).")
+@click.option("--instance-count", type=click.IntRange(1, 16),
+              help="Instances that train together (torch algorithms; default 1).")
 @click.option("--name", help="Job name (default: the algorithm's).")
 @click.option("--checkpoint", is_flag=True, help="Checkpoint every epoch; a retry resumes from the last one.")
 @click.option("--max-retries", type=int, help="Retries after a failure (default: 0).")
@@ -78,7 +80,7 @@ def training() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print only the job id.")
 @click.pass_context
 def training_run(ctx, algorithm, train, validation, test, label, hyperparameters, register_as, instance_type,
-                 name, checkpoint, max_retries, wait, quiet):
+                 instance_count, name, checkpoint, max_retries, wait, quiet):
     """Train ALGORITHM (`studio algorithms list`) on the given channels.
 
     \b
@@ -90,7 +92,7 @@ def training_run(ctx, algorithm, train, validation, test, label, hyperparameters
                 for k, v in (("train", train), ("validation", validation), ("test", test)) if v}
     hp = {k: parse_value(v) for k, v in pairs(hyperparameters, "--hyperparameter").items()}
     job = studio.training.run(algorithm, channels, hp, register_as=register_as, instance_type=instance_type,
-                              name=name, checkpoint=checkpoint, max_retries=max_retries)
+                              instance_count=instance_count, name=name, checkpoint=checkpoint, max_retries=max_retries)
     if quiet:
         click.echo(job.job_id)
     else:

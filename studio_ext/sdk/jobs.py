@@ -195,7 +195,7 @@ class JobsClient:
         self._studio = studio
 
     def run(self, input: str | os.PathLike, parameters: dict[str, Any] | None = None, *,
-            instance_type: str | None = None, timeout_seconds: int | None = None,
+            instance_type: str | None = None, instance_count: int | None = None, timeout_seconds: int | None = None,
             max_retries: int | None = None, environment: dict[str, str] | None = None,
             tags: dict[str, str] | None = None, experiment_name: str | None = None,
             name: str | None = None, kind: str | None = None, idempotency_token: str | None = None,
@@ -205,12 +205,14 @@ class JobsClient:
         `input` is a path relative to the server root, or a local path (absolute, or relative to
         the current folder) of a file under the server root. Omitted options get the server's
         defaults (local.small, 24 h timeout, no retries). `channels` (a script): name -> a path
-        under the server root, passed as SM_CHANNEL_<NAME> (SageMaker script mode). With
-        wait=True, returns once the job ended, raising JobFailed if it failed.
+        under the server root, passed as SM_CHANNEL_<NAME> (SageMaker script mode).
+        `instance_count` > 1 (a script): one process per instance in a torch.distributed group
+        (RANK, WORLD_SIZE, MASTER_ADDR/PORT as torchrun sets them). With wait=True, returns once
+        the job ended, raising JobFailed if it failed.
         """
         body: dict[str, Any] = {"input": self._studio.server_path(input)}
         optional = {
-            "parameters": parameters, "instance_type": instance_type,
+            "parameters": parameters, "instance_type": instance_type, "instance_count": instance_count,
             "timeout_seconds": timeout_seconds, "max_retries": max_retries,
             "environment": environment, "tags": tags, "experiment_name": experiment_name,
             "name": name, "kind": kind, "idempotency_token": idempotency_token,

@@ -55,14 +55,16 @@ class TrainingClient:
         self._studio = studio
 
     def run(self, algorithm: str, channels: dict[str, Any], hyperparameters: dict[str, Any] | None = None, *,
-            register_as: str | None = None, instance_type: str | None = None, name: str | None = None,
+            register_as: str | None = None, instance_type: str | None = None, instance_count: int | None = None,
+            name: str | None = None,
             timeout_seconds: int | None = None, max_retries: int | None = None, checkpoint: bool = False,
             tags: dict[str, str] | None = None, experiment_name: str | None = None, wait: bool = False,
             show_progress: bool = False) -> TrainingJob:
         """Train `algorithm` (GET algorithms) on `channels` (name -> a path under the server root, a
         local path of a file there, or {"path", "label", "content_type"}). With wait=True, returns once
         it ended (JobFailed if it failed). checkpoint=True: a retried attempt resumes from the last
-        epoch the previous one saved (torch algorithms)."""
+        epoch the previous one saved (torch algorithms). instance_count > 1: the algorithm trains on
+        that many instances together (the algorithms whose `supports_distributed` is true)."""
         def path_of(value: Any) -> Any:
             if isinstance(value, dict):
                 return {**value, "path": self._studio.server_path(value["path"])}
@@ -71,7 +73,8 @@ class TrainingClient:
         body: dict[str, Any] = {"kind": "algorithm", "algorithm": algorithm,
                                 "channels": {k: path_of(v) for k, v in channels.items()},
                                 "hyperparameters": hyperparameters or {}, "checkpoint": checkpoint}
-        optional = {"register_as": register_as, "instance_type": instance_type, "name": name,
+        optional = {"register_as": register_as, "instance_type": instance_type, "instance_count": instance_count,
+                    "name": name,
                     "timeout_seconds": timeout_seconds, "max_retries": max_retries, "tags": tags,
                     "experiment_name": experiment_name}
         body.update({k: v for k, v in optional.items() if v is not None})
