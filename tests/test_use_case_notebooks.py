@@ -31,6 +31,13 @@ def run_notebook(studio_server, monkeypatch, name: str, parameters: dict) -> str
     ("recommendation", {"max_ratings": 20000, "epochs": 8},
      ["Completed models:/movielens-fm/1", "Completed 4000 pairs, test RMSE"]),
     ("time-series", {}, ["Completed models:/airline-forecast/1", "of the two test years fall inside"]),
+    ("predictive-analytics", {}, ["Completed models:/churn-xgb/1", "test ROC AUC 0.8",
+                                  "Completed 1409 customers, accuracy"]),
+    ("anomaly-detection", {"max_rows": 10000}, ["Completed models:/shuttle-anomaly/1", "test ROC AUC 0.99",
+                                                "Completed 2500 readings scored"]),
+    ("text-classification", {"max_snippets": 4000}, ["Completed models:/review-sentiment/1",
+                                                     "800 test snippets, accuracy 0.7",
+                                                     "Completed 800 snippets, accuracy"]),
 ])
 def test_given_a_use_case_notebook_when_run_then_it_trains_deploys_predicts_and_scores(
         studio_server, monkeypatch, name, parameters, expected):
