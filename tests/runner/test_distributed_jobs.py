@@ -16,7 +16,7 @@ from studio_ext import schemas
 from studio_ext.exceptions import InvalidParameter
 from studio_ext.schemas import JobStatus
 
-from .test_algorithm_jobs import digits_channels, service  # noqa: F401 (a fixture)
+from .test_algorithm_jobs import digits_channels, ratings, service, write_splits  # noqa: F401 (a fixture)
 
 GROUP_SCRIPT = '''
 import json, os, psutil, torch, torch.distributed as dist
@@ -100,6 +100,24 @@ def test_given_the_image_classifier_on_two_instances_then_they_train_one_model_l
     history = MlflowClient(s.settings.mlflow_tracking_uri).get_metric_history(job.mlflow_run_id, "validation:loss")
     assert [m.step for m in history] == [1, 2, 3, 4]  # one curve: rank 0's
     assert (s.settings.job_dir(job.job_id) / "checkpoints" / "checkpoint.pt").is_file()
+
+
+def test_given_factorization_machines_on_two_instances_then_the_recommender_learns_as_on_one(running_studio):
+    import numpy as np
+    import pandas as pd
+
+    s = running_studio
+    frame = ratings()
+    write_splits(frame, s.root / "dist-ratings", int(len(frame) * 0.8))
+
+    job = s.wait(s.submit(algorithm="factorization-machines", instance_count=2, instance_type="test.wide",
+                          hyperparameters={"num_factors": 8, "epochs": 60, "mini_batch_size": 64, "learning_rate": 0.02},
+                          channels={"train": "dist-ratings/train.csv", "validation": "dist-ratings/validation.csv"}))
+
+    assert job.status == JobStatus.COMPLETED, (job.status_reason, s.log(job.job_id))
+    validation = pd.read_csv(s.root / "dist-ratings" / "validation.csv")
+    mean_only = float(np.sqrt(((validation["rating"] - frame["rating"].mean()) ** 2).mean()))
+    assert job.training.result.metrics["validation:rmse"] < 0.8 * mean_only, (job.training.result.metrics, mean_only)
 
 
 @pytest.mark.parametrize(("fields", "message"), [
