@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
 
 from .base import Dataset, LogMetric
 
@@ -32,6 +33,36 @@ def problem_type(y: Any, requested: str = "auto") -> str:
         raise ValueError(f"the label has {values} distinct text values: too many classes for a classifier "
                          f"(at most {CLASSIFICATION_MAX_CLASSES})")
     return "binary" if values == 2 else "multiclass"
+
+
+class NativeCategories(TransformerMixin, BaseEstimator):
+    """The table as XGBoost reads it natively: numbers as floats with their missing values kept
+    (the trees learn where missing goes), other columns as pandas categoricals over the training
+    data's categories (an unseen category is missing). XGBoost's own categorical splits beat
+    one-hot encoding on tables such as diamonds (RMSE 544.7 against 563.5 at its defaults, bench
+    figures in docs/design/choices.md) and train several times faster."""
+
+    def fit(self, x: Any, y: Any = None) -> NativeCategories:
+        self.columns_ = list(x.columns)
+        self.numbers_ = [c for c in x.columns if x[c].dtype.kind in "fiub"]
+        self.categories_ = {c: sorted({str(v) for v in x[c].dropna()}) for c in x.columns if c not in self.numbers_}
+        return self
+
+    def transform(self, x: Any) -> Any:
+        import pandas as pd
+
+        if not self.categories_:  # all numbers: an array (a replica's fast path sends one already)
+            return np.asarray(x.to_numpy() if hasattr(x, "to_numpy") else x, dtype=float)
+        frame = x if isinstance(x, pd.DataFrame) else pd.DataFrame(np.asarray(x, dtype=object), columns=self.columns_)
+        out = {}
+        for column in self.columns_:
+            values = frame[column]
+            if column in self.numbers_:
+                out[column] = pd.to_numeric(values, errors="coerce").astype(float)
+            else:
+                text = values.where(values.isna(), values.astype(str))
+                out[column] = pd.Categorical(text, categories=self.categories_[column])
+        return pd.DataFrame(out, index=frame.index)
 
 
 def preprocessor(x: Any, scale: bool) -> Any:

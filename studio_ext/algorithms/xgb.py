@@ -13,7 +13,7 @@ from pydantic import Field
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from .base import BaseAlgorithm, Dataset, Fitted, Hyperparameters, LogMetric, tunable
-from .tabular import preprocessor, problem_type, score_channels, supervised_metrics
+from .tabular import NativeCategories, problem_type, score_channels, supervised_metrics
 from .torch_support import Checkpoints
 
 # XGBoost's own name for each evaluation metric, and the studio's (SageMaker-style) name.
@@ -71,8 +71,9 @@ class XGBoost(BaseAlgorithm):
     title = "XGBoost"
     use_case = "predictive"
     problem_types = ("binary", "multiclass", "regression")
-    description = ("Gradient-boosted decision trees: the strongest default for tables. Early stopping on the "
-                   "validation channel; the validation metric is logged every round.")
+    description = ("Gradient-boosted decision trees: the strongest default for tables. Text columns are "
+                   "categories (XGBoost's native categorical splits), missing values stay missing. Early "
+                   "stopping on the validation channel; the validation metric is logged every round.")
     Hyperparameters = XGBoostHyperparameters
     metrics = supervised_metrics()
 
@@ -82,7 +83,7 @@ class XGBoost(BaseAlgorithm):
 
         train = data["train"]
         kind = problem_type(train.y, hp.objective)
-        prepare = preprocessor(train.x, scale=False).fit(train.x)
+        prepare = NativeCategories().fit(train.x)
         classes = None
         y = train.y.astype(float) if kind == "regression" else train.y
         if kind != "regression":
@@ -107,6 +108,7 @@ class XGBoost(BaseAlgorithm):
                     min_child_weight=hp.min_child_weight, subsample=hp.subsample,
                     colsample_bytree=hp.colsample_bytree, reg_alpha=hp.alpha, reg_lambda=hp.lambda_,
                     random_state=hp.seed, eval_metric=xgb_metric, n_jobs=-1, tree_method="hist",
+                    enable_categorical=True,
                     early_stopping_rounds=hp.early_stopping_rounds if len(evals) > 1 else None,
                     callbacks=[_round_callback(names, metric_name, log_metric, saved, done)])
         model.fit(evals[0][0], evals[0][1], eval_set=evals, verbose=False,
