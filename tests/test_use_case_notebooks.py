@@ -23,6 +23,8 @@ def run_notebook(studio_server, monkeypatch, name: str, parameters: dict) -> str
                                           kernel_name="python3", progress_bar=False)
     outputs = [output for cell in executed.cells for output in cell.get("outputs", [])]
     assert any("image/png" in output.get("data", {}) for output in outputs)  # its chart was drawn
+    # job.wait() showed a live progress bar (an ipywidgets view) while the training job ran
+    assert any("application/vnd.jupyter.widget-view+json" in output.get("data", {}) for output in outputs)
     return "\n".join(output.get("text", "") for output in outputs if output.get("output_type") == "stream")
 
 

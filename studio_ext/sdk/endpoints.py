@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from ..exceptions import StudioError
 from ..schemas import DescribeEndpoint, EndpointCapture, EndpointMetrics, EndpointStatus
+from . import widgets
 from ._http import _error_from
 
 if TYPE_CHECKING:
@@ -45,6 +46,13 @@ def to_payload(data: Any) -> dict:
     raise TypeError("predict() takes a DataFrame, an array, a list of rows or of records, or an MLflow payload")
 
 
+class Endpoint(DescribeEndpoint):
+    """An endpoint's description; in a notebook, its status and variants as a table."""
+
+    def _repr_html_(self) -> str:
+        return widgets.endpoint_html(self)
+
+
 class Predictor:
     """An endpoint to score with: `predictor.predict(df)` -> the list of predictions."""
 
@@ -55,10 +63,13 @@ class Predictor:
     def __repr__(self) -> str:
         return f"<Predictor {self.name}>"
 
+    def _repr_html_(self) -> str:
+        return widgets.endpoint_html(self._studio.endpoints.get(self.name))
+
     def predict(self, data: Any) -> list:
         return self._studio.endpoints.invoke(self.name, to_payload(data))["predictions"]
 
-    def describe(self) -> DescribeEndpoint:
+    def describe(self) -> Endpoint:
         return self._studio.endpoints.get(self.name)
 
     def rollback(self, *, deployment_policy: dict | None = None, wait: bool = True,
@@ -78,7 +89,7 @@ class EndpointsClient:
         self._studio = studio
 
     def create(self, name: str, variants: list[dict], *, data_capture: dict | None = None,
-               schema_enforcement: str | None = None) -> DescribeEndpoint:
+               schema_enforcement: str | None = None) -> Endpoint:
         """`variants`: [{"name", "model": "models:/<name>/<version>" or "models:/<name>@<alias>",
         "instance_type", "instance_count", "weight"}] (all but model have defaults);
         `schema_enforcement`: "mlflow" (default: as `mlflow models serve`) or "strict"."""
@@ -87,7 +98,7 @@ class EndpointsClient:
             body["data_capture"] = data_capture
         if schema_enforcement is not None:
             body["schema_enforcement"] = schema_enforcement
-        return DescribeEndpoint.model_validate(self._studio._http.post("endpoints", body))
+        return Endpoint.model_validate(self._studio._http.post("endpoints", body))
 
     def deploy(self, model: str, name: str | None = None, *, instance_type: str = "local.small",
                instance_count: int = 1, data_capture: dict | None = None, wait: bool = True,
@@ -105,11 +116,11 @@ class EndpointsClient:
     def predictor(self, name: str) -> Predictor:
         return Predictor(self._studio, name)
 
-    def list(self) -> list[DescribeEndpoint]:
-        return [DescribeEndpoint.model_validate(item) for item in self._studio._http.get("endpoints")["items"]]
+    def list(self) -> list[Endpoint]:
+        return [Endpoint.model_validate(item) for item in self._studio._http.get("endpoints")["items"]]
 
-    def get(self, name: str) -> DescribeEndpoint:
-        return DescribeEndpoint.model_validate(self._studio._http.get(f"endpoints/{_q(name)}"))
+    def get(self, name: str) -> Endpoint:
+        return Endpoint.model_validate(self._studio._http.get(f"endpoints/{_q(name)}"))
 
     def update(self, name: str, *, variants: list[dict] | None = None, data_capture: dict | None = None,
                deployment_policy: dict | None = None, schema_enforcement: str | None = None) -> None:
@@ -134,7 +145,7 @@ class EndpointsClient:
     def delete(self, name: str) -> None:
         self._studio._http.delete(f"endpoints/{_q(name)}")
 
-    def wait(self, name: str, *, timeout: float = 300.0, poll: float = 0.5) -> DescribeEndpoint:
+    def wait(self, name: str, *, timeout: float = 300.0, poll: float = 0.5) -> Endpoint:
         """Until InService; raises StudioError with the reason if it becomes Failed."""
         deadline = time.monotonic() + timeout
         while True:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ..schemas import DescribeJob, JobLogs, JobOutput, JobStatus
+from . import widgets
 from .errors import JobFailed, JobStopped, WaitTimeout
 
 if TYPE_CHECKING:
@@ -73,6 +74,9 @@ class Job:
         status = self._description.status.value if self._description else "?"
         return f"<Job {self.job_id} {status}>"
 
+    def _repr_html_(self) -> str:
+        return widgets.job_html(self._latest())
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Job) and other.job_id == self.job_id
 
@@ -81,7 +85,7 @@ class Job:
 
     # ----------------------------------------------------------------- waiting
 
-    def wait(self, timeout: float | None = None, poll: float = 1.0, show_progress: bool = False,
+    def wait(self, timeout: float | None = None, poll: float = 1.0, show_progress: bool | None = None,
              raise_on_failure: bool = True,
              on_update: Callable[[DescribeJob], None] | None = None) -> Job:
         """Block until the job is Completed, Failed or Stopped; returns self.
@@ -90,16 +94,22 @@ class Job:
             timeout: seconds to wait at most (None: forever); WaitTimeout after that, the job
                 keeps running.
             poll: seconds between status checks.
-            show_progress: print a line whenever the status or the cell count changes.
+            show_progress: in a notebook, a live progress bar (ipywidgets; the default there);
+                elsewhere, True prints a line whenever the status or the cell count changes.
             raise_on_failure: raise JobFailed (Failed) or JobStopped (Stopped) with the reason.
             on_update: called with each fresh description (what the CLI's progress bar uses).
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         last_line = None
+        bar = None
+        if show_progress is not False and widgets.in_notebook():
+            bar, show_progress = widgets.JobProgressBar(), False
         while True:
             description = self.describe()
             if on_update is not None:
                 on_update(description)
+            if bar is not None:
+                bar.update(description)
             if show_progress:
                 line = _progress_line(description)
                 if line != last_line:
@@ -199,7 +209,7 @@ class JobsClient:
             max_retries: int | None = None, environment: dict[str, str] | None = None,
             tags: dict[str, str] | None = None, experiment_name: str | None = None,
             name: str | None = None, kind: str | None = None, idempotency_token: str | None = None,
-            channels: dict[str, Any] | None = None, wait: bool = False, show_progress: bool = False) -> Job:
+            channels: dict[str, Any] | None = None, wait: bool = False, show_progress: bool | None = None) -> Job:
         """Submit a notebook (.ipynb) or script (.py) as a job.
 
         `input` is a path relative to the server root, or a local path (absolute, or relative to

@@ -6,10 +6,25 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ..schemas import AlgorithmSpec
+from . import widgets
 from .jobs import Job
 
 if TYPE_CHECKING:
     from .client import Studio
+
+
+class Algorithm(AlgorithmSpec):
+    """One catalog entry; in a notebook, a table of its hyperparameters."""
+
+    def _repr_html_(self) -> str:
+        return widgets.algorithm_html(self)
+
+
+class Catalog(list[Algorithm]):
+    """The algorithms; in a notebook, one row each."""
+
+    def _repr_html_(self) -> str:
+        return widgets.catalog_html(self)
 
 
 class AlgorithmsClient:
@@ -18,11 +33,11 @@ class AlgorithmsClient:
     def __init__(self, studio: Studio):
         self._studio = studio
 
-    def list(self) -> list[AlgorithmSpec]:
-        return [AlgorithmSpec.model_validate(a) for a in self._studio._http.get("algorithms")["items"]]
+    def list(self) -> Catalog:
+        return Catalog(Algorithm.model_validate(a) for a in self._studio._http.get("algorithms")["items"])
 
-    def get(self, name: str) -> AlgorithmSpec:
-        return AlgorithmSpec.model_validate(self._studio._http.get(f"algorithms/{quote(name, safe='')}"))
+    def get(self, name: str) -> Algorithm:
+        return Algorithm.model_validate(self._studio._http.get(f"algorithms/{quote(name, safe='')}"))
 
 
 class TrainingJob(Job):
@@ -59,7 +74,7 @@ class TrainingClient:
             name: str | None = None,
             timeout_seconds: int | None = None, max_retries: int | None = None, checkpoint: bool = False,
             tags: dict[str, str] | None = None, experiment_name: str | None = None, wait: bool = False,
-            show_progress: bool = False) -> TrainingJob:
+            show_progress: bool | None = None) -> TrainingJob:
         """Train `algorithm` (GET algorithms) on `channels` (name -> a path under the server root, a
         local path of a file there, or {"path", "label", "content_type"}). With wait=True, returns once
         it ended (JobFailed if it failed). checkpoint=True: a retried attempt resumes from the last

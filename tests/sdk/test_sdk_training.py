@@ -30,4 +30,14 @@ def test_given_the_catalog_and_a_csv_when_trained_from_the_sdk_then_the_model_de
     rows = data.drop(columns=["label"]).head(4)
     predictions = predictor.predict(rows)
     assert len(predictions) == 4 and set(predictions) <= {0, 1}
+
+    # what a notebook shows for them (Jupyter renders _repr_html_)
+    shown = job._repr_html_()
+    assert all(text in shown for text in ("Completed", "linear-learner", "models:/sdk-linear/1", "validation:accuracy"))
+    shown = predictor._repr_html_()
+    assert all(text in shown for text in ("sdk-linear", "InService", "models:/sdk-linear/1", "local.small × 1"))
+    shown = studio.algorithms.get("xgboost")._repr_html_()
+    assert "<code>max_depth</code>" in shown and "[1, 20]" in shown and "one instance" in shown
+    shown = studio.algorithms.list()._repr_html_()
+    assert "<b>image-classifier</b>" in shown and "several" in shown
     studio.endpoints.delete("sdk-linear")
