@@ -79,15 +79,27 @@ def cycles_of(freq: str | None) -> list[str]:
     return [name for name, length in (("day", DAY), ("week", 7 * DAY), ("year", 365 * DAY)) if step < length]
 
 
-def lags_for(freq: str | None, season: int) -> list[int]:
-    """1-3 steps, and one step either side of one and two of each season (the given season, and
-    a day and a week for sub-daily data)."""
+def periods_of(freq: str | None, season: int) -> set[int]:
+    """The seasons the lags reach back to: the given one, and a day and a week for sub-daily data."""
     periods = {season}
     step = step_seconds(freq)
     if step is not None and step < DAY and DAY % step == 0:
         periods |= {int(DAY // step), int(7 * DAY // step)}
+    return periods - {1}
+
+
+def default_context(horizon: int, freq: str | None, season: int) -> int:
+    """prediction_length, at most two of the shortest season: the lags already reach a season or
+    two back, and each point of context costs training time (a week of half-hours forecast from a
+    week of them would cost 7 times as much as from two days)."""
+    periods = periods_of(freq, season)
+    return min(horizon, 2 * min(periods)) if periods else horizon
+
+
+def lags_for(freq: str | None, season: int) -> list[int]:
+    """1-3 steps, and one step either side of one and two of each season (see periods_of)."""
     lags = {1, 2, 3}
-    for period in periods - {1}:
+    for period in periods_of(freq, season):
         for k in (1, 2):
             lags |= {k * period - 1, k * period, k * period + 1}
     return sorted(lag for lag in lags if lag >= 1)
@@ -102,8 +114,8 @@ def time_features(start: Any, freq: str | None, count: int, cycles: list[str]) -
     times = pd.date_range(start, periods=count, freq=freq)
     seconds = (times.hour * 3600 + times.minute * 60 + times.second).to_numpy(dtype=np.float64)
     day = seconds / DAY
-    position = {"day": day, "week": (times.dayofweek.to_numpy() + day) / 7,
-                "year": (times.dayofyear.to_numpy() - 1 + day) / 365.25}
+    position = {"day": day, "week": (times.day_of_week.to_numpy() + day) / 7,
+                "year": (times.day_of_year.to_numpy() - 1 + day) / 365.25}
     columns = []
     for cycle in cycles:
         angle = 2 * np.pi * position[cycle]
@@ -402,7 +414,7 @@ def train(hp: Any, train_series: list[Series], validation_series: list[Series] |
     from .torch_support import EpochLoop, device
 
     horizon = hp.prediction_length
-    context = hp.context_length or horizon
+    context = hp.context_length or default_context(horizon, freq, season)
     usable = [s for s in train_series if np.isfinite(s.observed).any()]
     if not usable:
         raise ValueError("the train channel's series have no observed value to learn from")

@@ -68,9 +68,11 @@ class ForecasterHyperparameters(Hyperparameters):
     id_column: str | None = Field(default=None, max_length=256)
     context_length: int | None = Field(default=None, ge=1, le=10_000,
                                        description=DEEPAR + "points the network reads before forecasting (besides "
-                                                            "its seasonal lags); default: prediction_length",
+                                                            "its seasonal lags); default: prediction_length, at "
+                                                            "most two of the shortest season (training time grows "
+                                                            "with context_length + prediction_length)",
                                        json_schema_extra=tunable(12, 400, "Logarithmic"))
-    epochs: int = Field(default=30, ge=1, le=1000, description=DEEPAR + "passes of num_batches_per_epoch batches",
+    epochs: int = Field(default=20, ge=1, le=1000, description=DEEPAR + "passes of num_batches_per_epoch batches",
                         json_schema_extra=tunable(10, 200, "Logarithmic"))
     num_batches_per_epoch: int = Field(default=50, ge=1, le=10_000,
                                        description=DEEPAR + "windows sampled per epoch, in batches (an epoch costs "
