@@ -583,6 +583,21 @@ def test_given_a_checkpointing_deepar_job_killed_mid_training_then_the_retry_res
     assert [m.step for m in history] == list(range(resumed + 1, 11))  # the retry trains only the epochs left
 
 
+def test_given_model_auto_when_the_forecaster_trains_then_both_models_are_scored_and_the_better_one_kept():
+    from studio_ext.algorithms.base import Dataset
+    from studio_ext.algorithms.forecaster import Forecaster
+
+    logged: dict[str, float] = {}
+    hp = Forecaster.Hyperparameters(**{**DEEPAR_SMALL, "model": "auto", "epochs": 2})
+    fitted = Forecaster().fit(hp, {"train": Dataset(pd.DataFrame(deepar_series()), None, "train.jsonl")},
+                              lambda name, value, step: logged.setdefault(name, value))
+
+    scores = {kind: logged[f"validation:smape_{kind}"] for kind in ("seasonal", "deepar")}
+    assert fitted.model.kind == min(scores, key=lambda kind: scores[kind])
+    # the run's backtest is the kept model's (the same window: the train series' last points)
+    assert fitted.metrics["validation:smape"] == pytest.approx(scores[fitted.model.kind])
+
+
 def test_given_an_xgboost_checkpoint_when_training_starts_again_then_it_goes_on_from_the_saved_round(
         tmp_path, monkeypatch, capsys):
     from studio_ext.algorithms.base import Dataset
