@@ -53,8 +53,10 @@ def preview_channel(root: Path, algorithm_name: str,
     label, needs_label = channel_label(request.channel, request.label, frame.columns, algorithm.needs_label,
                                        algorithm.default_label)
     if label is not None and label not in frame.columns:
+        names = [str(c) for c in frame.columns]
+        more = f" and {len(names) - 10} more" if len(names) > 10 else ""
         raise InvalidParameter(f"label: {Path(request.path).name} has no column {label!r}; its columns: "
-                               f"{', '.join(map(str, list(frame.columns)[:20]))}")
+                               f"{', '.join(names[:10])}{more}")
     column = label_column(frame.columns, label, needs_label)
     shown = list(frame.columns[:MAX_COLUMNS])
     if column is not None and column not in shown:

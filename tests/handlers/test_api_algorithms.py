@@ -132,6 +132,7 @@ async def test_given_parquet_when_previewed_then_its_row_count_comes_from_the_fo
 @pytest.mark.parametrize(("algorithm", "body", "code", "message"), [
     ("xgboost", {"path": "nowhere.csv"}, 404, "path: no file or folder 'nowhere.csv' under the server root"),
     ("xgboost", {"path": "../outside.csv"}, 400, "path: '../outside.csv' is outside the server root"),
+    ("xgboost", {"path": "a\u0000b.csv"}, 400, "path: invalid path"),
     ("no-such-algorithm", {"path": "churn/train.csv"}, 404, "name: no built-in algorithm 'no-such-algorithm'"),
     ("xgboost", {"path": "churn/train.csv", "channel": "holdout"}, 400,
      "channel: xgboost takes the channels train, validation, test"),
