@@ -14,7 +14,7 @@ from traitlets import Bool, Float, Int, Type, Unicode, default
 
 from . import __version__, paths
 from .credentials import replica_token
-from .handlers.algorithms import AlgorithmHandler, AlgorithmsHandler
+from .handlers.algorithms import AlgorithmHandler, AlgorithmsHandler, ChannelPreviewHandler
 from .handlers.audit_events import AuditEventsHandler
 from .handlers.config import ConfigHandler
 from .handlers.endpoints import (
@@ -99,10 +99,12 @@ PARTS: tuple[Part, ...] = (
         (r"/studio/api/instance-types", InstanceTypesHandler),
     )),
     Part("audit-events", ((r"/studio/api/audit-events", AuditEventsHandler),)),
-    # Built-in algorithms (issue 10): the catalog; training is an algorithm job (kind: algorithm).
+    # Built-in algorithms (issue 10): the catalog and a channel's preview; training is an algorithm
+    # job (kind: algorithm).
     Part("algorithms", (
         (r"/studio/api/algorithms", AlgorithmsHandler),
         (r"/studio/api/algorithms/" + _ID.format("name"), AlgorithmHandler),
+        (r"/studio/api/algorithms/" + _ID.format("name") + r"/channel-preview", ChannelPreviewHandler),
     )),
     Part("notebook-parameters", ((r"/studio/api/notebook-parameters", NotebookParametersHandler),)),
     Part("jobs", (

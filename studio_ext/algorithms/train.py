@@ -27,7 +27,7 @@ from typing import Any
 from ..paths import TRAINING_RESULT
 from . import get
 from .base import Dataset
-from .data import read_table, split_label
+from .data import channel_label, read_table, split_label
 
 EXIT_BAD_DATA = 2
 
@@ -37,13 +37,8 @@ def load_channels(channels: dict[str, dict[str, Any]], needs_label: bool,
     data = {}
     for name, channel in channels.items():
         frame = read_table(Path(channel["abspath"]), channel.get("content_type"))
-        label = channel.get("label")
-        if label is None and default_label is not None and default_label in frame.columns:
-            label = default_label
-        # Only `train` must hold the label of a supervised algorithm; the others are scored when they do.
-        data[name] = split_label(frame, label, f"channel {name!r} ({channel['path']})",
-                                 needs_label and (name == "train" or label is not None or
-                                                  "label" in frame.columns))
+        label, needs = channel_label(name, channel.get("label"), frame.columns, needs_label, default_label)
+        data[name] = split_label(frame, label, f"channel {name!r} ({channel['path']})", needs)
         print(f"[train] channel {name}: {len(frame)} rows, {data[name].x.shape[1]} features from {channel['path']}",
               flush=True)
     train_columns = list(data["train"].x.columns)

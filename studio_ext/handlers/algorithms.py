@@ -1,4 +1,5 @@
-"""GET /studio/api/algorithms[/{name}]: the built-in algorithm catalog (train one with an algorithm job)."""
+"""GET /studio/api/algorithms[/{name}]: the built-in algorithm catalog (train one with an algorithm job), and
+POST /studio/api/algorithms/{name}/channel-preview: a channel's first rows as that algorithm reads them."""
 
 from __future__ import annotations
 
@@ -34,3 +35,13 @@ class AlgorithmHandler(StudioHandler):
         if algorithm is None:
             raise NotFound(f"name: no built-in algorithm {name!r}; GET /studio/api/algorithms lists them")
         self.write_model(algorithm.spec())
+
+
+class ChannelPreviewHandler(StudioHandler):
+    # A read (nothing changes, so no audit event), but a POST: the channel is a body like a job's.
+    @web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        self.parse_query(NoQuery)
+        request = self.parse_body(schemas.PreviewChannelRequest)
+        self.write_model(await self.call(self.job_service.preview_channel, name, request))

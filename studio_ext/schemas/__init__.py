@@ -12,9 +12,12 @@ from ._base import (  # noqa: F401
 from .algorithms import (  # noqa: F401
     AlgorithmSpec,
     Channel,
+    ChannelPreview,
     ChannelSpec,
     ListAlgorithmsResponse,
     MetricSpec,
+    PreviewCell,
+    PreviewChannelRequest,
     TrainingResult,
     TrainingSpec,
 )

@@ -84,3 +84,41 @@ class TrainingResult(_Model):
     registered_version: str | None = None
     metrics: dict[str, float] = Field(default_factory=dict, description="the final value of each metric")
     problem_type: str | None = None
+
+
+class PreviewChannelRequest(_Model):
+    """POST /studio/api/algorithms/{name}/channel-preview: a channel to read as the training would."""
+
+    path: InputPath = Field(description="a file or a folder, relative to the server root")
+    channel: str = Field(default="train", min_length=1, max_length=64,
+                         description="which channel of the algorithm (only `train` must hold the label)")
+    label: str | None = Field(default=None, max_length=256,
+                              description="the label column (default: the algorithm's rule, as in training)")
+    content_type: str | None = Field(default=None, max_length=128, description="default: from the file extension")
+    rows: int = Field(default=5, ge=1, le=50, description="how many of the first rows to show")
+
+
+PreviewCell = str | int | float | bool | None
+
+
+class ChannelPreview(_Model):
+    """The first rows of a channel as the algorithm's training reads them, and the label it would
+    take. Only those rows are read (a CSV's first lines, a Parquet file's first batch, an .npz's
+    first images); what is cheap to know of the rest comes along."""
+
+    path: str
+    channel: str
+    content_type: str
+    columns: list[str] = Field(description="the columns shown: the first ones (and the label's); names as text")
+    columns_total: int = Field(description="all the columns of the rows read (an image: its pixels, and label)")
+    rows: list[list[PreviewCell]] = Field(description="the first rows, one value per shown column; empty values "
+                                                      "are null, long texts cut")
+    rows_read: int
+    rows_total: int | None = Field(default=None, description="all the rows, where cheap to tell (Parquet, .npz, "
+                                                             "images); null for CSV and JSON Lines")
+    label: str | None = Field(default=None, description="the column training takes as the label; null: none "
+                                                        "(an unsupervised algorithm on a table without one)")
+    files: int = Field(description="data files in the channel (a folder may hold several)")
+    image_shape: list[int] | None = Field(default=None, description="images: (channels, height, width)")
+    classes: dict[str, int] | None = Field(default=None, description="images: the count of each label (null "
+                                                                     "beyond 100 distinct values)")

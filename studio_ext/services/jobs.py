@@ -22,6 +22,7 @@ from ..paths import CHECKPOINT_DIR, INPUT_DIR, LOG_NAME, OUTPUT_DIR, private_dir
 from ..settings import StudioSettings
 from ..store import orm
 from ..store.db import Database, rowcount
+from .channel_preview import preview_channel
 from .job_files import (
     as_declared,
     infer_kind,
@@ -92,6 +93,11 @@ class BaseJobService(ABC):
     def notebook_parameters(self, input_path: str) -> dict:
         """The parameters cell of a notebook under the server root: {name: {default, type,
         help}}, for the run-as-job form ({} without such a cell). Errors like create_job."""
+
+    def preview_channel(self, algorithm: str, request: schemas.PreviewChannelRequest) -> schemas.ChannelPreview:
+        """The first rows of a channel under the server root as the algorithm's training reads
+        them, and its label column (the Train panel's preview; see channel_preview.py)."""
+        return preview_channel(Path(self.settings.server_root).resolve(), algorithm, request)
 
     # ------------------------------------------------------------------ queries
 

@@ -98,6 +98,8 @@ def validate_training(request: schemas.CreateJob, resolve: Callable[[str, str], 
 
 def resolve_channel(root: Path, given: str, field: str) -> Path:
     """A channel's file or folder under `root` (InvalidParameter outside it, NotFound if missing)."""
+    if "\0" in given:  # the file system would raise ValueError: a 500, not the client's 400
+        raise InvalidParameter(f"{field}: invalid path {given!r}")
     with path_errors(field, given):
         path = (root / given).resolve()
         if path != root and root not in path.parents:

@@ -6,6 +6,7 @@ import time
 import uuid
 
 import nbformat
+import numpy as np
 import pytest
 
 pytestmark = pytest.mark.ui
@@ -407,7 +408,31 @@ def test_given_the_train_panel_when_xgboost_is_trained_from_its_form_then_the_jo
     show_sidebar(page, "jp-studio-train-panel")
     form.locator('[data-testid="channel-train-pick"]').click()
     assert form.locator('[data-testid="channel-train"]').input_value() == f"{name}-train.csv"
+    # The channel's first rows show under it, the label column the training will learn marked.
+    preview = form.locator('[data-testid="channel-train-preview"]')
+    preview.wait_for()
+    assert preview.locator('[data-testid="channel-train-preview-label"]').inner_text() == "label"
+    assert preview.locator("th.jp-mod-label").inner_text() == "label"
+    assert preview.locator("tbody tr").count() == 5
+    # shown first (the file has it last), then the features in the file's order
+    assert preview.locator("th").nth(0).inner_text() == "label"
+    assert preview.locator("th").nth(1).inner_text() == "mean radius"
+    page.screenshot(path=str(artifacts / "21-train-preview.png"))
+    # A label column the file lacks: the server's message, as the job would have failed.
+    form.locator('[data-testid="channel-label"]').fill("churn")
+    error = form.locator('[data-testid="channel-train-preview-error"]')
+    error.wait_for()
+    assert error.inner_text().startswith(f"label: {name}-train.csv has no column 'churn'")
+    page.screenshot(path=str(artifacts / "21-train-preview-error.png"))
+    form.locator('[data-testid="channel-label"]').fill("")
+    preview.wait_for()
     form.locator('[data-testid="channel-validation"]').fill(f"{name}-validation.csv")
+    form.locator('[data-testid="channel-validation-preview"]').wait_for()
+    # XGBoost trains on one instance: the Instances field is fixed at 1 and says why.
+    assert form.locator('[data-testid="train-instance-count"]').is_disabled()
+    assert form.locator('[data-testid="train-instance-count"]').input_value() == "1"
+    assert form.locator('[data-testid="train-instance-count-hint"]').inner_text() == \
+        "xgboost trains on one instance"
     form.locator('[data-testid="train-register-as"]').fill(name)
     page.screenshot(path=str(artifacts / "21-train-form.png"))
     form.locator('[data-testid="train-submit"]').click()
@@ -427,3 +452,24 @@ def test_given_the_train_panel_when_xgboost_is_trained_from_its_form_then_the_jo
     page.wait_for_function(f"() => ({DRAWN_PIXELS_JS})(document.querySelector("
                            "'[data-testid=job-training-chart][data-label=\"validation:log_loss\"] canvas')) > 500")
     page.screenshot(path=str(artifacts / "22-training-job.png"))
+
+    # The image classifier trains on several instances: Instances is enabled, up to what the
+    # instance type runs at once; its .npz channel previews as images with their classes.
+    np.savez(ui_server.root_dir / f"{name}-digits.npz", x=np.zeros((6, 8, 8), dtype=np.float32),
+             y=np.array([0, 1, 2, 0, 1, 2]))
+    show_sidebar(page, "jp-studio-train-panel")
+    form.locator('[data-testid="train-back"]').click()
+    catalog.locator('[data-testid="algorithm"][data-name="image-classifier"]').click()
+    form = page.locator('[data-testid="train-form"][data-algorithm="image-classifier"]')
+    count = form.locator('[data-testid="train-instance-count"]')
+    assert count.is_enabled() and count.input_value() == "1"
+    count.fill("3")  # local.small runs 2 at once
+    assert form.locator('[data-testid="train-instance-count-error"]').inner_text() == \
+        "instance_count: must be an integer in [1, 2] on local.small"
+    count.fill("2")
+    form.locator('[data-testid="channel-train"]').fill(f"{name}-digits.npz")
+    preview = form.locator('[data-testid="channel-train-preview"]')
+    preview.wait_for()
+    assert "images 1×8×8" in preview.inner_text() and "classes 0: 2, 1: 2, 2: 2" in preview.inner_text()
+    assert not form.locator('[data-testid="train-submit"]').is_disabled()
+    page.screenshot(path=str(artifacts / "23-train-image-classifier.png"))

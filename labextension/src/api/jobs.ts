@@ -64,6 +64,8 @@ export interface ICreateJob {
   checkpoint?: boolean;
   parameters?: Record<string, unknown>;
   instance_type?: string;
+  /** Instances that train together (a script or a torch algorithm that supports_distributed). */
+  instance_count?: number;
   timeout_seconds?: number;
   max_retries?: number;
   environment?: Record<string, string>;
@@ -99,6 +101,8 @@ export interface IDescribeJob {
   progress: IJobProgress;
   input: string;
   instance_type: string;
+  /** Instances that train together (1 but for a distributed job). */
+  instance_count: number;
   parameters: Record<string, unknown>;
   environment: Record<string, string>;
   tags: Record<string, string>;

@@ -106,6 +106,7 @@ export class JobsStudio implements IStudio {
       input: job.input,
       parameters: job.parameters,
       instance_type: job.instance_type,
+      instance_count: job.instance_count,
       timeout_seconds: job.timeout_seconds,
       max_retries: job.max_retries,
       environment: job.environment,

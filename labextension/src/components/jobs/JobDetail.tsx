@@ -131,6 +131,11 @@ function Body(props: IJobDetailProps & { job: IDescribeJob }): JSX.Element {
           <Field label={trans.__('Kind')}>{job.kind}</Field>
           <Field label={trans.__('Input')}>{job.input}</Field>
           <Field label={trans.__('Instance type')}>{job.instance_type}</Field>
+          {job.instance_count > 1 ? (
+            <Field label={trans.__('Instances')} testid="job-instance-count">
+              {job.instance_count}
+            </Field>
+          ) : null}
           <Field label={trans.__('Attempt')}>
             {trans.__('%1 (max retries %2)', job.attempt, job.max_retries)}
           </Field>

@@ -1,8 +1,9 @@
 /**
  * The Train panel: the built-in algorithm catalog by use case, and a training form made from the
  * chosen algorithm's JSON Schema (defaults, ranges, validation as you type), its channels (paths
- * under the server root, or the file browser's selection), instance type, checkpointing and the
- * model name to register. Submitting opens the job, whose view charts the metrics per epoch.
+ * under the server root, or the file browser's selection, each previewed as the training reads it),
+ * instance type and count, checkpointing and the model name to register. Submitting opens the job,
+ * whose view charts the metrics per epoch.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
@@ -10,6 +11,7 @@ import * as React from 'react';
 import { AlgorithmsAPI, IAlgorithmSpec, InstanceTypesAPI, JobsAPI } from '../../api';
 import { ErrorBox } from '../common/ErrorBox';
 import { useAction, useRequest } from '../common/hooks';
+import { ChannelPreview } from './ChannelPreview';
 import { changedValues, fieldSpecs, IFieldSpec, problemOf, textOf } from './hyperparameters';
 
 export interface ITrainNav {
@@ -149,13 +151,24 @@ function TrainForm(props: {
   const [label, setLabel] = React.useState('');
   const types = useRequest(() => InstanceTypesAPI.list(), []);
   const [instanceType, setInstanceType] = React.useState('local.small');
+  const [instanceCount, setInstanceCount] = React.useState('1');
   const [checkpoint, setCheckpoint] = React.useState(false);
   const [retries, setRetries] = React.useState(0);
   const [registerAs, setRegisterAs] = React.useState('');
   const action = useAction();
   const problems = Object.fromEntries(fields.map(f => [f.name, problemOf(f, texts[f.name] ?? '')]));
   const missing = algorithm.channels.filter(c => c.required && !(channels[c.name] ?? '').trim());
-  const invalid = Object.values(problems).some(p => p !== null) || missing.length > 0;
+  // Several instances only for an algorithm that trains as a torch.distributed group, and no more
+  // than the instance type runs at once (the server says the same with a 400).
+  const distributed = algorithm.supports_distributed;
+  const maxInstances = types.data?.items.find(t => t.name === instanceType)?.max_concurrent ?? 1;
+  const count = distributed ? Number(instanceCount) : 1;
+  const countProblem =
+    Number.isInteger(count) && count >= 1 && count <= maxInstances && instanceCount.trim() !== ''
+      ? null
+      : trans.__('instance_count: must be an integer in [1, %1] on %2', maxInstances, instanceType);
+  const invalid =
+    Object.values(problems).some(p => p !== null) || missing.length > 0 || countProblem !== null;
   const submit = (event: React.FormEvent) => {
     event.preventDefault();
     void action.run(async () => {
@@ -171,6 +184,7 @@ function TrainForm(props: {
           ])
         ),
         instance_type: instanceType,
+        instance_count: count,
         checkpoint,
         max_retries: retries,
         register_as: registerAs.trim() || null
@@ -189,35 +203,44 @@ function TrainForm(props: {
       <p className="jp-studio-hint">{algorithm.description}</p>
       <h5>{trans.__('Data')}</h5>
       {algorithm.channels.map(channel => (
-        <label key={channel.name} className="jp-studio-form-row" title={channel.description}>
-          <span>
-            {channel.name}
-            {channel.required ? ' *' : ''}
-          </span>
-          <span className="jp-studio-form-inline">
-            <input
-              className="jp-mod-styled"
-              data-testid={`channel-${channel.name}`}
-              value={channels[channel.name] ?? ''}
-              placeholder={trans.__('path under the server root')}
-              onChange={event => setChannels({ ...channels, [channel.name]: event.target.value })}
-            />
-            <button
-              type="button"
-              className="jp-Button jp-mod-styled"
-              data-testid={`channel-${channel.name}-pick`}
-              title={trans.__('Use the file or folder selected in the file browser')}
-              onClick={() => {
-                const path = nav.selectedPath();
-                if (path) {
-                  setChannels({ ...channels, [channel.name]: path });
-                }
-              }}
-            >
-              {trans.__('Selected')}
-            </button>
-          </span>
-        </label>
+        <React.Fragment key={channel.name}>
+          <label className="jp-studio-form-row" title={channel.description}>
+            <span>
+              {channel.name}
+              {channel.required ? ' *' : ''}
+            </span>
+            <span className="jp-studio-form-inline">
+              <input
+                className="jp-mod-styled"
+                data-testid={`channel-${channel.name}`}
+                value={channels[channel.name] ?? ''}
+                placeholder={trans.__('path under the server root')}
+                onChange={event => setChannels({ ...channels, [channel.name]: event.target.value })}
+              />
+              <button
+                type="button"
+                className="jp-Button jp-mod-styled"
+                data-testid={`channel-${channel.name}-pick`}
+                title={trans.__('Use the file or folder selected in the file browser')}
+                onClick={() => {
+                  const path = nav.selectedPath();
+                  if (path) {
+                    setChannels({ ...channels, [channel.name]: path });
+                  }
+                }}
+              >
+                {trans.__('Selected')}
+              </button>
+            </span>
+          </label>
+          <ChannelPreview
+            trans={trans}
+            algorithm={algorithm.name}
+            channel={channel.name}
+            path={channels[channel.name] ?? ''}
+            label={label}
+          />
+        </React.Fragment>
       ))}
       <div className="jp-studio-hint">{algorithm.content_types.join(', ')}</div>
       <label className="jp-studio-form-row">
@@ -274,6 +297,34 @@ function TrainForm(props: {
             </option>
           ))}
         </select>
+      </label>
+      <label className="jp-studio-form-row">
+        <span>{trans.__('Instances')}</span>
+        <input
+          className="jp-mod-styled"
+          data-testid="train-instance-count"
+          type="number"
+          min={1}
+          max={maxInstances}
+          disabled={!distributed}
+          value={distributed ? instanceCount : '1'}
+          onChange={event => setInstanceCount(event.target.value)}
+        />
+        {distributed && countProblem ? (
+          <span className="jp-studio-field-error" data-testid="train-instance-count-error">
+            {countProblem}
+          </span>
+        ) : (
+          <span className="jp-studio-hint" data-testid="train-instance-count-hint">
+            {distributed
+              ? trans.__(
+                  'trains on each instance together (torch.distributed): up to %1 on %2',
+                  maxInstances,
+                  instanceType
+                )
+              : trans.__('%1 trains on one instance', algorithm.name)}
+          </span>
+        )}
       </label>
       <div className="jp-studio-form-pair">
         <label className="jp-studio-form-row">
