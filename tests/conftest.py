@@ -115,3 +115,16 @@ def write_notebook(jp_root_dir: Path):
         return path
 
     return write
+
+
+def pytest_collection_modifyitems(config, items):
+    """`gpu` tests run where torch sees a CUDA device; elsewhere they are skipped with the reason."""
+    gpu_tests = [item for item in items if item.get_closest_marker("gpu")]
+    if not gpu_tests:
+        return
+    import torch
+
+    if not torch.cuda.is_available():
+        skip = pytest.mark.skip(reason="no CUDA device on this machine (torch.cuda.is_available() is False)")
+        for item in gpu_tests:
+            item.add_marker(skip)

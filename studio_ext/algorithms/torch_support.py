@@ -37,8 +37,10 @@ def device() -> Any:
                              f"{os.environ.get('CUDA_VISIBLE_DEVICES', '')!r}, torch {torch.__version__}); choose a "
                              "CPU instance type or a machine with a CUDA device")
         local_rank = int(os.environ.get("LOCAL_RANK", "0"))  # one GPU per rank of a group
-        torch.cuda.set_device(local_rank % torch.cuda.device_count())
-        return torch.device("cuda", local_rank % torch.cuda.device_count())
+        index = local_rank % torch.cuda.device_count()
+        torch.cuda.set_device(index)
+        print(f"[train] device cuda:{index} ({torch.cuda.get_device_name(index)})", flush=True)
+        return torch.device("cuda", index)
     torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
     return torch.device("cpu")
 

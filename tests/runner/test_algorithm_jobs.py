@@ -352,6 +352,17 @@ def test_given_a_gpu_instance_type_without_cuda_then_a_torch_algorithm_refuses_i
     assert "the instance type has 1 GPU(s) but CUDA sees none" in job.status_reason, job.status_reason
 
 
+@pytest.mark.gpu
+def test_given_a_gpu_instance_type_and_a_cuda_device_then_the_image_classifier_trains_on_cuda(running_studio):
+    s = running_studio
+    digits_channels(s.root / "gpu")
+    job = s.wait(s.submit(algorithm="image-classifier", hyperparameters={"epochs": 4}, instance_type="local.gpu",
+                          channels={"train": "gpu/digits/train.npz", "validation": "gpu/digits/validation"}))
+    assert job.status == JobStatus.COMPLETED, (job.status_reason, s.log(job.job_id))
+    assert "[train] device cuda:0" in s.log(job.job_id)
+    assert job.training.result.metrics["validation:accuracy"] > 0.9
+
+
 def test_given_checkpoint_for_a_notebook_job_then_400_says_it_is_for_scripts_and_algorithms(service):
     import nbformat
 
