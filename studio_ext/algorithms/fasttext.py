@@ -176,7 +176,8 @@ def fit_fasttext(hp: Any, data: dict[str, Dataset], column: str, kind: str, log_
             held_out = (features.encode([tokenize(t) for t in texts]),
                         torch.from_numpy(np.searchsorted(classes, np.asarray(validation.y)[known]).astype(np.int64)))
 
-    on = device()
+    # Batches of a few texts: one thread (a second one made the epochs 20x slower on a busy 2-CPU machine).
+    on = device(max_threads=1)
     torch.manual_seed(hp.seed)
     generator = torch.Generator().manual_seed(hp.seed)
     net = build_net(features.rows, hp.vector_dim, len(classes)).to(on)

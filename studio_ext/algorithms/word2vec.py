@@ -148,7 +148,7 @@ class Word2Vec(BaseAlgorithm):
         print(f"[train] {len(words)} words seen at least {hp.min_count} times, {len(corpus)} occurrences in "
               f"{len(ids)} texts", flush=True)
 
-        on = device()
+        on = device(max_threads=1)  # small sparse steps: one thread (see fasttext.py)
         torch.manual_seed(hp.seed)
         generator = torch.Generator().manual_seed(hp.seed)
         net = _SkipGram(len(words), hp.vector_dim).to(on)
