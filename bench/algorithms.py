@@ -184,6 +184,8 @@ CASES = [
      "goal >= 0.97"),
     ("rotten_tomatoes text-classifier", rotten_tomatoes, "text-classifier", {"text_column": "text"},
      "test:accuracy", 0.78, "goal >= 0.78"),
+    ("rotten_tomatoes text-classifier fasttext", rotten_tomatoes, "text-classifier",
+     {"text_column": "text", "model": "fasttext"}, "test:accuracy", 0.75, "goal >= 0.75 (tf-idf: ~0.795)"),
     ("shuttle isolation-forest", shuttle, "isolation-forest", {}, "test:roc_auc", 0.99, "goal >= 0.99"),
     ("movielens100k factorization-machines", movielens, "factorization-machines", {}, "test:rmse", 0.92,
      "goal <= 0.92 (random 80/20)"),

@@ -17,11 +17,12 @@ from .linear_learner import LinearLearner
 from .pca import PCA
 from .random_forest import RandomForest
 from .text_classifier import TextClassifier
+from .word2vec import Word2Vec
 from .xgb import XGBoost
 
 ALGORITHMS: dict[str, type[BaseAlgorithm]] = {
     cls.name: cls for cls in (XGBoost, LinearLearner, Knn, RandomForest, ImageClassifier, TextClassifier,
-                              FactorizationMachines, Forecaster, IsolationForest, KMeans, PCA)}
+                              Word2Vec, FactorizationMachines, Forecaster, IsolationForest, KMeans, PCA)}
 
 
 def get(name: str) -> type[BaseAlgorithm] | None:

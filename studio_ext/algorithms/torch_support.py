@@ -3,7 +3,7 @@ booster in the same folder), and a model that scores without a training process 
 
 - Device: an instance type with GPUs (SM_NUM_GPUS > 0) trains on CUDA, or refuses when CUDA sees
   no device; there is no silent CPU fallback on a GPU type. Otherwise the CPU, with as many torch
-  threads as the job's CPU set has CPUs.
+  threads as the job's CPU set has CPUs (or fewer, where the algorithm says so).
 - Checkpoints (SageMaker's managed-spot contract): with the job's `checkpoint: true` the studio
   sets SM_CHECKPOINT_DIR to a folder of the job that outlives its attempts. EpochLoop saves the
   state there after every epoch (written to a temporary file, then renamed: a kill mid-write
@@ -27,7 +27,10 @@ from typing import Any
 CHECKPOINT_FILE = "checkpoint.pt"
 
 
-def device() -> Any:
+def device(max_threads: int | None = None) -> Any:
+    """CUDA on a GPU instance type (or a refusal), else the CPU with a torch thread per CPU of the
+    job's CPU set, at most `max_threads`: a model whose steps are small (a few thousand embedding
+    rows) gains nothing from more, and on a busy machine each step waits for every thread."""
     import torch
 
     gpus = int(os.environ.get("SM_NUM_GPUS", "0") or 0)
@@ -41,7 +44,8 @@ def device() -> Any:
         torch.cuda.set_device(index)
         print(f"[train] device cuda:{index} ({torch.cuda.get_device_name(index)})", flush=True)
         return torch.device("cuda", index)
-    torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
+    threads = len(os.sched_getaffinity(0))
+    torch.set_num_threads(max(1, min(threads, max_threads) if max_threads else threads))
     return torch.device("cpu")
 
 
