@@ -113,6 +113,7 @@ class XGBoost(BaseAlgorithm):
                     callbacks=[_round_callback(names, metric_name, log_metric, saved, done)])
         model.fit(evals[0][0], evals[0][1], eval_set=evals, verbose=False,
                   xgb_model=str(saved) if done else None)
+        model.set_params(callbacks=None)  # the logging callback stays with the training process, not the model
         rounds = model.get_booster().num_boosted_rounds()
         fitted = model if kind == "regression" else LabelEncoded(model, classes)
         pipeline = Pipeline([("prepare", prepare), ("model", fitted)])
