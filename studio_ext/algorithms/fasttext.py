@@ -207,12 +207,7 @@ def fit_fasttext(hp: Any, data: dict[str, Dataset], column: str, kind: str, log_
                 net.eval()
                 with torch.no_grad():
                     logits = _logits(net, val_x, on).cpu()
-                val_loss = float(F.cross_entropy(logits, val_y))
-                accuracy = float((logits.argmax(1) == val_y).float().mean())
-                log_metric("validation:loss", val_loss, epoch)
-                log_metric("validation:accuracy", accuracy, epoch)
-                line += f", validation loss {val_loss:.4f}, accuracy {accuracy:.4f}"
-                loop.validated(val_loss)
+                line += loop.validated_classifier(logits, val_y, log_metric)
             print(f"{line} ({time.monotonic() - started:.1f} s)", flush=True)
     loop.restore_best()
     model = FastTextModel(column, features, classes, hp.vector_dim, state_arrays(net))

@@ -181,12 +181,7 @@ class ImageClassifier(BaseAlgorithm):
                 net.eval()
                 with torch.no_grad():
                     logits = torch.cat([net(val_x[i:i + 1024]) for i in range(0, len(val_x), 1024)])
-                val_loss = float(F.cross_entropy(logits, val_y))
-                accuracy = float((logits.argmax(1) == val_y).float().mean())
-                log_metric("validation:loss", val_loss, epoch)
-                log_metric("validation:accuracy", accuracy, epoch)
-                line += f", validation loss {val_loss:.4f}, accuracy {accuracy:.4f}"
-                loop.validated(val_loss)
+                line += loop.validated_classifier(logits, val_y, log_metric)
             print(f"{line} ({time.monotonic() - started:.1f} s)", flush=True)
         loop.restore_best()
         model = ImageClassifierModel(shape, classes, scale, state_arrays(net))

@@ -219,6 +219,18 @@ class EpochLoop:
         else:
             self.best["bad_epochs"] += 1
 
+    def validated_classifier(self, logits: Any, labels: Any, log_metric: Any) -> str:
+        """A classifier's epoch on its validation set: the loss and accuracy logged at this epoch,
+        the loss taken as `validated` takes it; the log line's part that says so."""
+        import torch.nn.functional as F
+
+        loss = float(F.cross_entropy(logits, labels))
+        accuracy = float((logits.argmax(1) == labels).float().mean())
+        log_metric("validation:loss", loss, self.epoch)
+        log_metric("validation:accuracy", accuracy, self.epoch)
+        self.validated(loss)
+        return f", validation loss {loss:.4f}, accuracy {accuracy:.4f}"
+
     def restore_best(self) -> None:
         if self.best["weights"] is not None:
             self.parts["net"].load_state_dict(self.best["weights"])

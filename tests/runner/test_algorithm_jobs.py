@@ -312,19 +312,25 @@ def training_process(job_id: str):
     return None
 
 
+def kill_training_at(s, job_id: str, marker: str) -> None:
+    """kill -9 the job's training process once its log shows `marker` (an epoch line)."""
+    import signal
+
+    s.wait_for(lambda: marker in s.log(job_id), timeout=180, what=marker)
+    process = training_process(job_id)
+    assert process is not None
+    process.send_signal(signal.SIGKILL)
+
+
 def test_given_a_checkpointing_job_killed_mid_training_then_the_retry_resumes_from_the_last_epoch(running_studio):
     import re
-    import signal
 
     s = running_studio
     digits_channels(s.root, train_rows=1400)
     job_id = s.submit(algorithm="image-classifier", hyperparameters={"epochs": 8, "early_stopping_patience": None},
                       channels={"train": "digits/train.npz", "validation": "digits/validation"},
                       checkpoint=True, max_retries=1, instance_type="test.wide")
-    s.wait_for(lambda: "epoch 3/8" in s.log(job_id), timeout=180, what="epoch 3")
-    process = training_process(job_id)
-    assert process is not None
-    process.send_signal(signal.SIGKILL)
+    kill_training_at(s, job_id, "epoch 3/8")
 
     job = s.wait(job_id)
 
@@ -573,17 +579,13 @@ def test_given_related_series_when_the_deepar_forecaster_trains_then_epochs_are_
 def test_given_a_checkpointing_deepar_job_killed_mid_training_then_the_retry_resumes_from_the_last_epoch(
         running_studio):
     import re
-    import signal
 
     s = running_studio
     write_jsonl(s.root / "resumed" / "train.jsonl", deepar_series(points=200))
     hp = {**DEEPAR_SMALL, "epochs": 10, "num_batches_per_epoch": 40, "early_stopping_patience": None}
     job_id = s.submit(algorithm="forecaster", hyperparameters=hp, channels={"train": "resumed/train.jsonl"},
                       checkpoint=True, max_retries=1, instance_type="test.wide")
-    s.wait_for(lambda: "epoch 2/10" in s.log(job_id), timeout=180, what="epoch 2")
-    process = training_process(job_id)
-    assert process is not None
-    process.send_signal(signal.SIGKILL)
+    kill_training_at(s, job_id, "epoch 2/10")
 
     job = s.wait(job_id)
 
