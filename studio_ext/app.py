@@ -56,6 +56,7 @@ from .handlers.runs import (
     RunsCompareHandler,
 )
 from .handlers.transform_jobs import TransformJobHandler, TransformJobsHandler
+from .handlers.tuning_jobs import TuningJobHandler, TuningJobsHandler, TuningJobStopHandler
 from .plugins import dotted_name, load_class
 from .runner.executors.base import BaseExecutor
 from .runner.executors.local import LocalExecutor
@@ -70,6 +71,7 @@ from .services.mlflow_ui import BaseMlflowUIServer, MlflowUIServer
 from .services.registry import BaseRegistryService, RegistryService
 from .services.schedules import BaseScheduleService, ScheduleService
 from .services.transform import BaseTransformService, TransformService
+from .services.tuning import BaseTuningService, TuningService
 from .serving.router import EndpointRouter
 from .settings import StudioSettings
 from .store.db import Database
@@ -156,6 +158,12 @@ PARTS: tuple[Part, ...] = (
     Part("transform-jobs", (
         (r"/studio/api/transform-jobs", TransformJobsHandler),
         (r"/studio/api/transform-jobs/" + _ID.format("transform_job_id"), TransformJobHandler),
+    )),
+    # Hyperparameter tuning (issue 11): each trial is a job; the agent runs the search.
+    Part("tuning-jobs", (
+        (r"/studio/api/tuning-jobs", TuningJobsHandler),
+        (r"/studio/api/tuning-jobs/" + _ID.format("tuning_job_id"), TuningJobHandler),
+        (r"/studio/api/tuning-jobs/" + _ID.format("tuning_job_id") + r"/stop", TuningJobStopHandler),
     )),
 )
 ROUTES: list[Route] = [route for part in PARTS for route in part.routes]
@@ -249,6 +257,9 @@ class StudioApp(ExtensionApp):
     transform_service_class = ReplaceableClass(
         default_value=TransformService, klass=BaseTransformService, config=True,
         help="Batch transform jobs (scoring files with a registered model).")
+    tuning_service_class = ReplaceableClass(
+        default_value=TuningService, klass=BaseTuningService, config=True,
+        help="Hyperparameter tuning jobs: checks and records them (the agent runs the search).")
     mlflow_ui_class = ReplaceableClass(
         default_value=MlflowUIServer, klass=BaseMlflowUIServer, config=True,
         help="The server behind the proxied MLflow UI at /studio/mlflow/ (BaseMlflowUIServer).")
@@ -316,6 +327,7 @@ class StudioApp(ExtensionApp):
                                                           replica_token(settings.home)),
             "studio_ext_transform_service": self.transform_service_class(db, settings,
                                                                          lambda: mlflow.client),
+            "studio_ext_tuning_service": self.tuning_service_class(db, settings, jobs),
         })
         self.log.info("studio: home %s, database %s, server root %s", settings.home, settings.db_url,
                       settings.server_root)

@@ -14,6 +14,7 @@ from typing import Any
 from . import paths
 
 JOB_ID_TAG = "studio.job_id"
+PARENT_RUN_TAG = "studio.parent_run_id"  # a job tag that makes its run a child of that run
 # Job status -> MLflow RunStatus name.
 RUN_STATUS_FOR_JOB = {"Completed": "FINISHED", "Failed": "FAILED", "Stopped": "KILLED"}
 _MAX_PARAM_VALUE = 6000  # MLflow's limit for a param value
@@ -105,6 +106,8 @@ def start_run(tracking_uri: str, home: Path, *, experiment_name: str, job_id: st
         # studio.* tags are the studio's own links (e.g. studio.reproduces_job_id): keep their name.
         # (never overriding the job id and name set above).
         run_tags.setdefault(key if key.startswith("studio.") else f"studio.tag.{key}", str(value))
+    if run_tags.get(PARENT_RUN_TAG):  # a tuning trial: its run is a child of the tuning job's run
+        run_tags["mlflow.parentRunId"] = run_tags[PARENT_RUN_TAG]
     run = mc.create_run(experiment_id, tags=run_tags)
     params = [Param(str(k)[:250], _param_value(v)) for k, v in parameters.items()]
     if params:

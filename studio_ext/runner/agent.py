@@ -42,6 +42,7 @@ from .executors.local import LocalExecutor
 from .reconcilers.base import BaseReconciler
 from .reconcilers.endpoints import EndpointReconciler
 from .reconcilers.transform import TransformReconciler
+from .reconcilers.tuning import TuningReconciler
 from .slots import slots_in_use
 from .state import ACTIVE, JobState, read_result, stopped_reason
 
@@ -65,7 +66,7 @@ MAX_DISPATCH_FAILURES = 3
 # keeps the runner free of imports from services/ (the layering rule), and lets the server hand
 # its own agent the classes it was configured with (c.StudioApp.*_service_class).
 SERVICE_CLASSES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "job-service": ("studio_ext.services.jobs.JobService", ("create_job",)),
+    "job-service": ("studio_ext.services.jobs.JobService", ("create_job", "stop_job")),
     "schedule-service": ("studio_ext.services.schedules.ScheduleService", ("fire_due",)),
     "audit-service": ("studio_ext.services.audit.AuditService", ("record",)),
 }
@@ -89,11 +90,13 @@ class Agent:
         self._running = True
         self._last = {"heartbeat": 0.0, "reconcile": 0.0, "schedules": 0.0}
         self._schedules: Any = None
+        self._jobs: Any = None
         self._schedules_missing_logged = False
         # What the agent moves toward the desired state besides jobs, each at its own interval.
         self.reconcilers: list[BaseReconciler] = [
             EndpointReconciler(self.db, settings, self.agent_id, self._agent_alive),
             TransformReconciler(self.db, settings, self.agent_id, self._agent_alive),
+            TuningReconciler(self.db, settings, self.agent_id, self._agent_alive, self.job_service),
         ]
         self._reconciled: dict[BaseReconciler, float] = {}
 
@@ -317,9 +320,8 @@ class Agent:
         try:
             if self._schedules is None:  # on first use: the service modules cost a second to import
                 schedule_service = self._service_class("schedule-service")
-                jobs = self._service_class("job-service")(self.db, self.settings)
                 audit = self._service_class("audit-service")(self.db)
-                self._schedules = schedule_service(self.db, self.settings, jobs, audit)
+                self._schedules = schedule_service(self.db, self.settings, self.job_service(), audit)
             fired = self._schedules.fire_due()
             if fired:
                 log.info("schedules created jobs %s", ", ".join(fired))
@@ -327,6 +329,13 @@ class Agent:
             if not self._schedules_missing_logged:
                 log.warning("the schedule service does not fire schedules; not firing")
                 self._schedules_missing_logged = True
+
+    def job_service(self) -> Any:
+        """The job service that schedules and tuning jobs create jobs with (built on first use:
+        the service modules cost a second to import)."""
+        if self._jobs is None:
+            self._jobs = self._service_class("job-service")(self.db, self.settings)
+        return self._jobs
 
     def _service_class(self, option: str) -> Any:
         default, requires = SERVICE_CLASSES[option]

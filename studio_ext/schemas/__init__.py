@@ -127,3 +127,22 @@ from .transform import (  # noqa: F401
     DescribeTransformJob,
     ListTransformJobsResponse,
 )
+from .tuning import (  # noqa: F401
+    Aggregation,
+    CreateTuningJob,
+    DescribeTuningJob,
+    DescribeTuningJobQuery,
+    EarlyStopping,
+    ListTuningJobsResponse,
+    Objective,
+    ObjectiveType,
+    ParameterRange,
+    RangeType,
+    Scaling,
+    Strategy,
+    TrialCounts,
+    TrialStatus,
+    TuningTrial,
+    WarmStart,
+    WarmStartType,
+)

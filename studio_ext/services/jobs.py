@@ -90,6 +90,11 @@ class BaseJobService(ABC):
         """
 
     @abstractmethod
+    def check_job(self, request: schemas.CreateJob) -> schemas.JobKind:
+        """Every check `create_job` makes, without creating anything (what a tuning job asks of its
+        trials' template before it starts); returns the job's kind. Raises as `create_job` does."""
+
+    @abstractmethod
     def notebook_parameters(self, input_path: str) -> dict:
         """The parameters cell of a notebook under the server root: {name: {default, type,
         help}}, for the run-as-job form ({} without such a cell). Errors like create_job."""
@@ -166,9 +171,23 @@ class JobService(BaseJobService):
             existing = self._job_id_for_token(request.idempotency_token)
             if existing:
                 return existing
+        request, path, kind = self._prepare(request)
+        return self._create(request, user, job_definition_id, scheduled_for, path, kind)
+
+    def check_job(self, request: schemas.CreateJob) -> schemas.JobKind:
+        request, _path, kind = self._prepare(request)
+        if kind == schemas.JobKind.ALGORITHM:
+            root = Path(self.settings.server_root).resolve()
+            validate_training(request, lambda given, field: resolve_channel(root, given, field))
+        return kind
+
+    def _prepare(self, request: schemas.CreateJob) -> tuple[schemas.CreateJob, Path | None, schemas.JobKind]:
+        """Every check of a submission short of writing anything: the request as it will be stored
+        (notebook parameters typed as declared, a script's channels in its environment), the input
+        file and the kind. An algorithm job's training spec is checked when it is written."""
         if request.algorithm is not None:
             self._check_instance_count(request, schemas.JobKind.ALGORITHM)
-            return self._create(request, user, job_definition_id, scheduled_for, None, schemas.JobKind.ALGORITHM)
+            return request, None, schemas.JobKind.ALGORITHM
         assert request.input is not None  # CreateJob requires it of a notebook or script job
         path = self.resolve_input(request.input)
         kind = infer_kind(path, request.kind, request.input)
@@ -195,7 +214,7 @@ class JobService(BaseJobService):
             environment = {**request.environment, **channel_environment(
                 request.channels, lambda given, field: resolve_channel(root, given, field))}
             request = request.model_copy(update={"environment": environment})
-        return self._create(request, user, job_definition_id, scheduled_for, path, kind)
+        return request, path, kind
 
     def _check_instance_count(self, request: schemas.CreateJob, kind: schemas.JobKind) -> None:
         """The instance type exists, and a group of `instance_count` instances can run: a script

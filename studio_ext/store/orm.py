@@ -246,3 +246,47 @@ class TransformJob(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TuningJob(Base):
+    """A hyperparameter tuning job (issue 11): its request as given, and what the agent's tuning
+    reconciler decided. The trials are rows of `tuning_trials`; the Optuna study is rebuilt from
+    them at each decision, so nothing of the search lives only in memory."""
+
+    __tablename__ = "tuning_jobs"
+
+    tuning_job_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    request: Mapped[dict] = mapped_column(JSON, doc="CreateTuningJob as JSON, defaults filled in")
+    seed: Mapped[int] = mapped_column(Integer)
+    max_trials: Mapped[int] = mapped_column(Integer)
+    experiment_name: Mapped[str] = mapped_column(String(256))
+    mlflow_parent_run_id: Mapped[str | None] = mapped_column(String(64))
+    importances: Mapped[dict] = mapped_column(JSON, default=dict)
+    warm_start_trials: Mapped[int] = mapped_column(Integer, default=0)
+    agent_id: Mapped[str | None] = mapped_column(String(64))
+    stop_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TuningTrial(Base):
+    """One trial of a tuning job: the values Optuna proposed, the job that runs them, the outcome.
+    `intermediate` is {step: value} of the objective metric as the run logged it (early stopping)."""
+
+    __tablename__ = "tuning_trials"
+
+    tuning_job_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    trial_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    parameters: Mapped[dict] = mapped_column(JSON)
+    job_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    objective: Mapped[float | None] = mapped_column(Float)
+    intermediate: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
