@@ -102,6 +102,7 @@ class TuningService(BaseTuningService):
         if len(template.tags) > MAX_TAGS - len(TRIAL_TAGS):
             raise InvalidParameter(f"training_job.tags: at most {MAX_TAGS - len(TRIAL_TAGS)} (each trial adds "
                                    f"{', '.join(TRIAL_TAGS)})")
+        self._check_trial(template, {}, "training_job")  # the template itself, before the ranges on it
         objective = request.objective
         if template.algorithm is not None:
             objective = self._check_algorithm(request)
@@ -140,9 +141,7 @@ class TuningService(BaseTuningService):
 
         template = request.training_job
         algorithm = get(template.algorithm or "")
-        if algorithm is None:
-            self.jobs.check_job(template)  # says which algorithms there are
-            raise InvalidParameter(f"training_job.algorithm: no built-in algorithm {template.algorithm!r}")
+        assert algorithm is not None  # the template was checked
         schema = algorithm.Hyperparameters.model_json_schema(by_alias=True)
         properties = schema.get("properties", {})
         for name, spec in request.parameter_ranges.items():
@@ -166,7 +165,7 @@ class TuningService(BaseTuningService):
                     algorithm.Hyperparameters.model_validate({**template.hyperparameters, name: value})
                 except ValidationError as exc:
                     problems = "; ".join(e.get("msg", "invalid") for e in exc.errors(include_url=False)
-                                         if tuple(e.get("loc", ()))[:1] == (name,)) or "refused"
+                                         if tuple(e.get("loc", ()))[:1] == (name,)) or str(exc)
                     raise InvalidParameter(f"{field}: {algorithm.name} refuses {name} = {value!r}: {problems}") from None
         metrics = {m.name: m for m in algorithm.metrics}
         metric = metrics.get(request.objective.metric)
