@@ -297,7 +297,7 @@ class TuningService(BaseTuningService):
 
 def _first_value(spec: schemas.ParameterRange) -> Any:
     if spec.type == RangeType.CATEGORICAL:
-        return (spec.values or [None])[0]
+        return spec.values[0] if spec.values else None
     return int(spec.min) if spec.type == RangeType.INTEGER and spec.min is not None else spec.min
 
 

@@ -3,7 +3,6 @@ anything runs, a 400 naming it; create, describe, list and stop as the panel, SD
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 from sklearn.datasets import load_breast_cancer
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from mlflow import MlflowClient
 
 from studio_ext import schemas
-from studio_ext.exceptions import Conflict, InvalidParameter, NotFound
 from studio_ext.schemas import JobStatus, TrialStatus
 from studio_ext.services.tuning import TuningService
 
