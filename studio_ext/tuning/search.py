@@ -10,6 +10,7 @@ the same proposal.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,7 +89,7 @@ class Search:
             return optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1)
         return optuna.pruners.NopPruner()
 
-    def study(self, trials: list[TrialRecord], warm: list[TrialRecord] = ()) -> Any:  # type: ignore[assignment]
+    def study(self, trials: list[TrialRecord], warm: Sequence[TrialRecord] = ()) -> Any:
         """An in-memory study holding `warm` then `trials` (in their order)."""
         optuna = _quiet_optuna()
         from optuna.trial import TrialState, create_trial
@@ -109,12 +110,12 @@ class Search:
                 intermediate_values={int(k): float(v) for k, v in record.intermediate.items()}))
         return study
 
-    def propose(self, trials: list[TrialRecord], warm: list[TrialRecord] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+    def propose(self, trials: list[TrialRecord], warm: Sequence[TrialRecord] = ()) -> dict[str, Any]:
         """The values of the next trial."""
         study = self.study(trials, warm)
         return dict(study.ask(space.distributions(self.ranges)).params)
 
-    def should_prune(self, trials: list[TrialRecord], number: int, warm: list[TrialRecord] = ()) -> bool:  # type: ignore[assignment]
+    def should_prune(self, trials: list[TrialRecord], number: int, warm: Sequence[TrialRecord] = ()) -> bool:
         """Whether the running trial `number` should stop, given its intermediate values and the others'."""
         if not self.prunes:
             return False
