@@ -9,7 +9,9 @@ the same proposal.
 
 from __future__ import annotations
 
+import itertools
 import logging
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,7 +47,8 @@ class Search:
     """Args:
         name: the study's name (the tuning job id: Hyperband's brackets hash it with trial numbers).
         ranges: the parameter ranges.
-        strategy: Bayesian (TPE), Random, Grid, Hyperband (TPE proposals, Hyperband pruning).
+        strategy: Bayesian (TPE), Random, Grid (each point once), Hyperband (TPE proposals, Hyperband
+            pruning).
         direction: Maximize or Minimize.
         early_stopping: Auto stops a trial whose intermediate values fall below the median of the
             others at the same step (Hyperband prunes by its own rule either way).
@@ -73,8 +76,6 @@ class Search:
         seed = (self.seed + 7919 * trials_so_far) % (2**31)
         if self.strategy == Strategy.RANDOM:
             return optuna.samplers.RandomSampler(seed=seed)
-        if self.strategy == Strategy.GRID:
-            return optuna.samplers.GridSampler(space.grid(self.ranges), seed=seed)
         # TPE: a random start of about a third of the budget (at most Optuna's 10), then proposals
         # from the model; constant_liar keeps parallel trials from proposing the same region.
         startup = max(2, min(10, self.max_trials // 3))
@@ -110,10 +111,26 @@ class Search:
                 intermediate_values={int(k): float(v) for k, v in record.intermediate.items()}))
         return study
 
-    def propose(self, trials: list[TrialRecord], warm: Sequence[TrialRecord] = ()) -> dict[str, Any]:
-        """The values of the next trial."""
+    def propose(self, trials: list[TrialRecord], warm: Sequence[TrialRecord] = ()) -> dict[str, Any] | None:
+        """The values of the next trial (None: a Grid search has visited every point)."""
+        if self.strategy == Strategy.GRID:
+            return self._next_grid_point([*warm, *trials])
         study = self.study(trials, warm)
         return dict(study.ask(space.distributions(self.ranges)).params)
+
+    def _next_grid_point(self, trials: Sequence[TrialRecord]) -> dict[str, Any] | None:
+        """The first point, in an order shuffled by the seed, that no trial (a parent's included)
+        has taken. Optuna's GridSampler remembers its points in trial attributes of a live study
+        and reshuffles with each seed, which a study rebuilt at every decision cannot keep."""
+        points = space.grid(self.ranges)
+        names = sorted(points)
+        grid = list(itertools.product(*(points[n] for n in names)))
+        random.Random(self.seed).shuffle(grid)
+        taken = {tuple(repr(t.parameters.get(n)) for n in names) for t in trials}
+        for point in grid:
+            if tuple(repr(v) for v in point) not in taken:
+                return dict(zip(names, point, strict=True))
+        return None
 
     def should_prune(self, trials: list[TrialRecord], number: int, warm: Sequence[TrialRecord] = ()) -> bool:
         """Whether the running trial `number` should stop, given its intermediate values and the others'."""

@@ -162,3 +162,14 @@ def running_studio(tmp_path_factory):
     s.start_agent(pool=1)
     yield s
     s.close()
+
+
+@pytest.fixture
+def tuning(studio):
+    """The tuning service of `studio`, with the tiny objective script at objective.py."""
+    from runner.tuning_support import OBJECTIVE
+
+    from studio_ext.services.tuning import TuningService
+
+    (studio.root / "objective.py").write_text(OBJECTIVE)
+    return TuningService(studio.jobs.db, studio.settings, studio.jobs)

@@ -4,49 +4,10 @@ from __future__ import annotations
 
 import pytest
 from mlflow import MlflowClient
+from runner.tuning_support import script_request, wait_tuning
 
 from studio_ext import schemas
 from studio_ext.schemas import JobStatus, TrialStatus
-from studio_ext.services.tuning import TuningService
-
-# A tiny objective: the best x is 0.3, category "b" adds 0.1; the score climbs to its final value
-# over `steps` logged steps (what early stopping watches), `sleep` seconds apart.
-OBJECTIVE = """
-import argparse, time
-import mlflow
-p = argparse.ArgumentParser()
-p.add_argument("--x", type=float, default=0.5)
-p.add_argument("--c", default="a")
-p.add_argument("--steps", type=int, default=3)
-p.add_argument("--sleep", type=float, default=0.0)
-a, _ = p.parse_known_args()
-final = 1.0 - (a.x - 0.3) ** 2 + (0.1 if a.c == "b" else 0.0)
-for step in range(a.steps):
-    mlflow.log_metric("score", final * (step + 1) / a.steps, step=step)
-    time.sleep(a.sleep)
-print("score", final)
-"""
-
-
-@pytest.fixture
-def tuning(studio):
-    (studio.root / "objective.py").write_text(OBJECTIVE)
-    return TuningService(studio.jobs.db, studio.settings, studio.jobs)
-
-
-def script_request(**fields) -> schemas.CreateTuningJob:
-    base = {"name": "tiny", "objective": {"metric": "score", "type": "Maximize"},
-            "parameter_ranges": {"x": {"type": "Continuous", "min": 0.0, "max": 1.0},
-                                 "c": {"type": "Categorical", "values": ["a", "b"]}},
-            "max_trials": 4, "max_parallel_trials": 2,
-            "training_job": {"input": "objective.py", "instance_type": "test.wide"}}
-    base.update(fields)
-    return schemas.CreateTuningJob.model_validate(base)
-
-
-def wait_tuning(studio, tuning, tuning_job_id: str, timeout: float = 240) -> schemas.DescribeTuningJob:
-    return studio.wait_for(lambda: (d := tuning.describe(tuning_job_id)).status.is_terminal and d, timeout,
-                           f"tuning job {tuning_job_id} to end")
 
 
 @pytest.mark.parametrize("strategy", ["Bayesian", "Random", "Grid", "Hyperband"])
@@ -84,3 +45,36 @@ def test_given_each_strategy_when_run_then_every_trial_is_a_job_with_a_child_run
     assert parent.info.status == "FINISHED" and parent.data.metrics["best:score"] == done.best_trial.objective
     by_objective = tuning.describe(created.tuning_job_id, "objective").trials or []
     assert by_objective[0].trial_number == done.best_trial.trial_number
+
+
+def test_given_an_xgboost_template_when_tuned_then_trials_train_with_the_values_and_the_best_model_is_named(
+        studio, tuning):
+    from sklearn.datasets import load_breast_cancer
+
+    frame = load_breast_cancer(as_frame=True).frame.rename(columns={"target": "label"}).sample(frac=1.0, random_state=0)
+    (studio.root / "cancer").mkdir()
+    frame.iloc[:300].to_csv(studio.root / "cancer" / "train.csv", index=False)
+    frame.iloc[300:].to_csv(studio.root / "cancer" / "validation.csv", index=False)
+    request = schemas.CreateTuningJob.model_validate({
+        "name": "cancer-xgb", "objective": {"metric": "validation:roc_auc"}, "seed": 3,
+        "parameter_ranges": {"max_depth": {"type": "Integer", "min": 2, "max": 6},
+                             "eta": {"type": "Continuous", "min": 0.05, "max": 0.5, "scaling": "Logarithmic"}},
+        "max_trials": 3, "max_parallel_trials": 2,
+        "training_job": {"algorithm": "xgboost", "hyperparameters": {"num_round": 15}, "instance_type": "test.wide",
+                         "channels": {"train": "cancer/train.csv", "validation": "cancer/validation.csv"}}})
+    created = tuning.create(request, "tester")
+    assert created.objective.type == schemas.ObjectiveType.MAXIMIZE  # the metric's own direction
+    studio.start_agent(pool=2)
+
+    done = wait_tuning(studio, tuning, created.tuning_job_id)
+
+    assert done.status == JobStatus.COMPLETED, done.status_reason
+    for trial in done.trials or []:
+        job = studio.jobs.describe_job(trial.job_id)
+        assert job.training is not None and job.training.hyperparameters == {"num_round": 15, **trial.parameters}
+        assert job.training.result is not None
+        assert trial.objective == job.training.result.metrics["validation:roc_auc"] > 0.9
+        assert trial.model_uri == job.training.result.model_uri
+    best = done.best_trial
+    assert best is not None and best.model_uri and best.model_uri.startswith("models:/m-")  # MLflow 3's logged model
+    assert set(done.parameter_importances) == {"max_depth", "eta"}

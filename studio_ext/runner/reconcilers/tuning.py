@@ -109,10 +109,15 @@ class TuningReconciler(BaseReconciler):
             self._end(row, trials, *ending)
             return
         running = sum(1 for t in trials if t.status == TrialStatus.RUNNING)
+        exhausted = False  # a Grid search whose points were all taken (by a parent too)
         while len(trials) < row.max_trials and running < request.max_parallel_trials:
-            trials.append(self._start_trial(row, request, search, trials, warm))
+            trial = self._start_trial(row, request, search, trials, warm)
+            if trial is None:
+                exhausted = True
+                break
+            trials.append(trial)
             running += 1
-        if len(trials) >= row.max_trials and running == 0:
+        if (exhausted or len(trials) >= row.max_trials) and running == 0:
             done = [t for t in trials if t.status == TrialStatus.COMPLETED]
             if done:
                 self._end(row, trials, JobStatus.COMPLETED, None)
@@ -183,9 +188,11 @@ class TuningReconciler(BaseReconciler):
                 orm.TuningTrial.tuning_job_id == tuning_job_id, orm.TuningTrial.trial_number == number))
 
     def _start_trial(self, row: orm.TuningJob, request: CreateTuningJob, search: Search,
-                     trials: list[TrialRecord], warm: list[TrialRecord]) -> TrialRecord:
+                     trials: list[TrialRecord], warm: list[TrialRecord]) -> TrialRecord | None:
         number = len(trials)
         values = search.propose(trials, warm)
+        if values is None:
+            return None
         with self.db.session() as session:
             session.add(orm.TuningTrial(tuning_job_id=row.tuning_job_id, trial_number=number,
                                         status=TrialStatus.RUNNING.value, parameters=values, intermediate={},
