@@ -3,7 +3,8 @@
 Schemathesis generates valid and invalid requests for every documented operation (bounded: a fixed
 number of examples per operation, a fixed seed so CI is repeatable) and checks each answer: not a
 server error, a documented status code and content type, a body that matches the documented
-schema. A job and a schedule exist beforehand, so the routes that take their ids get past 404.
+schema. A job, a schedule and a tuning job exist beforehand, so the routes that take their ids get past
+404.
 """
 
 from __future__ import annotations
@@ -32,8 +33,13 @@ def test_given_the_openapi_spec_when_fuzzed_then_no_5xx_and_every_answer_is_as_d
         job = server.api("POST", "jobs", json={"input": "train.py"}).json()["job_id"]
         schedule = server.api("POST", "job-definitions", json={
             "name": "nightly", "schedule": "0 3 * * *", "job": {"input": "train.py"}}).json()["job_definition_id"]
+        tuning = server.api("POST", "tuning-jobs", json={
+            "name": "fuzz", "objective": {"metric": "score", "type": "Maximize"},
+            "parameter_ranges": {"x": {"type": "Continuous", "min": 0, "max": 1}},
+            "training_job": {"input": "train.py"}}).json()["tuning_job_id"]
         (tmp_path / "schemathesis.toml").write_text(
-            f'[parameters]\n"path.job_id" = "{job}"\n"path.job_definition_id" = "{schedule}"\n')
+            f'[parameters]\n"path.job_id" = "{job}"\n"path.job_definition_id" = "{schedule}"\n'
+            f'"path.tuning_job_id" = "{tuning}"\n')
         exe = shutil.which("schemathesis", path=str(Path(sys.executable).parent)) or "schemathesis"
         result = subprocess.run(
             [exe, "run", str(REPO / "docs" / "api" / "openapi.yaml"), "--url", server.url.rstrip("/"),
