@@ -15,7 +15,7 @@ from traitlets import Bool, Float, Int, Type, Unicode, default
 from . import __version__, paths
 from .credentials import replica_token
 from .handlers.algorithms import AlgorithmHandler, AlgorithmsHandler, ChannelPreviewHandler
-from .handlers.audit_events import AuditEventsHandler
+from .handlers.audit_events import AuditEventsHandler, AuditVerifyHandler
 from .handlers.config import ConfigHandler
 from .handlers.endpoints import (
     EndpointCaptureHandler,
@@ -100,7 +100,8 @@ PARTS: tuple[Part, ...] = (
         (r"/studio/api/config", ConfigHandler),
         (r"/studio/api/instance-types", InstanceTypesHandler),
     )),
-    Part("audit-events", ((r"/studio/api/audit-events", AuditEventsHandler),)),
+    Part("audit-events", ((r"/studio/api/audit-events", AuditEventsHandler),
+                          (r"/studio/api/audit-events/verify", AuditVerifyHandler))),
     # Built-in algorithms (issue 10): the catalog and a channel's preview; training is an algorithm
     # job (kind: algorithm).
     Part("algorithms", (

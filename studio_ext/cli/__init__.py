@@ -6,7 +6,18 @@ import click
 
 # The modules, not their commands: a command named like its module would hide the module
 # (`studio_ext.cli.jobs` must stay the module, for tests and for whoever extends the CLI).
-from . import agent, endpoints, experiments, jobs, models, schedules, server, training, transform
+from . import (
+    agent,
+    audit,
+    endpoints,
+    experiments,
+    jobs,
+    models,
+    schedules,
+    server,
+    training,
+    transform,
+)
 from ._common import StudioGroup, consoles
 
 
@@ -33,7 +44,7 @@ def cli(ctx: click.Context, url: str | None, token: str | None) -> None:
 
 for _command in (jobs.jobs, schedules.schedules, experiments.experiments, experiments.runs,
                  models.models, endpoints.endpoints, transform.transform_jobs, training.algorithms,
-                 training.training, server.instance_types, server.config, agent.agent):
+                 training.training, server.instance_types, server.config, audit.audit, agent.agent):
     cli.add_command(_command)
 
 

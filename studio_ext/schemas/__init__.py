@@ -24,6 +24,7 @@ from .algorithms import (  # noqa: F401
 from .audit import (  # noqa: F401
     AuditEvent,
     AuditOutcome,
+    AuditVerification,
     ListAuditEventsQuery,
     ListAuditEventsResponse,
 )

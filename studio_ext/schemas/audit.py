@@ -27,6 +27,18 @@ class AuditEvent(_Model):
     resource_id: str | None = None
     outcome: AuditOutcome
     detail: dict[str, Any] = Field(default_factory=dict)
+    prev_hash: str | None = Field(default=None, description="the hash of the event before it (the first: 64 zeros)")
+    hash: str | None = Field(default=None, description="SHA-256 of prev_hash and this event's fields: the chain "
+                                                       "GET /studio/api/audit-events/verify checks")
+
+
+class AuditVerification(_Model):
+    """GET /studio/api/audit-events/verify: whether the hash chain holds from the first event on."""
+
+    intact: bool
+    events_checked: int = Field(description="events that hold, from the first (all of them when intact)")
+    first_broken_event_id: int | None = Field(default=None, description="where the chain breaks")
+    reason: str | None = Field(default=None, description="what is wrong with that event")
 
 
 class ListAuditEventsQuery(_Model):

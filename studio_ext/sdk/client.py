@@ -8,6 +8,7 @@ from pathlib import Path
 from ..schemas import AuditEvent, InstanceType, StudioConfig
 from ._discovery import ServerInfo, discover
 from ._http import HTTPClient
+from .audit import AuditClient
 from .endpoints import EndpointsClient
 from .experiments import ExperimentsClient, RunsClient
 from .jobs import JobsClient
@@ -38,6 +39,7 @@ class Studio:
         self.transforms = TransformJobsClient(self)
         self.algorithms = AlgorithmsClient(self)
         self.training = TrainingClient(self)
+        self.audit = AuditClient(self)
 
     @property
     def url(self) -> str:
@@ -63,10 +65,9 @@ class Studio:
     def audit_events(self, *, user: str | None = None, action: str | None = None,
                      resource_type: str | None = None, resource_id: str | None = None,
                      max_items: int = 100) -> list[AuditEvent]:
-        """Recent audit events (who did what to which resource, with the outcome), newest first."""
-        data = self._http.get("audit-events", user=user, action=action, resource_type=resource_type,
-                              resource_id=resource_id, max_items=max_items)
-        return [AuditEvent.model_validate(item) for item in data["items"]]
+        """Recent audit events, newest first (the same as `studio.audit.list(...)`)."""
+        return self.audit.list(user=user, action=action, resource_type=resource_type, resource_id=resource_id,
+                               max_items=max_items)
 
     def server_path(self, path: str | os.PathLike) -> str:
         """The path the REST API wants for `path`: relative to the server root, '/'-separated.

@@ -136,6 +136,11 @@ class AuditEvent(Base):
     resource_id: Mapped[str | None] = mapped_column(String(200))
     outcome: Mapped[str] = mapped_column(String(16))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The tamper-evident chain (security/audit_chain.py): unique prev_hash keeps it linear.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("uq_audit_events_prev_hash", "prev_hash", unique=True),)
 
 
 class Agent(Base):

@@ -96,3 +96,30 @@ async def test_given_bad_audit_query_then_400(studio_api, params):
 
     assert code == 400
     assert error["message"].startswith(f"{next(iter(params))}:"), error["message"]
+
+
+async def test_given_the_audit_log_when_an_event_is_edited_in_the_database_then_verify_names_it(
+        studio_api, write_notebook, studio_app):
+    from sqlalchemy import text
+
+    from studio_ext.store.db import get_engine
+
+    write_notebook("nb.ipynb")
+    _, created = await studio_api("POST", "jobs", body={"input": "nb.ipynb"})
+    await studio_api("POST", "jobs", created["job_id"], "stop")
+    await studio_api("DELETE", "jobs", created["job_id"])
+    status, check = await studio_api("GET", "audit-events", "verify")
+    assert status == 200 and check == {"intact": True, "events_checked": 3, "first_broken_event_id": None,
+                                       "reason": None}
+    stop = (await events(studio_api, action="StopJob"))[0]
+    assert len(stop["hash"]) == 64 and len(stop["prev_hash"]) == 64
+
+    # Someone with the database file rewrites who stopped the job.
+    with get_engine(studio_app.db_url).begin() as conn:
+        conn.execute(text("UPDATE audit_events SET user = 'someone-else' WHERE event_id = :id"),
+                     {"id": stop["event_id"]})
+    status, check = await studio_api("GET", "audit-events", "verify")
+
+    assert status == 200 and check["intact"] is False
+    assert check["first_broken_event_id"] == stop["event_id"] and "the event was changed" in check["reason"]
+    assert check["events_checked"] == 1

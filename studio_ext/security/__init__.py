@@ -1,0 +1,1 @@
+"""Security parts of the studio: the tamper-evident audit chain (audit_chain.py)."""
