@@ -12,6 +12,7 @@ from . import (
     endpoints,
     experiments,
     jobs,
+    keys,
     models,
     schedules,
     server,
@@ -44,7 +45,8 @@ def cli(ctx: click.Context, url: str | None, token: str | None) -> None:
 
 for _command in (jobs.jobs, schedules.schedules, experiments.experiments, experiments.runs,
                  models.models, endpoints.endpoints, transform.transform_jobs, training.algorithms,
-                 training.training, server.instance_types, server.config, audit.audit, agent.agent):
+                 training.training, server.instance_types, server.config, audit.audit, keys.keys,
+                 agent.agent):
     cli.add_command(_command)
 
 

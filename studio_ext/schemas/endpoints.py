@@ -219,6 +219,9 @@ class EndpointCaptureRecord(_Model):
     input: str | None = None
     output: str | None = None
     file: str
+    error: str | None = Field(default=None, description="why a payload sealed at rest cannot be opened (a key the "
+                                                        "key ring no longer holds or that differs); input and "
+                                                        "output are then null")
 
 
 class EndpointCapture(_Model):

@@ -23,6 +23,8 @@ from .. import paths, schemas
 from ..credentials import replica_token
 from ..exceptions import Conflict, InvalidParameter, NotFound
 from ..model_uris import parse_model_uri, resolve_model
+from ..security.keys import KeyRing
+from ..serving.capture import read_record
 from ..serving.metrics import (
     METRICS_SAMPLE_S,
     counts_summary,
@@ -384,14 +386,16 @@ class EndpointService(BaseEndpointService):
         folder: Path = paths.endpoint_capture_dir(name, self.settings.home)
         files = sorted(folder.glob("*.jsonl"), key=lambda f: f.stat().st_mtime, reverse=True) if folder.is_dir() else []
         records: list[schemas.EndpointCaptureRecord] = []
+        keyring = KeyRing.for_home(self.settings.home) if files else None
         for f in files:
             for line in reversed(f.read_text(errors="replace").splitlines()):
                 try:
                     data = json.loads(line)
                 except ValueError:
                     continue  # a line still being written
-                records.append(schemas.EndpointCaptureRecord(time=data.get("time", 0.0), input=data.get("input"),
-                                                             output=data.get("output"), file=f.name))
+                given, answered, error = read_record(data, keyring)
+                records.append(schemas.EndpointCaptureRecord(time=data.get("time", 0.0), input=given,
+                                                             output=answered, file=f.name, error=error))
             if len(records) >= query.max_items:
                 break
         records.sort(key=lambda r: r.time, reverse=True)

@@ -1,4 +1,9 @@
-"""Data capture: a sampled share of requests/responses appended to rotating JSONL files."""
+"""Data capture: a sampled share of requests/responses appended to rotating JSONL files.
+
+With a key ring (security/keys.py, on by default: the agent passes the studio's) the payloads are
+sealed at rest: `{"time": ..., "sealed": true, "input": "k1:<token>", "output": "k1:<token>"}`;
+`read_record` opens a line again for whoever reads the capture (the endpoint service, monitoring).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import os
 import random
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 ROTATE_BYTES = 10 * 1024 * 1024
 
@@ -15,7 +20,8 @@ ROTATE_BYTES = 10 * 1024 * 1024
 class Capture:
     """One file per worker process (no locking between workers); a new file every ROTATE_BYTES."""
 
-    def __init__(self, folder: str | Path, percent: float, what: str = "input,output"):
+    def __init__(self, folder: str | Path, percent: float, what: str = "input,output", keyring: Any = None):
+        self.keyring = keyring
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.share = max(0.0, min(100.0, percent)) / 100.0
@@ -34,11 +40,13 @@ class Capture:
     def maybe_write(self, request: bytes, response: bytes) -> None:
         if self.share <= 0 or random.random() >= self.share:
             return
-        record: dict[str, float | str] = {"time": time.time()}
+        record: dict[str, float | str | bool] = {"time": time.time()}
+        if self.keyring is not None:
+            record["sealed"] = True
         if self.inputs:
-            record["input"] = request.decode("utf-8", errors="replace")
+            record["input"] = self._text(request)
         if self.outputs:
-            record["output"] = response.decode("utf-8", errors="replace")
+            record["output"] = self._text(response)
         line = json.dumps(record) + "\n"
         if self.fh is None or self.written + len(line) > ROTATE_BYTES:
             self._open()
@@ -49,7 +57,26 @@ class Capture:
         except OSError:
             pass  # a full disk must not fail scoring
 
+    def _text(self, payload: bytes) -> str:
+        text = payload.decode("utf-8", errors="replace")
+        return self.keyring.seal(text.encode()) if self.keyring is not None else text
+
     def close(self) -> None:
         if self.fh is not None:
             self.fh.close()
             self.fh = None
+
+
+def read_record(data: dict[str, Any], keyring: Any) -> tuple[str | None, str | None, str | None]:
+    """(input, output, error) of a captured line: a sealed one is opened with `keyring`; one that
+    cannot be opened (a missing or different key) has no payload and says why."""
+    payload = (data.get("input"), data.get("output"))
+    if not data.get("sealed"):
+        return payload[0], payload[1], None
+    from ..security.keys import SealError
+
+    try:
+        opened = [keyring.unseal(v).decode("utf-8", errors="replace") if isinstance(v, str) else None for v in payload]
+    except SealError as exc:
+        return None, None, str(exc)
+    return opened[0], opened[1], None

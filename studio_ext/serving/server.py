@@ -348,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--capture-dir", help="write sampled requests/responses as JSONL here")
     p.add_argument("--capture-percent", type=float, default=0.0)
     p.add_argument("--capture", default="input,output", help="input, output or input,output")
+    p.add_argument("--capture-keyring", help="seal captured payloads with this key ring's active key")
     p.add_argument("--schema-enforcement", choices=("mlflow", "strict"), default="mlflow",
                    help="mlflow: accept what `mlflow models serve` accepts, answer as it does; strict: refuse "
                         "unknown columns and keys, and values of the wrong JSON type, with the studio's messages")
@@ -372,7 +373,12 @@ def main(argv: list[str] | None = None) -> int:
         metrics.use_row(index)
         capture = None
         if args.capture_dir and args.capture_percent > 0:
-            capture = Capture(args.capture_dir, args.capture_percent, args.capture)
+            keyring = None
+            if args.capture_keyring:  # payloads sealed at rest with the studio's key
+                from ..security.keys import KeyRing
+
+                keyring = KeyRing.load(args.capture_keyring, create=False)
+            capture = Capture(args.capture_dir, args.capture_percent, args.capture, keyring)
         return Scorer(loaded, metrics, labels, capture, token, args.schema_enforcement)
 
     print(f"studio serving: {loaded.flavor} model from {loaded.path}, {workers} worker(s) on "

@@ -28,3 +28,20 @@ def test_given_mutations_when_listed_verified_and_exported_then_a_user_sees_them
     assert mine and mine[0]["eventName"] == "CreateJob" and mine[0]["userIdentity"]["userName"]
     assert [int(r["eventID"]) for r in records] == sorted(int(r["eventID"]) for r in records)  # oldest first
     assert all(len(r["additionalEventData"]["hash"]) == 64 for r in records)
+
+
+def test_given_the_local_key_ring_when_rotated_then_the_new_key_is_active_and_the_old_one_kept(tmp_path):
+    from click.testing import CliRunner
+
+    from studio_ext.cli import cli
+
+    runner = CliRunner()
+    home = str(tmp_path / "home")
+
+    first = runner.invoke(cli, ["keys", "list", "--home", home])
+    rotated = runner.invoke(cli, ["keys", "rotate", "--home", home])
+    listed = runner.invoke(cli, ["keys", "list", "--home", home])
+
+    assert first.exit_code == 0 and first.stdout.split() == ["k1", "(active)"]
+    assert rotated.exit_code == 0 and rotated.stdout.startswith("New active key k2 in ")
+    assert listed.stdout.split() == ["k1", "k2", "(active)"]

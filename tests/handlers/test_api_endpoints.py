@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import threading
+from pathlib import Path
 
 import pytest
 from serving_models import registered_models  # noqa: F401
@@ -105,6 +106,10 @@ async def test_given_an_endpoint_when_invoked_through_the_router_then_prediction
     assert 'studio_invocations_total{endpoint="churn",variant="a",code="2xx"}' in metrics["prometheus"]
     code, capture = await studio_api("GET", "endpoints", "churn", "capture", params={"max_items": 2})
     assert code == 200 and len(capture["records"]) == 2 and "predictions" in capture["records"][0]["output"]
+    assert capture["records"][0]["error"] is None
+    # ... sealed at rest: the files on disk hold neither the request nor the answer in clear
+    on_disk = b"".join(f.read_bytes() for f in Path(capture["folder"]).glob("*.jsonl"))
+    assert on_disk and b"predictions" not in on_disk and b"mean radius" not in on_disk and b'"sealed": true' in on_disk
     # invocations are audited in aggregate: one event with the counts
     router = studio_app.settings["studio_ext_endpoint_router"]
     await asyncio.get_running_loop().run_in_executor(None, router.flush_invocations)

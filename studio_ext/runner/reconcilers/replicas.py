@@ -24,6 +24,7 @@ from ...credentials import REPLICA_TOKEN_ENV, bearer, replica_token
 from ...model_uris import local_path, resolve_model
 from ...paths import package_env
 from ...schemas import ReplicaStatus
+from ...security.keys import KeyRing, keyring_path
 from ...settings import StudioSettings
 from ...store import orm
 from ...store.db import Database
@@ -85,6 +86,12 @@ class Replicas:
         self.last_cpu: dict[str, float] = {}  # replica -> its tree's CPU seconds at the last ping
         self.busy_since: dict[str, float] = {}  # replica -> when it first missed /ping while busy
 
+    def keyring_path(self) -> Path:
+        """The studio's key ring (created on first use), whose active key seals captured payloads."""
+        path = keyring_path(self.settings.home)
+        KeyRing.load(path)
+        return path
+
     def new(self, ep: orm.Endpoint, variant: dict) -> orm.EndpointReplica:
         """A replica row for `variant` of the endpoint's current generation, started now."""
         row = orm.EndpointReplica(replica_id=uuid.uuid4().hex[:12], endpoint_name=ep.name, variant=variant["name"],
@@ -120,7 +127,8 @@ class Replicas:
         if capture.get("sampling_percent"):
             cmd += ["--capture-dir", str(paths.endpoint_capture_dir(ep.name, self.settings.home)),
                     "--capture-percent", str(capture["sampling_percent"]),
-                    "--capture", ",".join(capture.get("capture") or ["input", "output"])]
+                    "--capture", ",".join(capture.get("capture") or ["input", "output"]),
+                    "--capture-keyring", str(self.keyring_path())]
         proc = self.children.start(row.replica_id, cmd, self._log_file(ep.name, row.replica_id),
                                    self.settings.home, {**package_env(), REPLICA_TOKEN_ENV: self.token},
                                    header=f"===== {utcnow().isoformat()} start: {' '.join(cmd)}\n")
