@@ -244,8 +244,7 @@ class TuningService(BaseTuningService):
                 trial_number=trial.trial_number, status=TrialStatus(trial.status), status_reason=trial.status_reason,
                 parameters=trial.parameters, objective=trial.objective, steps=len(trial.intermediate or {}),
                 job_id=trial.job_id, job_status=schemas.JobStatus(job_status) if job_status else None,
-                mlflow_run_id=run_id, model_uri=self._model_uri(trial.job_id),
-                created_at=trial.created_at, ended_at=trial.ended_at))
+                mlflow_run_id=run_id, created_at=trial.created_at, ended_at=trial.ended_at))
         return found
 
     def _model_uri(self, job_id: str | None) -> str | None:
@@ -265,6 +264,9 @@ class TuningService(BaseTuningService):
         for trial in trials:
             setattr(counts, trial.status.value.lower(), getattr(counts, trial.status.value.lower()) + 1)
         best = best_trial(trials, maximize)
+        # A trial's model is in its job's result file: read for the trials shown, not for every list.
+        for trial in (trials if sort_by else [best] if best else []):
+            trial.model_uri = self._model_uri(trial.job_id)
         return schemas.DescribeTuningJob(
             tuning_job_id=row.tuning_job_id, name=row.name, status=schemas.JobStatus(row.status),
             status_reason=row.status_reason, objective=request.objective, parameter_ranges=request.parameter_ranges,
