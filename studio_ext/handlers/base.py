@@ -6,6 +6,7 @@ import functools
 import getpass
 import json
 import re
+import uuid
 from collections.abc import Awaitable, Callable
 from http.client import responses
 from pathlib import Path
@@ -23,6 +24,7 @@ from ..schemas.limits import MAX_REQUEST_BYTES
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _STREAM_CHUNK = 256 * 1024  # file downloads are sent in pieces of this size
 
 
@@ -123,6 +125,7 @@ def audited(action: str, resource_type: str) -> Callable:
         @functools.wraps(method)
         async def inner(self: StudioHandler, *args: Any, **kwargs: Any) -> Any:
             self.audit_resource_id = args[0] if args else next(iter(kwargs.values()), None)
+            self.set_header("X-Request-Id", self.request_id)
             try:
                 result = await method(self, *args, **kwargs)
             except Exception as exc:
@@ -150,6 +153,7 @@ class StudioHandler(APIHandler):
 
     auth_resource = "studio"
     audit_resource_id: str | None = None
+    _request_id: str | None = None
 
     # ------------------------------------------------------------------ services
 
@@ -188,8 +192,21 @@ class StudioHandler(APIHandler):
         event loop must keep serving other requests (and kernels) meanwhile."""
         return await IOLoop.current().run_in_executor(None, functools.partial(fn, *args, **kwargs))
 
+    @property
+    def request_id(self) -> str:
+        """The client's X-Request-Id (letters, digits, -_.:, at most 128), else a new one: what the
+        audit event and the response name, so a client can find its request in the log."""
+        if self._request_id is None:
+            given = self.request.headers.get("X-Request-Id", "")
+            self._request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        return self._request_id
+
     async def record_audit(self, action: str, resource_type: str, outcome: schemas.AuditOutcome,
                            detail: dict[str, Any]) -> None:
+        # Where the call came from: its address, the client and its request id (CloudTrail's
+        # sourceIPAddress, userAgent, requestID), under the chain's hash like the rest.
+        detail = {**detail, "source_ip": self.request.remote_ip, "request_id": self.request_id,
+                  "user_agent": (self.request.headers.get("User-Agent") or "")[:200]}
         try:
             await self.call(self.audit_service.record, self.username, action, resource_type,
                             self.audit_resource_id, outcome, detail)

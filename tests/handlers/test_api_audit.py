@@ -123,3 +123,17 @@ async def test_given_the_audit_log_when_an_event_is_edited_in_the_database_then_
     assert status == 200 and check["intact"] is False
     assert check["first_broken_event_id"] == stop["event_id"] and "the event was changed" in check["reason"]
     assert check["events_checked"] == 1
+
+
+async def test_given_a_mutation_then_its_event_names_the_source_address_client_and_request_id(studio_api,
+                                                                                                write_notebook):
+    write_notebook("nb.ipynb")
+    await studio_api("POST", "jobs", body={"input": "nb.ipynb"},
+                     headers={"X-Request-Id": "ci-run-42", "User-Agent": "studio-cli/0.1"})
+    await studio_api("POST", "jobs", body={"input": "nb.ipynb"}, headers={"X-Request-Id": "bad id with spaces"})
+
+    mine, other = (e["detail"] for e in reversed(await events(studio_api, action="CreateJob")))
+
+    assert mine["request_id"] == "ci-run-42" and mine["user_agent"] == "studio-cli/0.1"
+    assert mine["source_ip"] in ("127.0.0.1", "::1")
+    assert len(other["request_id"]) == 32 and other["request_id"] != "bad id with spaces"  # a fresh one instead
