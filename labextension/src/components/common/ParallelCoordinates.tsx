@@ -29,8 +29,8 @@ export interface IParallelLine {
 const HEIGHT = 260;
 const PAD_TOP = 28;
 const PAD_BOTTOM = 36;
-const AXIS_GAP = 150;
-const PAD_SIDE = 60;
+const AXIS_GAP = 220;
+const PAD_SIDE = 90;
 
 /** Where `value` sits on the axis, 0 (bottom) to 1 (top); null when it is not on it. */
 export function axisPosition(axis: IParallelAxis, value: unknown): number | null {
@@ -51,6 +51,11 @@ export function axisPosition(axis: IParallelAxis, value: unknown): number | null
   return null;
 }
 
+/** A tick's number, short (the tooltips give the full values). */
+function tickText(value: number): string {
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(3)));
+}
+
 /** The labels of an axis: its categories, or its ends and middle. */
 function ticks(axis: IParallelAxis): { at: number; label: string }[] {
   if (axis.categories) {
@@ -64,7 +69,7 @@ function ticks(axis: IParallelAxis): { at: number; label: string }[] {
   }
   const { min, max, log } = axis.numeric;
   const middle = log && min > 0 ? Math.sqrt(min * max) : (min + max) / 2;
-  return [min, middle, max].map(v => ({ at: axisPosition(axis, v) ?? 0, label: formatValue(v) }));
+  return [min, middle, max].map(v => ({ at: axisPosition(axis, v) ?? 0, label: tickText(v) }));
 }
 
 export function ParallelCoordinates(props: {

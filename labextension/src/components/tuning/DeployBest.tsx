@@ -1,20 +1,54 @@
 /**
- * "Deploy best": register the best trial's model (POST /studio/api/models from its runs:/ URI) and
- * create an endpoint serving that version (POST /studio/api/endpoints), names asked in a small
- * dialog. A registered version is kept: if the endpoint is refused, a retry does not register again.
+ * "Deploy best": register the best trial's model (POST /studio/api/models with its run and the
+ * model's name there) and create an endpoint serving that version (POST /studio/api/endpoints),
+ * names asked in a small dialog. A registered version is kept: if the endpoint is refused, a retry
+ * does not register again.
  */
 import * as React from 'react';
 
-import { EndpointsAPI, IDescribeTuningJob, IModelVersionSummary, ModelsAPI } from '../../api';
+import {
+  EndpointsAPI,
+  ExperimentsAPI,
+  IDescribeTuningJob,
+  ITuningTrial,
+  ModelsAPI,
+  parseModelUri
+} from '../../api';
+import { formatValue } from '../../format';
 import { ITuningNav } from '../../tokens';
 import { defaultEndpointName } from '../endpoints/CreateEndpointForm';
 import { ErrorBox } from '../common/ErrorBox';
 import { useAction } from '../common/hooks';
 
-/** `runs:/<run_id>/<artifact path>` split in two (null for other URIs). */
-export function parseRunsUri(uri: string): { runId: string; artifactPath: string } | null {
-  const match = /^runs:\/([^/]+)\/(.+)$/.exec(uri.trim());
-  return match ? { runId: match[1], artifactPath: match[2] } : null;
+/** What registering a trial's model takes: its run and the model's name (artifact path) there. */
+interface IModelSource {
+  runId: string;
+  artifactPath: string;
+}
+
+/**
+ * Where the trial's model is: `runs:/<run>/<path>` says it; a logged model (`models:/m-<id>`,
+ * MLflow 3) is found by its URI among the run's logged models; a registered version
+ * (`models:/<name>/<version>`, the template's register_as) needs no registering (null).
+ */
+export async function modelSource(trial: ITuningTrial): Promise<IModelSource | null> {
+  const uri = trial.model_uri ?? '';
+  const runs = /^runs:\/([^/]+)\/(.+)$/.exec(uri);
+  if (runs) {
+    return { runId: runs[1], artifactPath: runs[2] };
+  }
+  if (parseModelUri(uri)) {
+    return null;
+  }
+  if (!trial.mlflow_run_id) {
+    throw new Error(`trial ${trial.trial_number} has no MLflow run to register ${uri} from`);
+  }
+  const listing = await ExperimentsAPI.listArtifacts(trial.mlflow_run_id);
+  const logged = listing.logged_models.find(m => m.model_uri === uri);
+  if (!logged) {
+    throw new Error(`run ${trial.mlflow_run_id} has no logged model ${uri}`);
+  }
+  return { runId: trial.mlflow_run_id, artifactPath: logged.name };
 }
 
 export function DeployBestDialog(props: {
@@ -27,19 +61,25 @@ export function DeployBestDialog(props: {
   const best = job.best_trial;
   const [model, setModel] = React.useState(job.name);
   const [endpoint, setEndpoint] = React.useState(defaultEndpointName(job.name, undefined));
-  const [registered, setRegistered] = React.useState<IModelVersionSummary | null>(null);
+  /** The version registered by this dialog: `models:/<name>/<version>`. */
+  const [registered, setRegistered] = React.useState<{ name: string; uri: string } | null>(null);
   const [deployed, setDeployed] = React.useState<string | null>(null);
   const action = useAction();
-  const source = best?.model_uri ? parseRunsUri(best.model_uri) : null;
+  const modelUri = best?.model_uri ?? null;
+  const alreadyRegistered = !!modelUri && !!parseModelUri(modelUri);
   const submit = (event: React.FormEvent) => {
     event.preventDefault();
-    if (!best || !source) {
+    if (!best || !modelUri) {
       return;
     }
     void action.run(async () => {
-      let version = registered;
-      if (!version || version.name !== model.trim()) {
-        version = await ModelsAPI.register({
+      let target = registered?.name === model.trim() ? registered.uri : null;
+      const source = target ? null : await modelSource(best);
+      if (!target && !source) {
+        target = modelUri; // already a registered version (the template's register_as)
+      }
+      if (!target && source) {
+        const version = await ModelsAPI.register({
           name: model.trim(),
           run_id: source.runId,
           artifact_path: source.artifactPath,
@@ -48,21 +88,22 @@ export function DeployBestDialog(props: {
             best.trial_number,
             job.name,
             job.objective.metric,
-            String(best.objective)
+            formatValue(best.objective)
           ),
           tags: {
             'studio.tuning_job_id': job.tuning_job_id,
             'studio.tuning_trial': String(best.trial_number)
           }
         });
-        setRegistered(version);
+        target = `models:/${version.name}/${version.version}`;
+        setRegistered({ name: version.name, uri: target });
       }
       const created = await EndpointsAPI.create({
         name: endpoint.trim(),
         variants: [
           {
             name: 'primary',
-            model: `models:/${version.name}/${version.version}`,
+            model: target as string,
             instance_type: 'local.small',
             instance_count: 1,
             weight: 1
@@ -86,18 +127,24 @@ export function DeployBestDialog(props: {
           'Deploy trial %1 (%2 = %3)',
           best?.trial_number ?? '',
           job.objective.metric,
-          String(best?.objective ?? '')
+          formatValue(best?.objective)
         )}
       </h4>
-      <label className="jp-studio-form-row">
-        <span>{trans.__('Register the model as')}</span>
-        <input
-          className="jp-mod-styled"
-          data-testid="tuning-deploy-model"
-          value={model}
-          onChange={event => setModel(event.target.value)}
-        />
-      </label>
+      {alreadyRegistered ? (
+        <div className="jp-studio-hint">
+          {trans.__('Its model is registered already: %1', modelUri ?? '')}
+        </div>
+      ) : (
+        <label className="jp-studio-form-row">
+          <span>{trans.__('Register the model as')}</span>
+          <input
+            className="jp-mod-styled"
+            data-testid="tuning-deploy-model"
+            value={model}
+            onChange={event => setModel(event.target.value)}
+          />
+        </label>
+      )}
       <label className="jp-studio-form-row">
         <span>{trans.__('Endpoint name')}</span>
         <input
@@ -109,7 +156,7 @@ export function DeployBestDialog(props: {
       </label>
       {registered ? (
         <div className="jp-studio-success" data-testid="tuning-deploy-registered">
-          {trans.__('Registered %1 version %2', registered.name, registered.version)}
+          {trans.__('Registered %1', registered.uri)}
         </div>
       ) : null}
       {deployed ? (
@@ -117,19 +164,13 @@ export function DeployBestDialog(props: {
           {trans.__('Endpoint %1 is being created', deployed)}
         </div>
       ) : null}
-      <ErrorBox
-        message={
-          action.error ??
-          (source ? null : trans.__('The best trial has no runs:/ model to register'))
-        }
-        testid="tuning-deploy-error"
-      />
+      <ErrorBox message={action.error} testid="tuning-deploy-error" />
       <div className="jp-studio-actions">
         <button
           type="submit"
           className="jp-Button jp-mod-styled jp-mod-accept"
           data-testid="tuning-deploy-submit"
-          disabled={action.busy || !source || !model.trim() || !endpoint.trim() || !!deployed}
+          disabled={action.busy || !modelUri || !model.trim() || !endpoint.trim() || !!deployed}
         >
           {trans.__('Register and deploy')}
         </button>

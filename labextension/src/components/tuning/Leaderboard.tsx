@@ -45,11 +45,14 @@ export function Leaderboard(props: {
   const names = Object.keys(job.parameter_ranges);
   const best = job.best_trial?.trial_number;
   const openJob = nav.openJob;
+  const maximize = job.objective.type === 'Maximize';
   /** A header that sorts: first click the natural order (best objective first), then reversed. */
   const header = (key: 'trial_number' | 'status' | 'objective', label: string, testid: string) => {
     const active = sortBy.replace(/^-/, '') === key;
     const descending = sortBy.startsWith('-');
-    const arrow = active ? (descending ? ' ▼' : ' ▲') : '';
+    // `objective` is best first: the values run downwards when higher is better.
+    const valuesDown = key === 'objective' ? descending !== maximize : descending;
+    const arrow = active ? (valuesDown ? ' ▼' : ' ▲') : '';
     return (
       <th
         className="jp-studio-sortable"
