@@ -1,6 +1,6 @@
 /**
  * The studio_ext JupyterLab plugins: Jobs (the handshake), Run as job, Experiments/Models, Endpoints,
- * Train.
+ * Train, Tuning.
  */
 import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
@@ -14,10 +14,12 @@ import { ConfigAPI, IStudioConfig } from './api';
 import { addEndpointsCommands } from './commands/endpoints';
 import { addJobsCommands, addRunAsJob, followJobsSettings } from './commands/jobs';
 import { addMlflowCommands } from './commands/mlflow';
+import { addTuningCommands } from './commands/tuning';
 import { EndpointsStudio } from './studio/EndpointsStudio';
 import { JobsStudio } from './studio/JobsStudio';
 import { MlflowStudio } from './studio/MlflowStudio';
 import { TrainStudio } from './studio/TrainStudio';
+import { TuningStudio } from './studio/TuningStudio';
 import { IStudio } from './tokens';
 
 /** Every plugin's strings come from one bundle. */
@@ -166,4 +168,36 @@ const trainPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [jobsPlugin, runAsJobPlugin, mlflowPlugin, endpointsPlugin, trainPlugin];
+/** The Tuning panel: hyperparameter tuning jobs, their leaderboard and charts, the create form. */
+const tuningPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'studio_ext:tuning',
+  description:
+    'Hyperparameter tuning jobs of studio_ext: create, watch the trials, stop, deploy the best.',
+  autoStart: true,
+  requires: [IStudio],
+  optional: [ITranslator, ILayoutRestorer, ICommandPalette],
+  activate: (
+    app: JupyterFrontEnd,
+    studio: IStudio,
+    translator: ITranslator | null,
+    restorer: ILayoutRestorer | null,
+    palette: ICommandPalette | null
+  ): void => {
+    if (!studio.hasFeature('tuning-jobs')) {
+      return;
+    }
+    const trans = bundle(translator);
+    const tuning = new TuningStudio(app, studio, trans);
+    app.shell.add(tuning.sidebar, 'left', { rank: 607 });
+    addTuningCommands(app, tuning, trans, restorer, palette);
+  }
+};
+
+export default [
+  jobsPlugin,
+  runAsJobPlugin,
+  mlflowPlugin,
+  endpointsPlugin,
+  trainPlugin,
+  tuningPlugin
+];

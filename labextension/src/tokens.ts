@@ -31,6 +31,9 @@ export namespace CommandIDs {
   export const openEndpoint = 'studio:open-endpoint';
   /** Show the create form prefilled with `{model, version}`. */
   export const deployModel = 'studio:deploy-model';
+  // Tuning jobs.
+  export const openTuning = 'studio:open-tuning';
+  export const openTuningJob = 'studio:open-tuning-job';
 }
 
 /** What the main plugin offers to the other studio plugins. */
@@ -49,6 +52,8 @@ export interface IStudio {
   openJob(jobId: string): void;
   /** Open an output of a job in JupyterLab, or let the browser fetch it. */
   openOutput(job: IDescribeJob, output: IJobOutput): Promise<void>;
+  /** The MLflow UI page of a job's run (null when there is no UI or no run). */
+  mlflowRunUrl(job: IDescribeJob): string | null;
 }
 
 export const IStudio = new Token<IStudio>(
@@ -82,4 +87,22 @@ export interface IEndpointsNav {
   openModel(name: string, version?: string): void;
   /** An endpoint was created, updated or deleted: refresh the panel. */
   endpointsChanged(): void;
+}
+
+/** Where a tuning view can send the user; implemented by TuningStudio. */
+export interface ITuningNav {
+  trans: TranslationBundle;
+  openTuningJob(tuningJobId: string, name?: string): void;
+  /** The create form in the main area. */
+  openCreateForm(): void;
+  /** A tuning job was created or stopped: refresh the panel. */
+  tuningChanged(): void;
+  /** The job detail view of a trial (absent: the Jobs panel is off). */
+  readonly openJob?: (jobId: string) => void;
+  /** The MLflow UI (or the Experiments panel's run view) of a job's run; false when neither exists. */
+  openJobRun(job: IDescribeJob): boolean;
+  /** The endpoint's view (absent: the Endpoints panel is off). */
+  readonly openEndpoint?: (name: string) => void;
+  /** Registering and deploying are offered (the server has models and endpoints). */
+  readonly canDeploy: boolean;
 }

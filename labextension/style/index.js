@@ -1,3 +1,4 @@
 import './base.css';
 import './mlflow.css';
 import './endpoints.css';
+import './tuning.css';

@@ -101,6 +101,11 @@ export namespace AlgorithmsAPI {
     return requestAPI<IListAlgorithmsResponse>('algorithms');
   }
 
+  /** One algorithm: its hyperparameters' JSON Schema (tunable ones marked), channels, metrics. */
+  export function get(name: string): Promise<IAlgorithmSpec> {
+    return requestAPI<IAlgorithmSpec>(`algorithms/${encodeURIComponent(name)}`);
+  }
+
   export function previewChannel(
     algorithm: string,
     request: IPreviewChannelRequest

@@ -16,6 +16,7 @@ export type Feature =
   | 'mlflow-ui'
   | 'endpoints'
   | 'transform-jobs'
+  | 'tuning-jobs'
   | 'algorithms';
 
 export interface IStudioConfig {

@@ -12,3 +12,4 @@ export * from './models';
 export * from './request';
 export * from './schedules';
 export * from './transform';
+export * from './tuning';

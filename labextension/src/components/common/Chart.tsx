@@ -42,6 +42,10 @@ function themeColors(): { text: string; grid: string } {
   };
 }
 
+/**
+ * A Chart.js chart; its root says what it draws for tests and tools: `data-series` (datasets) and
+ * `data-points` (each dataset's point count, comma-separated).
+ */
 export function ChartView(props: {
   config: ChartConfiguration;
   testid: string;
@@ -49,6 +53,7 @@ export function ChartView(props: {
 }): JSX.Element {
   const canvas = React.useRef<HTMLCanvasElement>(null);
   const [series, setSeries] = React.useState(0);
+  const [points, setPoints] = React.useState('');
   React.useEffect(() => {
     if (!canvas.current) {
       return;
@@ -58,6 +63,7 @@ export function ChartView(props: {
     Chart.defaults.borderColor = grid;
     const chart = new Chart(canvas.current, props.config);
     setSeries(chart.data.datasets.length);
+    setPoints(chart.data.datasets.map(d => d.data.length).join(','));
     return () => chart.destroy();
   }, [props.config]);
   return (
@@ -65,6 +71,7 @@ export function ChartView(props: {
       className="jp-studio-chart"
       data-testid={props.testid}
       data-series={series}
+      data-points={points}
       data-type={props.config.type}
       data-label={props.label}
     >
