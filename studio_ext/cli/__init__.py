@@ -6,7 +6,18 @@ import click
 
 # The modules, not their commands: a command named like its module would hide the module
 # (`studio_ext.cli.jobs` must stay the module, for tests and for whoever extends the CLI).
-from . import agent, endpoints, experiments, jobs, models, schedules, server, training, transform
+from . import (
+    agent,
+    endpoints,
+    experiments,
+    jobs,
+    models,
+    schedules,
+    server,
+    training,
+    transform,
+    tuning,
+)
 from ._common import StudioGroup, consoles
 
 
@@ -21,7 +32,7 @@ def cli(ctx: click.Context, url: str | None, token: str | None) -> None:
     \b
     Exit codes:
       0  success
-      1  the job failed or was stopped (jobs run --wait, jobs wait)
+      1  the job failed or was stopped (jobs run --wait, jobs wait, tuning-jobs create --wait)
       2  bad usage
       3  the server refused the request (bad input, not found, conflict)
       4  the server is unreachable, refused the credentials, or failed
@@ -33,7 +44,7 @@ def cli(ctx: click.Context, url: str | None, token: str | None) -> None:
 
 for _command in (jobs.jobs, schedules.schedules, experiments.experiments, experiments.runs,
                  models.models, endpoints.endpoints, transform.transform_jobs, training.algorithms,
-                 training.training, server.instance_types, server.config, agent.agent):
+                 training.training, tuning.tuning_jobs, server.instance_types, server.config, agent.agent):
     cli.add_command(_command)
 
 

@@ -15,6 +15,7 @@ from .models import ModelsClient
 from .schedules import SchedulesClient
 from .training import AlgorithmsClient, TrainingClient
 from .transform import TransformJobsClient
+from .tuning import TuningClient
 
 
 class Studio:
@@ -38,6 +39,7 @@ class Studio:
         self.transforms = TransformJobsClient(self)
         self.algorithms = AlgorithmsClient(self)
         self.training = TrainingClient(self)
+        self.tuning = TuningClient(self)
 
     @property
     def url(self) -> str:
