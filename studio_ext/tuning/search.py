@@ -74,7 +74,10 @@ class Search:
         if self.strategy == Strategy.RANDOM:
             return optuna.samplers.RandomSampler(seed=seed)
         if self.strategy == Strategy.GRID:
-            return optuna.samplers.GridSampler(space.grid(self.ranges), seed=seed)
+            # The job's own seed, never the moving one: the sampler shuffles the grid with it and
+            # gives trial n the n-th point of that order, so every rebuilt study must shuffle alike
+            # (a moving seed proposed the same point twice and skipped others).
+            return optuna.samplers.GridSampler(space.grid(self.ranges), seed=self.seed)
         # TPE: a random start of about a third of the budget (at most Optuna's 10), then proposals
         # from the model; constant_liar keeps parallel trials from proposing the same region.
         startup = max(2, min(10, self.max_trials // 3))
