@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from studio_ext.schemas.tuning import EarlyStopping, ObjectiveType, ParameterRange, Strategy, TrialStatus
+from studio_ext.schemas.tuning import (
+    EarlyStopping,
+    ObjectiveType,
+    ParameterRange,
+    Strategy,
+    TrialStatus,
+)
 from studio_ext.tuning.search import Search, TrialRecord
 
 
