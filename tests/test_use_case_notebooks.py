@@ -35,6 +35,8 @@ def run_notebook(studio_server, monkeypatch, name: str, parameters: dict) -> str
     ("time-series", {}, ["Completed models:/airline-forecast/1", "of the two test years fall inside"]),
     ("predictive-analytics", {}, ["Completed models:/churn-xgb/1", "test ROC AUC 0.8",
                                   "Completed 1409 customers, accuracy"]),
+    ("hyperparameter-tuning", {"max_trials": 6}, ["Completed: 6 of 6 trials, best validation ROC AUC 0.8",
+                                                  "READY models:/churn-xgb-tuned/1", "endpoint: accuracy 0."]),
     ("anomaly-detection", {"max_rows": 10000}, ["Completed models:/shuttle-anomaly/1", "test ROC AUC 0.99",
                                                 "Completed 2500 readings scored"]),
     ("text-classification", {"max_snippets": 4000}, ["Completed models:/review-sentiment/1",

@@ -18,6 +18,7 @@ from . import (
     server,
     training,
     transform,
+    tuning,
 )
 from ._common import StudioGroup, consoles
 
@@ -33,7 +34,7 @@ def cli(ctx: click.Context, url: str | None, token: str | None) -> None:
     \b
     Exit codes:
       0  success
-      1  the job failed or was stopped (jobs run --wait, jobs wait)
+      1  the job failed or was stopped (jobs run --wait, jobs wait, tuning-jobs create --wait)
       2  bad usage
       3  the server refused the request (bad input, not found, conflict)
       4  the server is unreachable, refused the credentials, or failed
@@ -45,8 +46,8 @@ def cli(ctx: click.Context, url: str | None, token: str | None) -> None:
 
 for _command in (jobs.jobs, schedules.schedules, experiments.experiments, experiments.runs,
                  models.models, endpoints.endpoints, transform.transform_jobs, training.algorithms,
-                 training.training, server.instance_types, server.config, audit.audit, keys.keys,
-                 agent.agent):
+                 training.training, tuning.tuning_jobs, server.instance_types, server.config, audit.audit,
+                 keys.keys, agent.agent):
     cli.add_command(_command)
 
 

@@ -8,16 +8,18 @@ from ..exceptions import (
     ServiceUnavailable,
     StudioError,
 )
-from ..schemas import DescribeJob, DescribeJobDefinition, JobStatus
+from ..schemas import DescribeJob, DescribeJobDefinition, DescribeTuningJob, JobStatus, TuningTrial
 from ._discovery import config_path
 from .client import Studio
-from .errors import JobFailed, JobStopped, TransformFailed, WaitTimeout
+from .errors import JobFailed, JobStopped, TransformFailed, TuningFailed, WaitTimeout
 from .jobs import Job
 from .schedules import Schedule
 from .transform import TransformJob
+from .tuning import TuningJob
 
 __all__ = [
-    "AccessDenied", "Conflict", "DescribeJob", "DescribeJobDefinition", "InvalidParameter", "Job",
-    "JobFailed", "JobStatus", "JobStopped", "NotFound", "Schedule", "ServiceUnavailable", "Studio",
-    "StudioError", "TransformFailed", "TransformJob", "WaitTimeout", "config_path",
+    "AccessDenied", "Conflict", "DescribeJob", "DescribeJobDefinition", "DescribeTuningJob", "InvalidParameter",
+    "Job", "JobFailed", "JobStatus", "JobStopped", "NotFound", "Schedule", "ServiceUnavailable", "Studio",
+    "StudioError", "TransformFailed", "TransformJob", "TuningFailed", "TuningJob", "TuningTrial", "WaitTimeout",
+    "config_path",
 ]

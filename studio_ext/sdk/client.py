@@ -16,6 +16,7 @@ from .models import ModelsClient
 from .schedules import SchedulesClient
 from .training import AlgorithmsClient, TrainingClient
 from .transform import TransformJobsClient
+from .tuning import TuningClient
 
 
 class Studio:
@@ -39,6 +40,7 @@ class Studio:
         self.transforms = TransformJobsClient(self)
         self.algorithms = AlgorithmsClient(self)
         self.training = TrainingClient(self)
+        self.tuning = TuningClient(self)
         self.audit = AuditClient(self)
 
     @property

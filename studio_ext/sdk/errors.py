@@ -44,3 +44,16 @@ class TransformFailed(StudioError):
         super().__init__(message)
         self.transform_job = transform_job
         self.reason = transform_job.status_reason if transform_job is not None else None
+
+
+class TuningFailed(StudioError):
+    """TuningJob.wait(): the tuning job ended Failed (its first trials all failed, or none
+    completed). `.tuning_job` is its final description, `.reason` the cause with the first trial's
+    error."""
+
+    error_code = "TuningFailed"
+
+    def __init__(self, message: str, tuning_job=None):
+        super().__init__(message)
+        self.tuning_job = tuning_job
+        self.reason = tuning_job.status_reason if tuning_job is not None else None

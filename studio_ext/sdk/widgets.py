@@ -1,5 +1,5 @@
-"""What the SDK shows in a notebook: a live progress bar while `job.wait()` runs (ipywidgets), and
-rich HTML for jobs, endpoints and algorithms (Jupyter calls `_repr_html_` on a cell's value).
+"""What the SDK shows in a notebook: a live progress bar while `job.wait()` or a tuning job's
+`wait()` runs (ipywidgets), and rich HTML for jobs, tuning jobs, endpoints and algorithms (Jupyter calls `_repr_html_` on a cell's value).
 Outside a notebook (a terminal, the CLI) the bar is never built and the reprs are never called.
 """
 
@@ -10,7 +10,14 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from ..schemas import AlgorithmSpec, DescribeEndpoint, DescribeJob, JobStatus
+from ..schemas import (
+    AlgorithmSpec,
+    DescribeEndpoint,
+    DescribeJob,
+    DescribeTuningJob,
+    JobStatus,
+    TuningTrial,
+)
 
 STATUS_COLOURS = {"Completed": "#2e7d32", "InService": "#2e7d32", "Failed": "#c62828", "Stopped": "#ef6c00",
                   "Stopping": "#ef6c00", "OutOfService": "#ef6c00"}
@@ -66,6 +73,55 @@ def job_html(d: DescribeJob) -> str:
             metrics = sorted(training.result.metrics.items())
             rows.append(("metrics", "<br>".join(f"{_e(k)} = {v:.4g}" for k, v in metrics[:12])))
     return _rows(rows)
+
+
+def tuning_html(d: DescribeTuningJob, leaders: int = 5) -> str:
+    """A tuning job: status, trial counts, the best trial, importances and the top trials."""
+    c = d.counts
+    counts = f"{c.total - c.running} of {d.max_trials} ended: {c.completed} completed" + "".join(
+        f", {n} {label}" for n, label in ((c.pruned, "pruned"), (c.failed, "failed"), (c.stopped, "stopped"),
+                                         (c.running, "running")) if n)
+    rows = [("tuning job", f"<b>{_e(d.name)}</b> <code>{_e(d.tuning_job_id)}</code>"),
+            ("status", _status(d.status.value)), ("reason", _e(d.status_reason)),
+            ("objective", f"{_e(d.objective.type.value if d.objective.type else '')} "
+                          f"<code>{_e(d.objective.metric)}</code>"),
+            ("strategy", f"{_e(d.strategy.value)}, {d.max_parallel_trials} in parallel"
+                         + (", early stopping" if d.early_stopping.value == "Auto" else "")),
+            ("trials", counts)]
+    best = d.best_trial
+    if best is not None:
+        rows.append(("best trial", f"#{best.trial_number}: {best.objective:.6g} with "
+                                   + ", ".join(f"{_e(k)} = {_e(_short(v))}" for k, v in best.parameters.items())))
+        rows.append(("best job", f"<code>{_e(best.job_id)}</code>"))
+        if best.model_uri:
+            rows.append(("best model", f"<code>{_e(best.model_uri)}</code>"))
+    if d.parameter_importances:
+        rows.append(("importance", ", ".join(f"{_e(k)} {v:.2f}" for k, v in
+                                             sorted(d.parameter_importances.items(), key=lambda kv: -kv[1]))))
+    rows.append(("MLflow parent run", f"<code>{_e(d.mlflow_parent_run_id)}</code>" if d.mlflow_parent_run_id else ""))
+    maximize = d.objective.type is None or d.objective.type.value == "Maximize"
+    scored = sorted((t for t in d.trials or [] if t.objective is not None), key=lambda t: t.objective or 0.0,
+                    reverse=maximize)
+    if scored:
+        names = list(d.parameter_ranges)
+        rows.append(("leaders", _grid(["trial", "status", "objective", *names], [
+            [str(t.trial_number), _status(t.status.value), f"{t.objective:.6g}",
+             *(_e(_short(t.parameters.get(n))) for n in names)] for t in scored[:leaders]])))
+    return _rows(rows)
+
+
+def tuning_list_html(items: Iterable[DescribeTuningJob]) -> str:
+    return _grid(["tuning job", "name", "status", "strategy", "trials", "best"], [
+        [f"<code>{_e(d.tuning_job_id)}</code>", f"<b>{_e(d.name)}</b>", _status(d.status.value), _e(d.strategy.value),
+         f"{d.counts.total - d.counts.running}/{d.max_trials}", _best(d.best_trial)] for d in items])
+
+
+def _best(trial: TuningTrial | None) -> str:
+    return "" if trial is None or trial.objective is None else f"{trial.objective:.6g} (#{trial.trial_number})"
+
+
+def _short(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def endpoint_html(d: DescribeEndpoint) -> str:
@@ -143,3 +199,36 @@ class JobProgressBar:
         if d.status.is_terminal and d.status_reason:
             detail.append(_e(d.status_reason[:200]))
         self.text.value = f"{_e(d.name)} {_status(d.status.value)} · " + " · ".join(detail)
+
+
+class TuningProgressBar:
+    """A tuning job's trials ended out of max_trials, with the best objective so far."""
+
+    def __init__(self) -> None:
+        import ipywidgets
+        from IPython.display import display
+
+        self.started = time.monotonic()
+        self.bar = ipywidgets.IntProgress(min=0, max=1, value=0, bar_style="info",
+                                          layout=ipywidgets.Layout(width="240px"))
+        self.text = ipywidgets.HTML()
+        display(ipywidgets.HBox([self.bar, self.text]))
+
+    def update(self, d: DescribeTuningJob) -> None:
+        ended = d.counts.total - d.counts.running
+        self.bar.max = max(d.max_trials, 1)
+        self.bar.value = min(ended, self.bar.max)
+        if d.status.is_terminal:
+            self.bar.bar_style = BAR_STYLES.get(d.status, "info")
+        detail = [f"{ended}/{d.max_trials} trials"]
+        if d.counts.running and not d.status.is_terminal:
+            detail.append(f"{d.counts.running} running")
+        if d.best_trial is not None:
+            detail.append(f"best {_e(_best(d.best_trial))}")
+        detail.append(f"{time.monotonic() - self.started:.0f} s")
+        if d.status.is_terminal and d.status_reason:
+            detail.append(_e(d.status_reason[:200]))
+        self.text.value = f"{_e(d.name)} {_status(d.status.value)} · " + " · ".join(detail)
+
+    def close(self) -> None:
+        """Nothing to do: the bar stays, showing how the search ended."""
