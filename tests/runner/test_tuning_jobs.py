@@ -9,26 +9,33 @@ from runner.tuning_support import script_request, wait_tuning
 from studio_ext import schemas
 from studio_ext.schemas import JobStatus, TrialStatus
 
+STRATEGIES = ("Bayesian", "Random", "Grid", "Hyperband")
 
-@pytest.mark.parametrize("strategy", ["Bayesian", "Random", "Grid", "Hyperband"])
+
 def test_given_each_strategy_when_run_then_every_trial_is_a_job_with_a_child_run_and_the_best_is_kept(
-        studio, tuning, strategy):
-    ranges = None
-    if strategy == "Grid":
-        ranges = {"x": {"type": "Categorical", "values": [0.1, 0.3]}, "c": {"type": "Categorical", "values": ["a", "b"]}}
-    request = script_request(strategy=strategy, **({"parameter_ranges": ranges} if ranges else {}))
-    created = tuning.create(request, "tester")
-    assert created.status == JobStatus.QUEUED and created.max_trials == 4
+        studio, tuning):
+    grid = {"x": {"type": "Categorical", "values": [0.1, 0.3]}, "c": {"type": "Categorical", "values": ["a", "b"]}}
+    created = {}
+    for strategy in STRATEGIES:  # one agent searches all four at once
+        request = script_request(name=f"tiny-{strategy.lower()}", strategy=strategy,
+                                 **({"parameter_ranges": grid} if strategy == "Grid" else {}))
+        created[strategy] = tuning.create(request, "tester")
+        assert created[strategy].status == JobStatus.QUEUED and created[strategy].max_trials == 4
     studio.start_agent(pool=2)
-    done = wait_tuning(studio, tuning, created.tuning_job_id)
-    assert done.status == JobStatus.COMPLETED, done.status_reason
+    mc = MlflowClient(studio.settings.mlflow_tracking_uri)
+    for strategy, job in created.items():
+        done = wait_tuning(studio, tuning, job.tuning_job_id)
+        check_search(studio, tuning, mc, done, strategy)
+
+
+def check_search(studio, tuning, mc, done: schemas.DescribeTuningJob, strategy: str) -> None:
+    assert done.status == JobStatus.COMPLETED, (strategy, done.status_reason)
     assert done.counts.total == 4 and done.counts.completed + done.counts.pruned == 4
     trials = done.trials or []
     assert [t.trial_number for t in trials] == [0, 1, 2, 3]
-    mc = MlflowClient(studio.settings.mlflow_tracking_uri)
     for trial in trials:
         job = studio.jobs.describe_job(trial.job_id)
-        assert job.status == JobStatus.COMPLETED and job.tags["studio.tuning_job_id"] == created.tuning_job_id
+        assert job.status == JobStatus.COMPLETED and job.tags["studio.tuning_job_id"] == done.tuning_job_id
         assert job.parameters["x"] == trial.parameters["x"] and job.parameters["c"] == trial.parameters["c"]
         run = mc.get_run(trial.mlflow_run_id)
         assert run.data.tags["mlflow.parentRunId"] == done.mlflow_parent_run_id
@@ -43,7 +50,7 @@ def test_given_each_strategy_when_run_then_every_trial_is_a_job_with_a_child_run
         assert done.best_trial.parameters == {"x": 0.3, "c": "b"}
     parent = mc.get_run(done.mlflow_parent_run_id)
     assert parent.info.status == "FINISHED" and parent.data.metrics["best:score"] == done.best_trial.objective
-    by_objective = tuning.describe(created.tuning_job_id, "objective").trials or []
+    by_objective = tuning.describe(done.tuning_job_id, "objective").trials or []
     assert by_objective[0].trial_number == done.best_trial.trial_number
 
 
