@@ -101,11 +101,13 @@ class TuningReconciler(BaseReconciler):
                         request.early_stopping, row.seed, row.max_trials)
         warm = self._warm_trials(row, request)
         trials = self._trials(row.tuning_job_id)
-        if self._follow(row, request, search, trials, warm):
+        changed = self._follow(row, request, search, trials, warm)
+        if changed:
             trials = self._trials(row.tuning_job_id)
-            self._importances(row, search, trials)
         ending = self._ending(row, request, trials)
         if ending is not None:
+            if changed:
+                self._importances(row, search, trials)
             self._end(row, trials, *ending)
             return
         running = sum(1 for t in trials if t.status == TrialStatus.RUNNING)
@@ -117,6 +119,8 @@ class TuningReconciler(BaseReconciler):
                 break
             trials.append(trial)
             running += 1
+        if changed:  # once the next trials started: fANOVA takes 0.2 s at 10 trials, 1.2 s at 100 (bench/tuning.py)
+            self._importances(row, search, trials)
         if (exhausted or len(trials) >= row.max_trials) and running == 0:
             done = [t for t in trials if t.status == TrialStatus.COMPLETED]
             if done:
