@@ -53,8 +53,8 @@ def make_file(live_studio):
 
 @pytest.fixture
 def tuning_objective(make_file):
-    """The tiny objective of tests/runner/test_tuning_jobs.py as a script under the root: its MLflow
+    """The tiny objective of tests/runner/tuning_support.py as a script under the root: its MLflow
     metric `score` is 1 - (x - 0.3)² (+ 0.1 when c is "b"), logged over --steps steps --sleep s apart."""
-    from runner.test_tuning_jobs import OBJECTIVE
+    from runner.tuning_support import OBJECTIVE
 
     return make_file("tuning/objective.py", OBJECTIVE)

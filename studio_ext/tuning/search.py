@@ -129,7 +129,8 @@ class Search:
         taken = {tuple(repr(t.parameters.get(n)) for n in names) for t in trials}
         for point in grid:
             if tuple(repr(v) for v in point) not in taken:
-                return dict(zip(names, point, strict=True))
+                values = dict(zip(names, point, strict=True))
+                return {name: values[name] for name in self.ranges}  # in the ranges' order, as the others
         return None
 
     def should_prune(self, trials: list[TrialRecord], number: int, warm: Sequence[TrialRecord] = ()) -> bool:

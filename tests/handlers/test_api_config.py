@@ -101,7 +101,7 @@ async def test_given_a_fresh_studio_when_config_is_fetched_then_every_registered
 
     assert status == 200
     assert {"jobs", "schedules", "warm-pool", "notebook-parameters", "audit-events", "experiments", "models",
-            "lineage", "mlflow-ui", "endpoints", "transform-jobs", "algorithms"} == set(config["features"])
+            "lineage", "mlflow-ui", "endpoints", "transform-jobs", "algorithms", "tuning-jobs"} == set(config["features"])
 
 
 def test_given_a_part_that_is_not_registered_when_features_are_computed_then_its_feature_is_missing():

@@ -42,7 +42,7 @@ def test_given_every_replaceable_part_then_it_is_a_documented_class_trait_with_a
     assert set(names) == {"job_service_class", "schedule_service_class", "audit_service_class",
                           "agent_service_class", "experiment_service_class", "registry_service_class",
                           "lineage_service_class", "endpoint_service_class", "transform_service_class",
-                          "mlflow_ui_class", "executor_class"}
+                          "tuning_service_class", "mlflow_ui_class", "executor_class"}
     for name in names:
         trait = StudioApp.class_traits()[name]
         assert trait.help, name

@@ -26,7 +26,7 @@ def trial_jobs(studio, tuning_job_id: str) -> list[orm.Job]:
 
 def test_given_early_stopping_when_a_trial_falls_behind_then_it_is_pruned_and_its_job_stopped(studio, tuning):
     # Grid order is the seed's: with seed 2 the weak values come after three completed trials.
-    request = slow(8, 0.4, strategy="Grid", early_stopping="Auto", max_trials=6, max_parallel_trials=1, seed=2,
+    request = slow(6, 0.4, strategy="Grid", early_stopping="Auto", max_trials=6, max_parallel_trials=1, seed=2,
                    parameter_ranges={
         "x": {"type": "Categorical", "values": [0.3, 0.35, 0.25, 0.4, -1.5, -2.0]}})
     created = tuning.create(request, "tester")
@@ -40,7 +40,7 @@ def test_given_early_stopping_when_a_trial_falls_behind_then_it_is_pruned_and_it
     for trial in pruned:
         assert trial.parameters["x"] < 0  # only the weak ones
         assert trial.status_reason.startswith("pruned at step ") and "median rule" in trial.status_reason
-        assert 1 <= trial.steps < 8  # stopped mid-run
+        assert 1 <= trial.steps < 6  # stopped mid-run
         job = studio.jobs.describe_job(trial.job_id)
         assert job.status == JobStatus.STOPPED
     assert done.counts.pruned == len(pruned) and done.counts.completed == 6 - len(pruned)
@@ -108,7 +108,7 @@ def test_given_a_metric_the_runs_never_log_then_the_tuning_job_fails_after_the_f
 
 
 def test_given_the_agent_killed_mid_search_when_a_new_one_starts_then_exactly_max_trials_run(studio, tuning):
-    created = tuning.create(slow(4, 0.5, max_trials=6, max_parallel_trials=2), "tester")
+    created = tuning.create(slow(3, 0.5, max_trials=5, max_parallel_trials=2), "tester")
     agent = studio.start_agent(pool=2)
     studio.wait_for(lambda: tuning.describe(created.tuning_job_id).counts.completed >= 1, what="a trial done")
     studio.wait_for(lambda: tuning.describe(created.tuning_job_id).counts.running == 2, what="two trials running")
@@ -118,8 +118,8 @@ def test_given_the_agent_killed_mid_search_when_a_new_one_starts_then_exactly_ma
     done = wait_tuning(studio, tuning, created.tuning_job_id)
 
     assert done.status == JobStatus.COMPLETED, done.status_reason
-    assert [t.trial_number for t in done.trials or []] == list(range(6))
-    assert done.counts.completed == 6
+    assert [t.trial_number for t in done.trials or []] == list(range(5))
+    assert done.counts.completed == 5
     jobs = trial_jobs(studio, created.tuning_job_id)
-    assert len(jobs) == 6 and {j.job_id for j in jobs} == {t.job_id for t in done.trials or []}
+    assert len(jobs) == 5 and {j.job_id for j in jobs} == {t.job_id for t in done.trials or []}
     assert all(j.status == "Completed" for j in jobs)

@@ -18,7 +18,9 @@ from studio_ext.credentials import bearer, replica_token
 from studio_ext.exceptions import Conflict, InvalidParameter, NotFound
 from studio_ext.runner import resources
 from studio_ext.runner.reconcilers.endpoints import EndpointReconciler
+from studio_ext.security.keys import KeyRing
 from studio_ext.services.endpoints import EndpointService
+from studio_ext.serving.capture import read_record
 from studio_ext.settings import StudioSettings
 from studio_ext.store.db import Database
 
@@ -84,10 +86,12 @@ def test_given_an_endpoint_when_reconciled_then_in_service_and_a_killed_replica_
                                     timeout=30, headers={"Authorization": "Bearer guessed"})
         assert stranger.status_code == 401, (path, stranger.text)
     assert (settings.home / "secrets" / "replica-token").stat().st_mode & 0o777 == 0o600
-    # data capture lands under $STUDIO_HOME/endpoints/<name>/capture
+    # data capture lands under $STUDIO_HOME/endpoints/<name>/capture, sealed with the studio's key ring
     records = [json.loads(line) for f in (settings.home / "endpoints" / "churn" / "capture").glob("*.jsonl")
                for line in f.read_text().splitlines()]
-    assert records and "predictions" in records[0]["output"]
+    assert records and records[0]["sealed"] and "predictions" not in records[0]["output"]
+    _given, answered, error = read_record(records[0], KeyRing.for_home(settings.home))
+    assert error is None and "predictions" in answered
     # a replica killed -> restarted on a new process, endpoint stays InService
     victim = d.replicas[0]
     os.killpg(victim.pid, signal.SIGKILL)
