@@ -85,3 +85,23 @@ def test_given_an_xgboost_template_when_tuned_then_trials_train_with_the_values_
     best = done.best_trial
     assert best is not None and best.model_uri and best.model_uri.startswith("models:/m-")  # MLflow 3's logged model
     assert set(done.parameter_importances) == {"max_depth", "eta"}
+
+
+def test_given_a_notebook_template_when_tuned_then_papermill_gets_each_trials_values_and_its_metric_counts(
+        studio, tuning):
+    studio.notebook("tune.ipynb", ["import mlflow\nmlflow.log_metric('loss', (alpha - 0.2) ** 2 + epochs / 100)"],
+                    parameters="alpha = 0.5\nepochs = 3")
+    request = schemas.CreateTuningJob.model_validate({
+        "name": "nb", "objective": {"metric": "loss", "type": "Minimize"}, "strategy": "Grid",
+        "parameter_ranges": {"alpha": {"type": "Categorical", "values": [0.1, 0.2]}},
+        "training_job": {"input": "tune.ipynb", "parameters": {"epochs": 1}, "instance_type": "test.wide"}})
+    created = tuning.create(request, "tester")
+    studio.start_agent(pool=2)
+
+    done = wait_tuning(studio, tuning, created.tuning_job_id)
+
+    assert done.status == JobStatus.COMPLETED, done.status_reason
+    assert done.best_trial.parameters == {"alpha": 0.2} and done.best_trial.objective == pytest.approx(0.01)
+    for trial in done.trials or []:
+        job = studio.jobs.describe_job(trial.job_id)
+        assert job.kind == schemas.JobKind.NOTEBOOK and job.parameters == {"epochs": 1, **trial.parameters}
