@@ -117,8 +117,19 @@ def write_notebook(jp_root_dir: Path):
     return write
 
 
+# The files that take longest (minutes of real jobs each), run first: `make test` hands whole files
+# to its two workers in collection order, and a long file dealt last leaves one worker idle while
+# the other finishes it.
+LONGEST_FILES = ("tests/test_docs.py", "tests/test_use_case_notebooks.py", "tests/test_notebooks.py",
+                 "tests/runner/test_tuning_jobs.py", "tests/runner/test_two_agents.py",
+                 "tests/runner/test_tuning_faults.py")
+
+
 def pytest_collection_modifyitems(config, items):
-    """`gpu` tests run where torch sees a CUDA device; elsewhere they are skipped with the reason."""
+    """The longest files first (stable: each file's own order is kept); `gpu` tests run where torch
+    sees a CUDA device, elsewhere they are skipped with the reason."""
+    rank = {name: i for i, name in enumerate(LONGEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
     gpu_tests = [item for item in items if item.get_closest_marker("gpu")]
     if not gpu_tests:
         return
