@@ -31,6 +31,10 @@ class TrialRecord:
     intermediate: dict[int, float] = field(default_factory=dict)
     reason: str | None = None
 
+    @property
+    def trial_number(self) -> int:  # the API's name (tuning/trials.best_trial reads either)
+        return self.number
+
 
 def _quiet_optuna() -> Any:
     import warnings

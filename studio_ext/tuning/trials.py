@@ -3,7 +3,8 @@ warm start replays, the best trial and the trials' order."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol, TypeVar
 
 from .. import schemas
 from ..schemas.tuning import TrialStatus, WarmStartType
@@ -33,7 +34,21 @@ def warm_fits(parameters: dict[str, Any], request: schemas.CreateTuningJob) -> b
     return len(inside) == len(ranges)
 
 
-def best_trial(trials: list[schemas.TuningTrial], maximize: bool) -> schemas.TuningTrial | None:
+class Scored(Protocol):
+    """A trial as the API shows it (schemas.TuningTrial) or as the search sees it (TrialRecord)."""
+
+    status: TrialStatus
+    objective: float | None
+
+    @property
+    def trial_number(self) -> int: ...
+
+
+TrialT = TypeVar("TrialT", bound=Scored)
+
+
+def best_trial(trials: Sequence[TrialT], maximize: bool) -> TrialT | None:
+    """The best completed trial (what the description shows and the tuning job's run records)."""
     done = [t for t in trials if t.status == TrialStatus.COMPLETED and t.objective is not None]
     if not done:
         return None

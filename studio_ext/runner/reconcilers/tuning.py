@@ -30,7 +30,7 @@ from ...settings import StudioSettings
 from ...store import orm
 from ...store.db import Database, rowcount
 from ...tuning.search import Search, TrialRecord
-from ...tuning.trials import trial_job, warm_fits
+from ...tuning.trials import best_trial, trial_job, warm_fits
 from .base import AgentAlive, BaseReconciler, utcnow
 
 log = logging.getLogger("studio_ext.agent")
@@ -232,10 +232,8 @@ class TuningReconciler(BaseReconciler):
         for trial in trials:
             if trial.status != TrialStatus.RUNNING:
                 continue
+            job_id = self._job_of(row.tuning_job_id, trial.number)
             with self.db.session() as session:
-                job_id = session.scalar(select(orm.TuningTrial.job_id).where(
-                    orm.TuningTrial.tuning_job_id == row.tuning_job_id,
-                    orm.TuningTrial.trial_number == trial.number))
                 job = session.get(orm.Job, job_id) if job_id else None
                 if job is not None:
                     session.expunge(job)
@@ -379,11 +377,8 @@ class TuningReconciler(BaseReconciler):
         try:
             mc = self.mlflow_client()
             request = CreateTuningJob.model_validate(row.request)
-            done = [t for t in self._trials(row.tuning_job_id)
-                    if t.status == TrialStatus.COMPLETED and t.objective is not None]
-            if done:
-                pick = max if request.objective.type == ObjectiveType.MAXIMIZE else min
-                best = pick(done, key=lambda t: t.objective or 0.0)
+            best = best_trial(self._trials(row.tuning_job_id), request.objective.type == ObjectiveType.MAXIMIZE)
+            if best is not None and best.objective is not None:
                 mc.log_metric(row.mlflow_parent_run_id, f"best:{request.objective.metric}"[:250], best.objective)
                 mc.set_tag(row.mlflow_parent_run_id, "studio.best_trial", str(best.number))
                 for name, value in best.parameters.items():
